@@ -1,0 +1,194 @@
+"""Hand-worked checks of helpers.statistics (expected values computed here, not by the code)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import statistics as S
+from helpers.errors import ParameterError
+
+
+def _binom_pmf(k: int, n: int, p: float) -> float:
+    return math.comb(n, k) * p**k * (1 - p) ** (n - k)
+
+
+def _exact_two_sided(c: int, n: int, p: float) -> float:
+    """Two-sided exact binomial p: sum of pmf no larger than the observed pmf (minlike)."""
+    obs = _binom_pmf(c, n, p)
+    return min(
+        1.0,
+        sum(_binom_pmf(k, n, p) for k in range(n + 1) if _binom_pmf(k, n, p) <= obs * (1 + 1e-7)),
+    )
+
+
+def _poisson_cdf(k: int, lam: float) -> float:
+    return sum(math.exp(-lam) * lam**i / math.factorial(i) for i in range(k + 1))
+
+
+def test_exact_test_equal_periods_hand_worked():
+    # 10 v 4 crimes: under no change, 10 ~ Bin(14, 1/2). P(X<=4) = (1+14+91+364+1001)/2^14.
+    res = S.compare_counts(10, 4)
+    assert res.p_value == pytest.approx(2 * 1471 / 16384, rel=1e-9)
+    assert not res.significant
+    assert res.direction == "no change"
+    assert res.rate_ratio == pytest.approx(2.5)
+
+
+def test_exact_test_significant_increase():
+    # 30 v 10: P(X>=30 | n=40, 1/2) doubled.
+    expected = 2 * sum(math.comb(40, k) for k in range(30, 41)) / 2**40
+    res = S.compare_counts(30, 10, alpha=0.05)
+    assert res.p_value == pytest.approx(expected, rel=1e-9)
+    assert res.significant and res.direction == "increase"
+    dec = S.compare_counts(10, 30)
+    assert dec.significant and dec.direction == "decrease"
+
+
+def test_exact_test_with_unequal_exposure():
+    # 11 months v 12 months: pi0 = (11/12)/(1 + 11/12) = 11/23.
+    res = S.compare_counts(20, 40, exposure_ratio=11 / 12)
+    assert res.p_value == pytest.approx(_exact_two_sided(20, 60, 11 / 23), rel=1e-7)
+    assert res.rate_ratio == pytest.approx((20 / 11) / (40 / 12))
+
+
+def test_z_test_matches_seed_003_all_crime():
+    # Seed 003: all crime 61,373 -> 61,888. z = 515 / sqrt(123,261).
+    z = 515 / math.sqrt(61373 + 61888)
+    res = S.compare_counts(61888, 61373, method="z")
+    assert res.z == pytest.approx(z, rel=1e-12)
+    assert res.p_value == pytest.approx(math.erfc(z / math.sqrt(2)), rel=1e-9)
+    assert not res.significant  # a 0.8% rise on 61k crimes is within Poisson noise at 5%
+
+
+def test_rate_ratio_interval_is_clopper_pearson_transformed():
+    from scipy.stats import beta
+
+    c, p = 30, 10
+    lo_pi = beta.ppf(0.025, c, p + 1)
+    hi_pi = beta.ppf(0.975, c + 1, p)
+    res = S.compare_counts(c, p)
+    assert res.ratio_low == pytest.approx(lo_pi / (1 - lo_pi), rel=1e-6)
+    assert res.ratio_high == pytest.approx(hi_pi / (1 - hi_pi), rel=1e-6)
+
+
+def test_zero_counts_and_bad_input():
+    assert S.compare_counts(0, 0).p_value == 1.0
+    with pytest.raises(ParameterError, match="whole number"):
+        S.compare_counts(-1, 3)
+    with pytest.raises(ParameterError, match="alpha"):
+        S.compare_counts(3, 3, alpha=5)
+    with pytest.raises(ParameterError, match="Unknown test"):
+        S.compare_counts(3, 3, method="t")
+
+
+def test_compare_count_columns_and_holm():
+    import pandas as pd
+
+    df = pd.DataFrame({"current": [30, 10, 12], "previous": [10, 4, 12]})
+    out = S.compare_count_columns(df)
+    assert out["significant"].tolist() == [True, False, False]
+    assert out["direction"].tolist() == ["increase", "no change", "no change"]
+    holm = S.compare_count_columns(df, p_adjust="holm")
+    # Holm: smallest p multiplied by 3 (number of tests).
+    p_small = S.compare_counts(30, 10).p_value
+    assert holm["p_value"].iloc[0] == pytest.approx(min(1, 3 * p_small))
+
+
+def test_poisson_ci_garwood():
+    lo, hi = S.poisson_ci(0)
+    assert lo == 0 and hi == pytest.approx(-math.log(0.025))
+    lo, hi = S.poisson_ci(1)
+    assert lo == pytest.approx(-math.log(1 - 0.025))  # P(X>=1 | lo) = 0.025
+    assert _poisson_cdf(1, hi) == pytest.approx(0.025, abs=1e-9)  # P(X<=1 | hi) = 0.025
+
+
+def test_funnel_limits_interpolated_quantile_hand_worked():
+    # Target 2 per 1,000, population 1,000: expected count 2.
+    f = [_poisson_cdf(k, 2.0) for k in range(8)]
+    # Upper 95%: smallest y with F(y) >= 0.975 is 5; interpolate back.
+    assert f[4] < 0.975 <= f[5]
+    upper = 5 - (f[5] - 0.975) / (f[5] - f[4])
+    out = S.funnel_limits(2.0, [1000], levels=[0.95])
+    assert out["upper_95"].iloc[0] == pytest.approx(upper, rel=1e-9)
+    assert out["lower_95"].iloc[0] == 0.0  # y = 0, interpolated below zero, floored
+
+
+def test_funnel_limits_shape():
+    out = S.funnel_limits(80.0, [50_000, 150_000, 400_000])
+    assert list(out.columns) == [
+        "population",
+        "target",
+        "lower_95",
+        "upper_95",
+        "lower_99.8",
+        "upper_99.8",
+    ]
+    width = out["upper_95"] - out["lower_95"]
+    assert width.is_monotonic_decreasing  # funnel narrows as population grows
+    assert (out["upper_99.8"] > out["upper_95"]).all() and (
+        out["lower_99.8"] < out["lower_95"]
+    ).all()
+    # Large counts: close to the normal approximation target ± 1.96 sqrt(target*1000/n).
+    n = 400_000
+    assert out["upper_95"].iloc[2] == pytest.approx(
+        80 + 1.959964 * math.sqrt(80 * 1000 / n), rel=2e-3
+    )
+
+
+def test_overdispersion_hand_worked():
+    # Five areas of 1,000 people around a target of 10 per 1,000: s = sqrt(10).
+    rates = [4, 8, 10, 12, 16]
+    od = S.overdispersion(rates, [1000] * 5, 10.0)
+    # z*sqrt(10) = -6, -2, 0, 2, 6; 10th/90th percentiles (linear) = -4.4 and 4.4.
+    phi = (4.4**2 * 2 + 2**2 * 2) / 10 / 5
+    assert od.phi == pytest.approx(phi)
+    assert od.overdispersed  # 5 * 0.9344 = 4.672 > 4
+    # tau2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w), w = 1/10 each.
+    assert od.tau2 == pytest.approx((5 * phi - 4) / (0.5 - 0.05 / 0.5))
+    lim = S.overdispersed_funnel_limits(10.0, [1000], od, levels=[0.95])
+    half = 1.959963985 * math.sqrt(10 + od.tau2)
+    assert lim["upper_95"].iloc[0] == pytest.approx(10 + half, rel=1e-6)
+    assert lim["lower_95"].iloc[0] == pytest.approx(10 - half, rel=1e-6)
+    mult = S.overdispersed_funnel_limits(10.0, [1000], od, levels=[0.95], model="multiplicative")
+    assert mult["upper_95"].iloc[0] == pytest.approx(
+        10 + 1.959963985 * math.sqrt(10 * phi), rel=1e-6
+    )
+
+
+def test_no_overdispersion_gives_plain_normal_limits():
+    od = S.overdispersion([9.9, 10.0, 10.1, 10.0], [1000] * 4, 10.0)
+    assert od.tau2 == 0 and not od.overdispersed
+    lim = S.overdispersed_funnel_limits(10.0, [1000], od, levels=[0.95])
+    assert lim["upper_95"].iloc[0] == pytest.approx(10 + 1.959963985 * math.sqrt(10), rel=1e-6)
+
+
+def test_mean_sd_limits_hand_worked():
+    out = S.mean_sd_limits([2, 4, 6], ks=(1, 2))
+    assert out["mean"] == 4 and out["sd"] == pytest.approx(2)
+    assert (out["lower_k1"], out["upper_k1"]) == (pytest.approx(2), pytest.approx(6))
+    assert out["lower_k2"] == 0 and out["upper_k2"] == pytest.approx(8)
+    with pytest.raises(ParameterError):
+        S.mean_sd_limits([3.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 400), st.integers(0, 400))
+def test_exact_test_symmetric_and_bounded(a, b):
+    p1 = S.compare_counts(a, b).p_value
+    p2 = S.compare_counts(b, a).p_value
+    assert 0 <= p1 <= 1
+    assert p1 == pytest.approx(p2, rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.5, 200), st.lists(st.floats(1_000, 1_000_000), min_size=1, max_size=5))
+def test_funnel_limits_bracket_target(target, pops):
+    out = S.funnel_limits(target, pops)
+    assert (out["lower_99.8"] <= out["lower_95"] + 1e-9).all()
+    assert (out["lower_95"] <= target + 1e-9).all() and (out["upper_95"] >= target - 1e-9).all()
+    assert np.all(out["upper_99.8"] >= out["upper_95"] - 1e-9)
