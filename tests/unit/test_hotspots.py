@@ -1,0 +1,419 @@
+"""Unit tests for helpers.hotspots, with expectations worked by hand in each test."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon, box
+
+from helpers import hotspots as h
+from helpers.errors import GeographyError, ParameterError
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+def lattice(n: int = 5, size: float = 100.0, population=1000) -> gpd.GeoDataFrame:
+    """n x n square wards named Wrc (row r, column c), in EPSG:27700."""
+    geoms, codes = [], []
+    for r in range(n):
+        for c in range(n):
+            geoms.append(box(c * size, r * size, (c + 1) * size, (r + 1) * size))
+            codes.append(f"W{r}{c}")
+    return gpd.GeoDataFrame(
+        {"ward_code": codes, "ward_name": [f"Ward {c}" for c in codes], "population": population},
+        geometry=geoms,
+        crs="EPSG:27700",
+    )
+
+
+def two_wards(population=(2000, None)) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"ward_code": ["A", "B"], "ward_name": ["Alpha", "Beta"], "population": list(population)},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+        crs="EPSG:27700",
+    )
+
+
+# ---------------------------------------------------------------------------- Gi*
+
+
+def hand_gi_star_z(values: np.ndarray, n_side: int, r: int, c: int) -> float:
+    """Getis & Ord (1995) Gi* z-score with binary queen weights including the focal cell:
+    z = (sum_j w_ij x_j - W_i * xbar) / (s * sqrt((n * W_i - W_i^2) / (n - 1))),
+    s the population standard deviation, W_i the number of cells in the 3x3 window."""
+    grid = values.reshape(n_side, n_side)
+    window = grid[max(r - 1, 0) : r + 2, max(c - 1, 0) : c + 2]
+    n = values.size
+    xbar = values.mean()
+    s = math.sqrt((values**2).mean() - xbar**2)
+    wi = window.size
+    return (window.sum() - wi * xbar) / (s * math.sqrt((n * wi - wi**2) / (n - 1)))
+
+
+def test_gi_star_finds_known_hotspot_and_matches_hand_z():
+    wards = lattice(5)
+    rng = np.random.default_rng(1)
+    values = rng.integers(1, 4, size=25).astype(float)
+    grid = values.reshape(5, 5)
+    grid[1:4, 1:4] += 40  # a hot block around the centre ward W22
+    values = grid.ravel()
+    res = h.gi_star(wards, values, fdr_alpha=0.05, permutations=0)
+    z = dict(zip(res["ward_code"], res["z"], strict=True))
+    for r, c in [(2, 2), (0, 0), (4, 3)]:
+        assert z[f"W{r}{c}"] == pytest.approx(hand_gi_star_z(values, 5, r, c), rel=1e-9)
+    spot = dict(zip(res["ward_code"], res["spot"], strict=True))
+    assert spot["W22"] == h.HOT
+    assert res.loc[res["z"].idxmax(), "ward_code"] == "W22"
+    # corners touch at most one hot cell: never a hot spot
+    assert spot["W00"] != h.HOT and spot["W44"] != h.HOT
+    # the neighbour count excludes the focal ward: 8 for the centre, 3 for a corner
+    nb = dict(zip(res["ward_code"], res["neighbours"], strict=True))
+    assert nb["W22"] == 8 and nb["W00"] == 3
+
+
+def test_gi_star_permutation_is_reproducible_and_two_sided():
+    wards = lattice(5)
+    values = np.ones(25)
+    values[12] = 50
+    values[[6, 7, 8, 11, 13, 16, 17, 18]] = 30
+    a = h.gi_star(wards, values, permutations=9999, seed=7)
+    b = h.gi_star(wards, values, permutations=9999, seed=7)
+    pd.testing.assert_frame_equal(a, b)
+    # two-sided: at least 2 x 1/(9999 + 1) (esda works in float32)
+    assert (a["p"] <= 1).all() and (a["p"] >= 2 / 10000 - 1e-8).all()
+    assert a.set_index("ward_code").loc["W22", "spot"] == h.HOT
+
+
+def test_gi_star_no_points_and_constant_values_raise_clear_errors():
+    wards = lattice(3)
+    with pytest.raises(GeographyError, match="No points"):
+        h.gi_star(wards, np.zeros(9))
+    with pytest.raises(GeographyError, match="same value"):
+        h.gi_star(wards, np.full(9, 4.0))
+    with pytest.raises(GeographyError, match="no value"):
+        h.gi_star(wards, [1, 2, np.nan, 4, 5, 6, 7, 8, 9])
+
+
+def test_distance_band_weights_give_every_ward_a_neighbour():
+    w = h.spatial_weights(lattice(4), "distance")
+    assert min(w.cardinalities.values()) >= 1
+    with pytest.raises(ParameterError):
+        h.spatial_weights(lattice(3), "rook-ish")
+
+
+# ---------------------------------------------------------------------------- FDR
+
+
+def test_fdr_bh_by_hand_all_rejected():
+    # sorted p: .005 .01 .03 .04 vs thresholds .0125 .025 .0375 .05 -> all rejected.
+    # q_(i) = min_{j>=i} p_(j) m / j: .02 .02 .04 .04
+    reject, q = h.fdr_bh([0.01, 0.04, 0.03, 0.005], alpha=0.05)
+    assert reject.tolist() == [True, True, True, True]
+    assert q.tolist() == pytest.approx([0.02, 0.04, 0.04, 0.02])
+
+
+def test_fdr_bh_by_hand_partial_and_nan():
+    # p .01 .02 .03 .5 (m=4): .03 <= 3/4*.05=.0375 -> first three rejected; .5 is not
+    reject, q = h.fdr_bh([0.5, 0.03, 0.01, 0.02, np.nan], alpha=0.05)
+    assert reject.tolist() == [False, True, True, True, False]
+    assert q[:4].tolist() == pytest.approx([0.5, 0.04, 0.04, 0.04])
+    assert np.isnan(q[4])
+    # uncorrected, .03 < .05 would be significant; with 20 tests it is not
+    reject20, _ = h.fdr_bh([0.03] + [0.9] * 19)
+    assert not reject20.any()
+    with pytest.raises(ParameterError):
+        h.fdr_bh([0.1], alpha=1.5)
+
+
+# ---------------------------------------------------------------------------- counts
+
+
+def test_count_by_ward_point_in_polygon_keeps_outside_points():
+    wards = two_wards()
+    pts = pd.DataFrame(
+        {
+            "month": ["2022-01"] * 6 + ["2021-01"],
+            "crime_type": ["Burglary", "Burglary", "Anti-social behaviour", "Robbery",
+                           "Burglary", "Drugs", "Burglary"],
+            "easting": [10, 150, 50, 500, np.nan, 199, 10],
+            "northing": [10, 50, 50, 50, 10, 99, 10],
+        }
+    )  # fmt: skip
+    wc = h.count_by_ward(pts, wards, months=["2022-01"])
+    t = wc.table.set_index("ward_code")
+    # all crime (not ASB) in 2022-01: Alpha 1 (burglary), Beta 2 (burglary, drugs);
+    # robbery at x=500 is outside; burglary without coordinates is unassigned
+    assert t.loc["A", "all_crime"] == 1 and t.loc["B", "all_crime"] == 2
+    assert wc.unassigned["all_crime"] == 2 and wc.totals["all_crime"] == 5
+    assert t.loc["A", "asb"] == 1 and wc.unassigned["asb"] == 0
+    assert wc.unassigned["sac"] == 2 and t["sac"].sum() == 2  # burglary x2 in wards + 2 outside
+    for key in h.MEASURES:
+        assert t[key].sum() + wc.unassigned[key] == wc.totals[key]
+    # assign_wards keeps every row and labels the outside ones
+    a = h.assign_wards(pts, wards)
+    assert len(a) == len(pts)
+    assert a["ward_method"].tolist().count("unassigned") == 2
+
+
+def test_count_by_ward_uses_existing_ward_codes_and_unknown_codes_are_unassigned():
+    wards = two_wards()
+    street = pd.DataFrame(
+        {
+            "month": ["2022-03"] * 4,
+            "crime_type": ["Burglary", "Vehicle crime", "Anti-social behaviour", "Burglary"],
+            "is_asb": [False, False, True, False],
+            "is_sac": [True, True, False, True],
+            "ward_code": ["A", "A", "B", None],
+            "ward_method": ["point-in-polygon"] * 3 + ["unassigned"],
+        }
+    )
+    wc = h.count_by_ward(street, wards)
+    t = wc.table.set_index("ward_code")
+    assert t.loc["A", "sac"] == 2 and t.loc["B", "sac"] == 0 and wc.unassigned["sac"] == 1
+    assert t.loc["A", "burglary"] == 1 and t.loc["B", "asb"] == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-50, 250), st.floats(-50, 150), st.booleans()), min_size=0, max_size=40
+    )
+)
+def test_counts_are_conserved(points):
+    wards = two_wards()
+    pts = pd.DataFrame(
+        {
+            "month": "2022-01",
+            "easting": [p[0] for p in points],
+            "northing": [p[1] for p in points],
+            "crime_type": ["Anti-social behaviour" if p[2] else "Burglary" for p in points],
+        }
+    )
+    wc = h.count_by_ward(pts, wards)
+    for key in h.MEASURES:
+        assert wc.table[key].sum() + wc.unassigned[key] == wc.totals[key]
+    assert wc.totals["all_crime"] + wc.totals["asb"] == len(points)
+
+
+def test_rates_are_missing_where_population_is_unknown():
+    rates = h.rate_per_1000([10, 10, 3], [2000, None, 0])
+    assert rates[0] == pytest.approx(5.0)  # 10 / 2000 * 1000
+    assert np.isnan(rates[1]) and np.isnan(rates[2])
+    _, check = h.check_wards(two_wards())
+    assert check.no_population == ["Beta"]
+    assert "Beta" in " ".join(check.notes())
+
+
+# ---------------------------------------------------------------------------- geography errors
+
+
+def test_crs_mismatch_and_missing_crs_raise():
+    with pytest.raises(GeographyError, match="CRS mismatch"):
+        h.check_wards(two_wards().to_crs("EPSG:4326"), crs="EPSG:27700")
+    no_crs = two_wards().set_crs(None, allow_override=True)
+    with pytest.raises(GeographyError, match="no coordinate reference"):
+        h.check_wards(no_crs)
+
+
+def test_invalid_polygon_is_repaired_and_counted():
+    bowtie = Polygon([(0, 0), (100, 100), (100, 0), (0, 100), (0, 0)])  # self-intersecting
+    wards = gpd.GeoDataFrame(
+        {"ward_code": ["A", "B"], "ward_name": ["Bow", "Square"], "population": [10, 10]},
+        geometry=[bowtie, box(200, 0, 300, 100)],
+        crs="EPSG:27700",
+    )
+    assert not wards.is_valid.all()
+    clean, check = h.check_wards(wards)
+    assert clean.is_valid.all()
+    assert check.repaired == ["Bow"]
+    assert "repaired" in check.notes()[0]
+
+
+def test_overlapping_wards_raise_and_duplicate_codes_raise():
+    wards = gpd.GeoDataFrame(
+        {"ward_code": ["A", "B"], "ward_name": ["Alpha", "Beta"]},
+        geometry=[box(0, 0, 100, 100), box(50, 0, 150, 100)],
+        crs="EPSG:27700",
+    )
+    with pytest.raises(GeographyError, match="overlap"):
+        h.check_wards(wards)
+    dup = two_wards().assign(ward_code=["A", "A"])
+    with pytest.raises(GeographyError, match="more than once"):
+        h.check_wards(dup)
+    with pytest.raises(GeographyError, match="no ward boundaries"):
+        h.check_wards(two_wards().iloc[0:0])
+
+
+def test_unknown_measure_is_a_parameter_error():
+    with pytest.raises(ParameterError, match="Unknown crime measure"):
+        h.measure_keys(["burglary", "bulgary"])
+
+
+# ---------------------------------------------------------------------------- change
+
+
+def test_poisson_change_test_by_hand():
+    # 10 v 0: P(X=10 or X=0 | n=10, 1/2) = 2 / 1024
+    assert h.poisson_change_test(10, 0) == pytest.approx(2 / 1024)
+    assert h.poisson_change_test(5, 5) == pytest.approx(1.0)
+    assert h.poisson_change_test(0, 0) == 1.0
+    # 3 v 1: two-sided = P(X>=3)+P(X<=1) = (4+1+1+4)/16
+    assert h.poisson_change_test(3, 1) == pytest.approx(10 / 16)
+
+
+def _change_frames(cur_vals, prev_vals):
+    codes = [f"E0{i:02d}" for i in range(len(cur_vals))]
+    cur = pd.DataFrame({"ward_code": codes, "ward_name": [f"W{i}" for i in range(len(codes))],
+                        "asb": cur_vals})  # fmt: skip
+    prev = pd.DataFrame({"ward_code": codes, "asb": prev_vals})
+    return cur, prev
+
+
+def test_change_sentence_matches_the_seeds():
+    prev = [40] * 33
+    cur = [30] * 30 + [42, 43, 44]  # three small increases, none significant
+    ch = h.ward_change(*_change_frames(cur, prev), "asb")
+    assert (ch["direction"] == "up").sum() == 3 and not ch["significant"].any()
+    sentence = h.change_sentence(ch, "Anti-social behaviour")
+    assert sentence == (
+        "Anti-social behaviour fell in 30 of the 33 wards: only three wards showed any increase, "
+        "none significant."
+    )
+
+
+def test_change_sentence_names_significant_increases():
+    prev = [40, 40, 40, 10]
+    cur = [30, 30, 41, 80]  # W3: 80 v 10 is significant even after FDR
+    ch = h.ward_change(*_change_frames(cur, prev), "asb")
+    s = h.change_sentence(ch, "ASB")
+    assert "only two wards showed any increase, one of them significant (W3)" in s
+    row = ch.set_index("ward_name").loc["W3"]
+    assert row["change"] == 70 and row["pct_change"] == pytest.approx(700.0)
+    assert h.change_sentence(h.ward_change(*_change_frames([1, 1], [2, 2]), "asb"), "X") == (
+        "X fell in 2 of the 2 wards: no ward showed any increase."
+    )
+
+
+# ---------------------------------------------------------------------------- concentration
+
+
+def test_gini_by_hand():
+    # [0,0,0,10]: sum over ordered pairs |xi-xj| = 6 * 10 = 60; G = 60 / (2 n^2 mean) = 60/80
+    assert h.gini([10, 0, 0, 0]) == pytest.approx(0.75)
+    # [1,2,3,4]: pair differences 1,2,3,1,2,1 (x2 ordered) = 20; G = 20 / (2*16*2.5) = 0.25
+    assert h.gini([4, 1, 3, 2]) == pytest.approx(0.25)
+    assert h.gini([5, 5, 5]) == pytest.approx(0.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 500), min_size=2, max_size=30).filter(lambda v: sum(v) > 0))
+def test_gini_equals_mean_absolute_difference_definition(values):
+    x = np.array(values, dtype=float)
+    mad = np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean())
+    assert h.gini(values) == pytest.approx(mad, abs=1e-12)
+    lc = h.lorenz_curve(values)
+    assert lc["share_of_crime"].iloc[-1] == pytest.approx(100.0)
+    assert (np.diff(lc["share_of_crime"]) >= -1e-12).all()
+    # the Lorenz curve never lies above the line of equality
+    assert (lc["share_of_crime"] <= lc["share_of_wards"] + 1e-9).all()
+
+
+def test_lorenz_and_top_share_by_hand():
+    lc = h.lorenz_curve([4, 1, 3, 2])
+    assert lc["share_of_wards"].tolist() == pytest.approx([0, 25, 50, 75, 100])
+    assert lc["share_of_crime"].tolist() == pytest.approx([0, 10, 30, 60, 100])
+    # 20 wards: top 10% = 2 wards; 30 + 20 of 100 -> 50%
+    vals = [30, 20] + [50 / 18] * 18
+    k, share = h.top_share(vals)
+    assert k == 2 and share == pytest.approx(50.0)
+    # 33 wards: ceil(3.3) = 4 wards
+    assert h.top_share(list(range(33)))[0] == 4
+    with pytest.raises(GeographyError):
+        h.lorenz_curve([0, 0])
+
+
+# ---------------------------------------------------------------------------- suppression
+
+
+def test_suppression_primary_and_dependents():
+    df = pd.DataFrame({"ward": list("abcde"), "count": [0, 3, 7, 12, 20],
+                       "rate": [0.0, 1.5, 3.5, 6.0, 10.0]})  # fmt: skip
+    s = h.suppress(df, ["count"], threshold=5, dependents={"count": ["rate"]})
+    assert s.mask["count"].tolist() == [True, True, False, False, False]
+    assert s.mask["rate"].tolist() == [True, True, False, False, False]
+    assert s.primary == 2 and s.secondary == 0
+    assert s.data["count"].isna().tolist() == [True, True, False, False, False]
+    assert s.data["rate"].isna().sum() == 2
+    assert not s.mask["ward"].any()
+    assert "below 5" in s.note
+
+
+def test_single_suppressed_cell_gets_a_complementary_suppression():
+    df = pd.DataFrame({"ward": list("abc"), "count": [12, 3, 7]})
+    s = h.suppress(df, ["count"], threshold=5)
+    # total 22 published: 22 - 12 - 7 would reveal the 3, so the next smallest (7) is hidden too
+    assert s.mask["count"].tolist() == [False, True, True]
+    assert s.primary == 1 and s.secondary == 1
+    assert "worked out from the total" in s.note
+    none = h.suppress(df, ["count"], threshold=5, total_published=False)
+    assert none.mask["count"].tolist() == [False, True, False]
+    assert "nothing is suppressed" in h.suppress(df, ["count"], threshold=2).note
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=2, max_size=25), st.integers(1, 10))
+def test_suppression_never_publishes_a_small_or_recoverable_count(values, threshold):
+    df = pd.DataFrame({"count": values})
+    s = h.suppress(df, ["count"], threshold=threshold)
+    published = s.data["count"].dropna()
+    assert (published >= threshold).all()
+    n_hidden = int(s.mask["count"].sum())
+    assert n_hidden != 1  # one hidden cell could be recovered from the total
+    assert n_hidden >= sum(v < threshold for v in values)
+
+
+# ---------------------------------------------------------------------------- priority table
+
+
+def test_priority_table_by_hand():
+    wards = gpd.GeoDataFrame(
+        {"ward_code": list("ABC"), "ward_name": ["Alpha", "Beta", "Gamma"],
+         "population": [1000, 2000, None]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)], crs="EPSG:27700",
+    )  # fmt: skip
+    street = pd.DataFrame(
+        {"month": "2022-03", "crime_type": ["Burglary"] * 9,
+         "ward_code": ["A"] * 2 + ["B"] * 4 + ["C"] * 3}
+    )  # fmt: skip
+    wc = h.count_by_ward(street, wards, measures=["burglary"])
+    prev = wc.table.assign(burglary=[4, 2, 3])
+    ch = h.ward_change(wc.table, prev, "burglary")
+    t = h.priority_table(wc, "burglary", ch, top_n=2)
+    assert t["Ward"].tolist() == ["Beta", "Gamma"]
+    assert t["Count"].tolist() == [4, 3]
+    assert t["Rate per 1,000"].iloc[0] == pytest.approx(2.0)  # 4 / 2000 * 1000
+    assert np.isnan(t["Rate per 1,000"].iloc[1])
+    assert t["Share of area total (%)"].tolist() == pytest.approx([400 / 9, 300 / 9])
+    assert t["Change"].tolist() == [2, 0]
+    assert t["Change (%)"].iloc[0] == pytest.approx(100.0)
+    with pytest.raises(ParameterError):
+        h.priority_table(wc, "burglary", top_n=0)
+
+
+def test_kernel_density_integrates_to_the_number_of_points():
+    wards = lattice(2, size=1000)  # 2 km x 2 km
+    rng = np.random.default_rng(3)
+    x = rng.normal(1000, 150, 200)
+    y = rng.normal(1000, 150, 200)
+    grid, extent = h.kernel_density(x, y, wards, cell=50)
+    assert extent[0] < 0 < 2000 < extent[1]
+    total = np.nansum(grid) * (50 * 50) / 1e6  # density per km² x cell area in km²
+    assert total == pytest.approx(200, rel=0.05)
+    with pytest.raises(GeographyError, match="too few"):
+        h.kernel_density([1.0], [1.0], wards)
