@@ -24,6 +24,9 @@ import pyarrow.parquet as pq
 
 from .errors import OutputError
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
@@ -57,6 +60,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_UMASK)
         os.replace(tmp_path, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -82,7 +86,7 @@ def write_parquet(df: pd.DataFrame, target: str | Path, sort_by: list[str] | Non
             df.to_parquet(tmp, index=False, compression="zstd")
         else:
             table = pa.Table.from_pandas(df, preserve_index=False)
-            pq.write_table(table, tmp, compression="zstd", created_by="csp-scrutiny")
+            pq.write_table(table, tmp, compression="zstd")
     return target
 
 

@@ -103,7 +103,7 @@ def discover_police_uk(source: str | Path, force_slug: str | None = None, kinds=
     skipped: list[tuple[str, str]] = []
     for label, path, member in names:
         base = member or label
-        if Path(base).name.startswith(".") or Path(base).name in ("README.md", "README.txt"):
+        if Path(base).name.startswith("."):
             continue
         m = POLICE_UK_FILE.search(base.replace("\\", "/"))
         if not m:

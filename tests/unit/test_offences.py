@@ -1,0 +1,40 @@
+import pandas as pd
+
+from helpers import offences
+
+
+def test_every_police_uk_crime_type_is_known_and_asb_kept_apart():
+    types = pd.Series(offences.police_uk_crime_type_names())
+    assert len(types) == 14
+    cls = offences.classify_police_uk(types)
+    assert cls["known_type"].all()
+    assert cls.loc[types == "Anti-social behaviour", "is_asb"].tolist() == [True]
+    assert cls["is_asb"].sum() == 1
+
+
+def test_composites_follow_home_office_definitions():
+    codes = pd.Series(["28E", "34A", "34B", "45", "48", "39", "126", "30C", "8N", "999Z"])
+    cls = offences.classify_codes(codes).set_index("ho_code")
+    # serious acquisitive: residential burglary, robbery (all), theft of/from vehicle
+    assert cls["is_sac"].to_dict() == {"28E": True, "34A": True, "34B": True, "45": True, "48": True,
+                                       "39": False, "126": False, "30C": False, "8N": False, "999Z": False}
+    # neighbourhood: residential burglary, PERSONAL robbery, theft from the person, vehicle offences
+    assert cls.loc["34A", "is_neighbourhood"] == False  # noqa: E712 - business robbery excluded
+    assert cls.loc[["28E", "34B", "39", "45", "48", "126"], "is_neighbourhood"].all()
+    assert cls.loc["8N", "is_vap"] and not cls.loc["999Z", "known_code"]
+
+
+def test_code_normalisation():
+    assert [offences.normalise_code(c) for c in ["08N", " 105a ", "4.10", "037.1", "1"]] == ["8N", "105A", "4.1", "37.1", "1"]
+
+
+def test_reference_table_subgroups_of_violence():
+    ref = offences.offence_codes()
+    vap = ref[ref.offence_group == offences.VAP]
+    assert set(vap.offence_subgroup) == set(offences.VIOLENCE_SUBGROUPS)
+    assert not ref["offence_code"].duplicated().any()
+
+
+def test_positive_outcomes():
+    s = pd.Series(["Suspect charged", "Investigation complete; no suspect identified", "Local resolution", None])
+    assert offences.is_positive_outcome(s).tolist() == [True, False, True, False]
