@@ -1,0 +1,102 @@
+"""Unit tests for helpers.maps: figures build, legends name the classification, suppression."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pytest
+from shapely.geometry import box
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from helpers import maps  # noqa: E402
+from helpers.errors import ParameterError  # noqa: E402
+from helpers.hotspots import COLD, HOT, NOT_SIG  # noqa: E402
+
+
+@pytest.fixture
+def wards():
+    geoms = [
+        box(c * 1000, r * 1000, (c + 1) * 1000, (r + 1) * 1000) for r in range(3) for c in range(4)
+    ]
+    return gpd.GeoDataFrame(
+        {"ward_code": [f"E{i:02d}" for i in range(12)],
+         "ward_name": [f"Ward number {i}" for i in range(12)]},
+        geometry=geoms, crs="EPSG:27700",
+    )  # fmt: skip
+
+
+def legend_texts(fig):
+    leg = fig.axes[0].get_legend()
+    return leg.get_title().get_text(), [t.get_text() for t in leg.get_texts()]
+
+
+@pytest.mark.parametrize(
+    "scheme,words", [("NaturalBreaks", "natural breaks"), ("Quantiles", "quantiles"),
+                     ("FisherJenks", "Fisher–Jenks")]
+)  # fmt: skip
+def test_choropleth_legend_names_the_classification(wards, scheme, words):
+    values = np.array([0, 1, 2, 3, 10, 11, 12, 30, 31, 50, 80, 120], dtype=float)
+    fig = maps.choropleth(wards, values, title="Test", scheme=scheme, k=4)
+    title, items = legend_texts(fig)
+    assert words in title and "4 classes" in title
+    # one legend entry per class, and the ward counts in the entries add up to all wards
+    counts = [int(t.split("(")[1].split(" ")[0]) for t in items]
+    assert len(items) == 4 and sum(counts) == 12
+    # every ward is labelled by name on the map
+    texts = {t.get_text().replace("\n", " ") for t in fig.axes[0].texts}
+    assert {f"Ward number {i}" for i in range(12)} <= texts
+    assert "N" in texts  # north arrow
+    # scale bar: about a fifth of the 4 km width, rounded down to a round length -> 500 m
+    assert "500 m" in texts
+    plt.close(fig)
+
+
+def test_suppressed_and_missing_wards_are_shown_and_not_classified(wards):
+    values = np.array([2, 40, 41, 42, 43, 60, 61, 62, 80, 81, np.nan, 3], dtype=float)
+    suppressed = values < 5
+    fig = maps.choropleth(wards, np.where(suppressed, np.nan, values), suppressed=suppressed,
+                          threshold=5, k=3, missing_label="No population figure")  # fmt: skip
+    title, items = legend_texts(fig)
+    assert "Suppressed (fewer than 5)" in items
+    assert "No population figure" in items
+    # classes are built from the 9 published values only: the lowest class starts at 40
+    assert items[0].startswith("40")
+    counts = [int(t.split("(")[1].split(" ")[0]) for t in items[:3]]
+    assert sum(counts) == 9
+    plt.close(fig)
+
+
+def test_hotspot_map_states_confidence_and_counts(wards):
+    spots = [HOT, HOT, NOT_SIG, COLD] + [NOT_SIG] * 8
+    fig = maps.hotspot_map(wards, spots, title="Hot spots", fdr_alpha=0.1)
+    title, items = legend_texts(fig)
+    assert "90% confidence" in title and "false discovery rate 10%" in title
+    assert items == ["Hot spot (2 wards)", "Cold spot (1 ward)", "Not significant (9 wards)"]
+    plt.close(fig)
+
+
+def test_bad_scheme_and_k_are_parameter_errors(wards):
+    with pytest.raises(ParameterError, match="classification"):
+        maps.choropleth(wards, np.arange(12), scheme="Jenks")
+    with pytest.raises(ParameterError, match="classes"):
+        maps.choropleth(wards, np.arange(12), k=20)
+
+
+def test_few_distinct_values_reduce_k_and_density_and_lorenz_build(wards):
+    fig = maps.choropleth(wards, np.array([1.0, 2.0] * 6), k=5, scheme="Quantiles")
+    title, items = legend_texts(fig)
+    assert "2 classes" in title
+    plt.close(fig)
+    grid = np.random.default_rng(0).random((30, 40))
+    fig = maps.density_map(grid, (0, 4000, 0, 3000), wards, title="Density")
+    assert len(fig.axes) == 2  # map + colour bar
+    plt.close(fig)
+    import pandas as pd
+
+    lc = pd.DataFrame({"share_of_wards": [0, 50, 100], "share_of_crime": [0, 20, 100]})
+    fig = maps.lorenz_chart({"All crime": lc}, {"All crime": 0.3})
+    assert "All crime (Gini 0.30)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
