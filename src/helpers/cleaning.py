@@ -184,11 +184,14 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
     street = pd.concat([street, cls.drop(columns="known_type")], axis=1)
     reject(~cls["known_type"], "unknown crime type")
     reject(~street["is_asb"] & street["crime_id"].isna(), "crime row without a Crime ID")
-    # Duplicates: the first occurrence (earliest month, then file order) is kept.
-    order = street.sort_values(["month", "source_file", "source_row"], kind="mergesort").index
-    dup = street.loc[order, "crime_id"].notna() & street.loc[order, "crime_id"].duplicated(keep="first")
-    dup = dup.reindex(street.index, fill_value=False)
-    reject(dup & reason.isna(), "duplicate Crime ID")
+    # Duplicates across monthly files: a Crime ID already published in an earlier file is rejected.
+    # The same ID repeated *within* one file is kept: police.uk publishes one row per crime
+    # location/record (the real Northamptonshire 2019-09 file has 37 such IDs) and counts each.
+    ids = street["crime_id"]
+    first_file = (street[ids.notna()].sort_values(["month", "source_file", "source_row"], kind="mergesort")
+                  .drop_duplicates("crime_id").set_index("crime_id")["source_file"])
+    dup = ids.notna() & (ids.map(first_file) != street["source_file"]).fillna(False)
+    reject(dup.astype(bool) & reason.isna(), "duplicate Crime ID (already in an earlier monthly file)")
     have = street["longitude"].notna() & street["latitude"].notna() & ~((street["longitude"] == 0) & (street["latitude"] == 0))
     street["easting"] = np.nan
     street["northing"] = np.nan

@@ -100,7 +100,7 @@ def test_every_row_kept_or_rejected_with_reason(area):
     assert (s["read"], s["kept"], s["rejected"]) == (9, 5, 4)
     rej = res.ledger.rejections().set_index("reason")["rows"].to_dict()
     assert rej == {
-        "duplicate Crime ID": 1,
+        "duplicate Crime ID (already in an earlier monthly file)": 1,
         "missing or zeroed coordinates and LSOA not in the area": 1,
         "outside the area": 1,
         "unknown crime type": 1,
