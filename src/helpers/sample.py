@@ -176,7 +176,7 @@ def _trend(name: str, t: np.ndarray) -> np.ndarray:
     if name == "sh":    # stalking & harassment: up to March 2021, then down
         return np.where(t <= 35, 0.72 + 0.58 * t / 35, 1.30 - 0.25 * (t - 35) / 24)
     lin = {"vwoi": (0.9, 0.2), "po": (0.75, 0.55), "burg": (1.15, -0.35), "theft": (1.05, -0.15),
-           "drugs": (0.9, 0.2), "asb": (1.05, -0.2), "flat": (1.0, 0.0)}
+           "drugs": (0.9, 0.2), "asb": (1.04, -0.1), "flat": (1.0, 0.0)}
     if name == "shop":
         return 1.0 + 0.25 * np.clip(t - 48, 0, None) / 11
     a, b = lin[name]

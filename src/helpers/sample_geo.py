@@ -192,8 +192,48 @@ def build_geography(seed: int) -> Geography:
 
     # wards: density-weighted seeds (so wards have similar populations), Castle at the centre
     ward_seeds = _spaced_seeds(rng, pool, len(WARD_NAMES), lambda r: 750 + 0.3 * r, first=CENTRE)
-    ward_polys = _tessellate(ward_seeds, outline)
+    ward_vor = [shapely.set_precision(p, 1.0) for p in _tessellate(ward_seeds, outline)]
     ward_codes = [f"E0599{i:04d}" for i in range(1, len(WARD_NAMES) + 1)]
+
+    # LSOAs: a finer density-weighted tessellation; best-fit ward = the ward cell holding the
+    # centroid (the LSOA holding the town centre always belongs to Castle)
+    lsoa_seeds = _spaced_seeds(rng, pool, N_LSOA, lambda r: 330 + 0.14 * r)
+    lsoa_polys = [shapely.set_precision(p, 1.0) for p in _tessellate(lsoa_seeds, outline)]
+    n_lsoa = len(lsoa_polys)
+    cents = np.array([[p.centroid.x, p.centroid.y] for p in lsoa_polys])
+    lsoa_ward = _locate(ward_vor, cents)
+    for i in np.flatnonzero(lsoa_ward < 0):
+        rp = lsoa_polys[i].representative_point()
+        lsoa_ward[i] = _locate(ward_vor, np.array([[rp.x, rp.y]]))[0]
+    centre_lsoa = int(_locate(lsoa_polys, np.array([CENTRE]))[0])
+    lsoa_ward[centre_lsoa] = 0
+    for w in range(len(ward_vor)):  # every ward needs at least one best-fit LSOA
+        if not (lsoa_ward == w).any():
+            many = np.bincount(lsoa_ward, minlength=len(ward_vor))[lsoa_ward] > 1
+            cand = np.flatnonzero(many & (np.arange(n_lsoa) != centre_lsoa))
+            dist = np.hypot(*(cents[cand] - ward_seeds[w]).T)
+            lsoa_ward[cand[np.argmin(dist)]] = w
+    # ward boundaries: unions of their best-fit LSOAs, except that ~15% of the LSOAs on ward
+    # edges are split along the ward cell edge (as after boundary reviews), so best-fit lookup
+    # and point-in-polygon disagree for some points
+    sole = np.bincount(lsoa_ward, minlength=len(ward_vor))[lsoa_ward] == 1
+    cross = np.array([sum(lsoa.intersection(v).area > 0.05 * lsoa.area for v in ward_vor) >= 2
+                      for lsoa in lsoa_polys])
+    cand = np.flatnonzero(cross & ~sole & (np.arange(n_lsoa) != centre_lsoa))
+    split = set(rng.choice(cand, size=min(len(cand), round(0.15 * n_lsoa)), replace=False).tolist())
+    parts: list[list] = [[] for _ in ward_vor]
+    for i, lsoa in enumerate(lsoa_polys):
+        if i in split:
+            for w, cell in enumerate(ward_vor):
+                piece = shapely.intersection(lsoa, cell, grid_size=1.0)
+                if piece.area > 1.0:
+                    parts[w].append(piece)
+        else:
+            parts[lsoa_ward[i]].append(lsoa)
+    ward_polys = []
+    for p in parts:
+        merged = shapely.union_all(p, grid_size=1.0)
+        ward_polys.append(merged if merged.is_valid else merged.buffer(0))
     pool_ward = _locate(ward_polys, pool)
 
     # populations: mostly even, partly following density, total exactly TARGET_POPULATION
@@ -204,16 +244,8 @@ def build_geography(seed: int) -> Geography:
     pop = np.floor(pop * TARGET_POPULATION / pop.sum()).astype(np.int64)
     pop[np.argmax(pop)] += TARGET_POPULATION - int(pop.sum())
 
-    # LSOAs: a finer density-weighted tessellation
-    lsoa_seeds = _spaced_seeds(rng, pool, N_LSOA, lambda r: 330 + 0.14 * r)
-    lsoa_polys = _tessellate(lsoa_seeds, outline)
-    cents = np.array([[p.centroid.x, p.centroid.y] for p in lsoa_polys])
-    lsoa_ward = _locate(ward_polys, cents)
-    for i in np.flatnonzero(lsoa_ward < 0):
-        rp = lsoa_polys[i].representative_point()
-        lsoa_ward[i] = _locate(ward_polys, np.array([[rp.x, rp.y]]))[0]
     # ONS-like naming: MSOA-style number (groups of up to 5 within a ward) + letter
-    order = sorted(range(len(lsoa_polys)), key=lambda i: (lsoa_ward[i], -cents[i, 1], cents[i, 0]))
+    order = sorted(range(n_lsoa), key=lambda i: (lsoa_ward[i], -cents[i, 1], cents[i, 0]))
     codes = [""] * len(lsoa_polys)
     names = [""] * len(lsoa_polys)
     msoa, letter, prev_ward = 0, 0, -1

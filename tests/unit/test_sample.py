@@ -266,3 +266,22 @@ def test_population_and_msg(sample_dir):
     assert list(msg.columns) == ["csp_name", "msg_member"]
     assert len(msg) == 15 and "Wexley" in set(msg["msg_member"])
     assert set(msg["msg_member"]) == set(pops["csp_name"])
+
+
+def test_best_fit_lookup_mostly_agrees_with_point_in_polygon(sample_dir, extract):
+    import geopandas as gpd
+
+    wards = gpd.read_file(sample_dir / "wards.geojson").to_crs("EPSG:27700")
+    lk = _read(sample_dir / "lsoa_to_ward.csv").set_index("LSOA11CD")["WD19CD"]
+    ex = extract[extract["Easting"].ne("") & extract["Easting"].ne("0")]
+    pts = gpd.GeoDataFrame(ex, crs="EPSG:27700", geometry=gpd.points_from_xy(
+        ex["Easting"].astype(float), ex["Northing"].astype(float)))
+    joined = gpd.sjoin(pts, wards, how="left", predicate="within")
+    inside = joined[joined["ward_code"].notna()]
+    assert 0.98 < len(inside) / len(joined) < 1.0  # a few just outside the town
+    disagree = (inside["LSOA Code"].map(lk) != inside["ward_code"]).mean()
+    assert 0.005 < disagree < 0.15
+    # the night-time economy hotspot is in the town-centre ward
+    castle = wards.loc[wards["ward_name"] == "Castle", "ward_code"].item()
+    tc = inside[inside["Location Type"] == "Town centre"]
+    assert (tc["ward_code"] == castle).all()
