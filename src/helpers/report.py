@@ -27,16 +27,19 @@ table.report-table { border-collapse: collapse; margin: 6pt 0; font-size: 8.5pt;
 table.report-table th, table.report-table td { border-bottom: 0.5pt solid #bbb; padding: 2pt 5pt; }
 table.report-table th { background: #E8EEF4; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.txt, th.txt { text-align: left; }
 caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: 3pt; }
 img, svg { max-width: 100%; height: auto; }
-.jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, .prompt { display: none !important; }
+.jp-InputPrompt, .jp-OutputPrompt, .prompt, .anchor-link { display: none !important; }
 """
 
 
 def notebook_to_html(nb_path: Path, title: str | None = None, banner: str | None = None) -> str:
     nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:  # hide code, keep markdown (exclude_input would hide markdown too)
+        if cell.cell_type == "code":
+            cell.metadata.setdefault("transient", {})["remove_source"] = True
     exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.exclude_output_stdin = True
