@@ -78,6 +78,11 @@ MEASURES: dict[str, Measure] = {
 }
 
 
+def measure_mask(df: pd.DataFrame, key: str) -> pd.Series:
+    """Boolean mask of the rows of ``df`` that belong to measure ``key``."""
+    return MEASURES[measure_keys([key])[0]].select(df).astype(bool)
+
+
 def measure_keys(measures: Iterable[str] | None = None) -> list[str]:
     """Validate measure keys (default: all five) and return them as a list."""
     keys = list(MEASURES) if measures is None else list(measures)
@@ -452,7 +457,9 @@ def gi_star(
     Raises GeographyError when there are fewer than 3 wards, no events at all, or all wards
     have the same value (Gi* is undefined).
     """
-    from esda.getisord import G_Local
+    with warnings.catch_warnings():  # esda's first import warns about tqdm widgets
+        warnings.simplefilter("ignore")
+        from esda.getisord import G_Local
 
     y = pd.to_numeric(pd.Series(values), errors="coerce").astype(float).to_numpy()
     if len(y) != len(wards):
@@ -603,24 +610,35 @@ def ward_change(
 
 
 def change_sentence(change: pd.DataFrame, label: str, noun: str = "crimes") -> str:
-    """The seeds' sentence, from the figures: e.g. 'Anti-social behaviour fell in 27 of the 33
-    wards: only three wards showed any increase, none of them significant.'"""
+    """The seeds' sentence, from the figures.
+
+    Overall fall: 'Anti-social behaviour fell in 30 of the 33 wards: only three wards showed any
+    increase, none significant.' Overall rise: 'All crime rose in 27 of the 30 wards, 18 of
+    them significantly (Castle, Victoria, ... and 13 others).'
+    """
     n = len(change)
     up = change[change["direction"] == "up"]
     down = change[change["direction"] == "down"]
     total_cur, total_prev = int(change["current"].sum()), int(change["previous"].sum())
-    sig_up = up[up["significant"]]
-    if total_cur < total_prev:
-        head = f"{label} fell in {fmt_int(len(down))} of the {fmt_int(n)} wards"
-    elif total_cur > total_prev:
+    sig_up = up[up["significant"]].sort_values("change", ascending=False)
+    if total_cur > total_prev:
         head = f"{label} rose in {fmt_int(len(up))} of the {fmt_int(n)} wards"
+        if sig_up.empty:
+            return f"{head}, none of them significantly."
+        return f"{head}, {fmt_int(len(sig_up))} of them significantly ({_names(sig_up)})."
+    if total_cur < total_prev:
+        head = (
+            f"{label} fell in all {fmt_int(n)} wards"
+            if len(down) == n
+            else f"{label} fell in {fmt_int(len(down))} of the {fmt_int(n)} wards"
+        )
     else:
         head = f"{label} was unchanged overall across the {fmt_int(n)} wards"
     if up.empty:
         return f"{head}: no ward showed any increase."
     lead = "" if len(up) > n / 2 else "only "
     count = f"{lead}{number_word(len(up))} ward{'s' if len(up) != 1 else ''}"
-    names = join_names(sig_up["ward_name"].astype(str).tolist())
+    names = _names(sig_up)
     if sig_up.empty:
         tail = "none significant" if len(up) > 1 else "and it was not significant"
     elif len(sig_up) == len(up):
@@ -628,6 +646,14 @@ def change_sentence(change: pd.DataFrame, label: str, noun: str = "crimes") -> s
     else:
         tail = f"{number_word(len(sig_up))} of them significant ({names})"
     return f"{head}: {count} showed any increase, {tail}."
+
+
+def _names(frame: pd.DataFrame, limit: int = 5) -> str:
+    names = frame["ward_name"].astype(str).tolist()
+    if len(names) <= limit:
+        return join_names(names)
+    rest = len(names) - limit
+    return ", ".join(names[:limit]) + f" and {fmt_int(rest)} other{'s' if rest != 1 else ''}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -850,3 +876,71 @@ def kernel_density(
     inside = contains_xy(unary_union(wards.geometry.values), mx, my)
     dens[~inside] = np.nan
     return dens, (gx[0] - cell / 2, gx[-1] + cell / 2, gy[0] - cell / 2, gy[-1] + cell / 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Published (disclosure-controlled) tables
+# --------------------------------------------------------------------------------------------
+
+
+def published_ward_table(counts: WardCounts, threshold: int) -> Suppressed:
+    """Every ward's count and rate per 1,000 for each measure, safe to publish.
+
+    Columns: ``ward_code``, ``ward_name``, ``population``, then ``<key>`` (count) and
+    ``<key>_rate`` per measure. Counts below ``threshold`` and their rates are suppressed, with a
+    complementary suppression where one hidden count could be recovered from the total.
+    """
+    t = counts.table.copy()
+    keys = list(counts.unassigned)
+    cols = ["ward_code", "ward_name", "population"]
+    for key in keys:
+        t[f"{key}_rate"] = rate_per_1000(t[key], t["population"])
+        cols += [key, f"{key}_rate"]
+    return suppress(t[cols], keys, threshold, dependents={k: [f"{k}_rate"] for k in keys})
+
+
+def published_change_table(change: pd.DataFrame, threshold: int) -> Suppressed:
+    """A :func:`ward_change` frame made safe to publish (the previous count itself is dropped).
+
+    ``current`` is suppressed below ``threshold`` (with a complementary cell when only one is
+    hidden); ``change`` and ``pct_change`` are suppressed where *either* count is below the
+    threshold, since current minus change would reveal a small previous count; if that leaves
+    exactly one hidden change, the smallest other change is hidden too (the area's total change
+    is published elsewhere). ``p``/``q``/``significant`` stay: they do not reveal a count.
+    """
+    cols = ["ward_code", "ward_name", "current", "change", "pct_change", "direction", "p", "q",
+            "significant"]  # fmt: skip
+    base = suppress(change[cols], ["current"], threshold)
+    mask = base.mask.copy()
+    small = (change["current"] < threshold) | (change["previous"] < threshold)
+    hide = small.to_numpy() | mask["current"].to_numpy()
+    secondary = base.secondary
+    if hide.sum() == 1 and (~hide).any():
+        others = change["change"].abs().where(~hide)
+        hide[int(np.nanargmin(others.to_numpy()))] = True
+        secondary += 1
+    for col in ("change", "pct_change", "direction"):
+        mask[col] = hide
+    data = change[cols].copy()
+    data["current"] = base.data["current"]
+    data["change"] = data["change"].astype(float).where(~hide)
+    data["pct_change"] = data["pct_change"].astype(float).where(~hide)
+    data["direction"] = data["direction"].astype("object").where(~hide, None)
+    primary = base.primary + int((small & ~mask["current"]).sum())
+    return Suppressed(
+        data, mask, primary, secondary, suppression_note(threshold, primary, secondary)
+    )
+
+
+def unassigned_sentence(counts: WardCounts) -> str:
+    """How many records fell in no ward (they stay in the area total, never dropped)."""
+    total = counts.totals.get("all_crime", 0) + counts.totals.get("asb", 0)
+    outside = counts.unassigned.get("all_crime", 0) + counts.unassigned.get("asb", 0)
+    if outside == 0:
+        return "Every crime and ASB incident in the period was placed in a ward."
+    return (
+        f"{fmt_int(outside)} of the {fmt_int(total)} crimes and ASB incidents "
+        f"({outside / total * 100:.1f}%) could not be placed in any ward (their map point lies "
+        "outside every ward boundary, or they have no location). They are counted in the area "
+        "totals and the data-quality ledger, but not in any ward."
+    )

@@ -288,7 +288,7 @@ def test_change_sentence_matches_the_seeds():
 
 
 def test_change_sentence_names_significant_increases():
-    prev = [40, 40, 40, 10]
+    prev = [100, 100, 40, 10]  # overall a fall
     cur = [30, 30, 41, 80]  # W3: 80 v 10 is significant even after FDR
     ch = h.ward_change(*_change_frames(cur, prev), "asb")
     s = h.change_sentence(ch, "ASB")
@@ -417,3 +417,24 @@ def test_kernel_density_integrates_to_the_number_of_points():
     assert total == pytest.approx(200, rel=0.05)
     with pytest.raises(GeographyError, match="too few"):
         h.kernel_density([1.0], [1.0], wards)
+
+
+def test_change_sentence_when_crime_rose_lists_significant_wards():
+    prev = [100] * 8
+    cur = [200, 190, 180, 170, 160, 150, 101, 90]  # six big rises, one small, one fall
+    ch = h.ward_change(*_change_frames(cur, prev), "asb")
+    s = h.change_sentence(ch, "All crime")
+    assert s.startswith("All crime rose in 7 of the 8 wards, 6 of them significantly (W0, W1,")
+    assert s.endswith("and 1 other).")
+
+
+def test_published_change_table_hides_changes_that_reveal_small_counts():
+    cur = [50, 40, 30, 8]
+    prev = [45, 38, 2, 9]  # W2's previous count (2) would be current - change
+    pub = h.published_change_table(h.ward_change(*_change_frames(cur, prev), "asb"), threshold=5)
+    d = pub.data.set_index("ward_name")
+    assert d.loc["W2", "current"] == 30  # current itself is not small
+    assert np.isnan(d.loc["W2", "change"]) and np.isnan(d.loc["W2", "pct_change"])
+    # exactly one change hidden -> the smallest other change (W3: -1) is hidden too
+    assert np.isnan(d.loc["W3", "change"]) and d.loc["W0", "change"] == 5
+    assert pub.secondary == 1 and "previous" not in pub.data.columns
