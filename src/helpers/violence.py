@@ -1029,8 +1029,11 @@ def location_sentence(locations: pd.DataFrame) -> str:
         return "No violent offence had a location type recorded."
     years = list(dict.fromkeys(known["year"]))
     last = known[known["year"] == years[-1]].sort_values("share", ascending=False)
-    parts = [f"{r.location_type.lower()} violence {fmt_pct(r.share)}" for r in last.itertuples()]
-    s = f"In {years[-1]}, {join_names(parts)} of violent offences with a recorded location type."
+    rows = list(last.itertuples())
+    head = f"{rows[0].location_type.lower()} violence made up {fmt_pct(rows[0].share)}"
+    rest = [f"{r.location_type.lower()} violence {fmt_pct(r.share)}" for r in rows[1:]]
+    s = f"In {years[-1]}, {head} of violent offences with a recorded location type"
+    s += f", {join_names(rest)}." if rest else "."
     if len(years) > 1:
         spread = known.groupby("location_type")["share"].agg(lambda x: x.max() - x.min())
         biggest = spread.idxmax()
@@ -1054,6 +1057,13 @@ def number_word_years(n: int) -> str:
     return number_word(n)
 
 
+def fmt_p(p: float) -> str:
+    """A p-value for readers: '<0.001', '0.034', or '–' when there is none."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def trend_sentence(cp: ChangePoint, label: str) -> str:
     """'Stalking and harassment had been rising, but numbers started to decline in March 2021.'"""
     if cp.month is None:
@@ -1062,7 +1072,7 @@ def trend_sentence(cp: ChangePoint, label: str) -> str:
     if not cp.significant:
         return (
             f"{label} shows no clear sustained change of trend after allowing for the "
-            f"seasonal pattern (best candidate {when}, p = {cp.p_value:.2f})."
+            f"seasonal pattern (best candidate {when}, p = {fmt_p(cp.p_value)})."
         )
     b, a = cp.slope_before, cp.slope_after
     if b > 0 and a < 0:
@@ -1075,7 +1085,7 @@ def trend_sentence(cp: ChangePoint, label: str) -> str:
         core = f"{label} {'fell faster' if b <= 0 else 'rose more slowly'} from {when}"
     return (
         f"{core} (about {abs(b):.1f} offences a month {'up' if b >= 0 else 'down'} before, "
-        f"{abs(a):.1f} a month {'up' if a >= 0 else 'down'} after; p = {cp.p_value:.3f})."
+        f"{abs(a):.1f} a month {'up' if a >= 0 else 'down'} after; p = {fmt_p(cp.p_value)})."
     )
 
 
@@ -1089,3 +1099,72 @@ def policeuk_sentences(summary: pd.DataFrame, comparison: str, period_name: str)
         f"{_sig_clause(bool(v['significant']))} compared with {comparison}.",
         POLICEUK_CAVEAT,
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Small shaping helpers for the notebook (gaps, long formats)
+# --------------------------------------------------------------------------------------------
+
+
+def clear_stage_tables(area: str, period: str, stage: str = "violence") -> int:
+    """Delete this stage's previously saved tables (``reports/<area>/<period>/tables/<stage>__*.csv``).
+
+    A police.uk-only run saves fewer tables than an extract run; clearing first means the panel
+    pack never mixes tables from two runs. Returns how many files were removed.
+    """
+    from . import paths
+
+    folder = paths.report_dir(area, period) / "tables"
+    stage = paths.safe_name(stage, "stage")
+    old = sorted(folder.glob(f"{stage}__*.csv")) if folder.is_dir() else []
+    for p in old:
+        p.unlink()
+    return len(old)
+
+
+def fill_missing_months(series: pd.Series, available) -> tuple[pd.Series, list[str]]:
+    """Linearly interpolate the months of ``series`` that the data do not hold.
+
+    Seasonal adjustment and the change-point fit need an unbroken monthly series; a missing
+    month is not a month with no crime. Returns the filled series and the list of filled months
+    (the notebook states them). Leading/trailing gaps are filled with the nearest value.
+    """
+    have = set(pd.Series(list(available), dtype="object").astype(str))
+    missing = [m for m in series.index if m not in have]
+    s = series.astype(float).copy()
+    if missing:
+        s.loc[missing] = np.nan
+        s = s.interpolate(limit_direction="both")
+    return s, missing
+
+
+def monthly_long(wide: pd.DataFrame) -> pd.DataFrame:
+    """Wide monthly series -> long ``month``, ``series``, ``offences`` (for saving)."""
+    out = wide.reset_index().melt(id_vars="month", var_name="series", value_name="offences")
+    return out.sort_values(["series", "month"]).reset_index(drop=True)
+
+
+def heatmap_long(grid: pd.DataFrame) -> pd.DataFrame:
+    """7 x 24 heat-map grid -> long ``day``, ``hour``, ``offences`` (for saving)."""
+    out = grid.stack().rename("offences").reset_index()
+    out["day"] = pd.Categorical(out["day"], categories=list(DAYS), ordered=True)
+    return out.sort_values(["day", "hour"]).astype({"day": str}).reset_index(drop=True)
+
+
+def change_point_table(points: list[ChangePoint]) -> pd.DataFrame:
+    """One row per series: ``series``, ``change_month``, ``slope_before``, ``slope_after``,
+    ``p_value``, ``significant``, ``note``."""
+    return pd.DataFrame(
+        [
+            {
+                "series": cp.series,
+                "change_month": cp.month,
+                "slope_before": cp.slope_before,
+                "slope_after": cp.slope_after,
+                "p_value": cp.p_value,
+                "significant": cp.significant,
+                "note": cp.note or "",
+            }
+            for cp in points
+        ]
+    )

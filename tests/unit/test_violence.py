@@ -472,7 +472,8 @@ def test_location_sentence_consistent():
     )
     s = v.location_sentence(loc)
     assert s.startswith(
-        "In B, residual violence 40.0%, domestic violence 31.0% and town centre violence 29.0%"
+        "In B, residual violence made up 40.0% of violent offences with a recorded location type, "
+        "domestic violence 31.0% and town centre violence 29.0%."
     )
     assert "consistent over the last two years" in s and "1.0 percentage points" in s
 

@@ -1,0 +1,186 @@
+"""Run notebooks/03_violence on the embedded sample and check what it saved.
+
+The violence total is recomputed here, independently of helpers.violence, straight from
+data/processed/wexley/<period>/extract.parquet (offence group "Violence against the person",
+like-for-like months) — the same figure the variance stage's violence row uses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "notebooks" / "03_violence.ipynb"
+AREA, PERIOD = "wexley", "2022-03"
+PROCESSED = REPO / "data" / "processed" / AREA / PERIOD
+REPORTS = REPO / "reports" / AREA / PERIOD
+VAP = "Violence against the person"
+
+pytestmark = pytest.mark.notebook
+
+
+def _ensure_processed() -> None:
+    if (PROCESSED / "extract.parquet").exists():
+        return
+    from helpers.cleaning import run_cleaning
+    from helpers.config import load_area_config
+    from helpers.sample import ensure_sample
+
+    ensure_sample()
+    run_cleaning(load_area_config(AREA), PERIOD)
+
+
+def _run(tmp_path: Path, **params) -> dict:
+    import papermill as pm
+
+    _ensure_processed()
+    out = tmp_path / "03_violence.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        parameters={"area": AREA, "period": PERIOD, **params},
+        kernel_name="python3",
+        cwd=str(REPO / "notebooks"),
+        progress_bar=False,
+    )
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    figures = json.loads((REPORTS / "figures" / "violence.json").read_text(encoding="utf-8"))
+    return {"nb": nb, "figures": figures}
+
+
+def _table(name: str) -> pd.DataFrame:
+    return pd.read_csv(REPORTS / "tables" / f"violence__{name}.csv")
+
+
+def _markdown_outputs(nb: dict) -> str:
+    parts = []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            parts.append("".join(o.get("data", {}).get("text/markdown", "")))
+    return "\n".join(parts)
+
+
+def _months(end: str, n: int = 12) -> list[str]:
+    return [str(p) for p in pd.period_range(end=pd.Period(end, freq="M"), periods=n, freq="M")]
+
+
+@pytest.fixture(scope="module")
+def extract_run(tmp_path_factory):
+    return _run(tmp_path_factory.mktemp("violence_extract"))
+
+
+def test_extract_path_tables(extract_run):
+    ex = pd.read_parquet(PROCESSED / "extract.parquet")
+    have = set(ex["month"].astype(str))
+    cur, prev = _months(PERIOD), _months("2021-03")
+    keep = [i for i in range(12) if cur[i] in have and prev[i] in have]
+    cur, prev = [cur[i] for i in keep], [prev[i] for i in keep]
+    is_vap = ex["offence_group"].astype("string").fillna("") == VAP
+    expected_cur = int((is_vap & ex["month"].isin(cur)).sum())
+    expected_prev = int((is_vap & ex["month"].isin(prev)).sum())
+    expected_all = int(ex["month"].isin(cur).sum())
+
+    fig = extract_run["figures"]["figures"]
+    assert fig["source"] == "extract"
+    assert fig["violence_current"] == expected_cur
+    assert fig["violence_previous"] == expected_prev
+
+    sub = _table("subgroups")
+    assert sub["current"].sum() == expected_cur
+    assert sub["previous"].sum() == expected_prev
+    assert sub["share"].sum() == pytest.approx(100.0)
+    assert set(sub["subgroup"]) >= {
+        "Violence with injury",
+        "Violence without injury",
+        "Stalking and harassment",
+        "Homicide",
+    }
+
+    dom = _table("domestic")
+    assert dom["current"].sum() == expected_cur
+    assert dom["share"].sum() == pytest.approx(100.0)
+    flag = ex["domestic_flag"].astype("boolean").fillna(False)
+    assert dom.loc[dom["group"] == "Domestic abuse flag", "current"].item() == int(
+        (is_vap & flag & ex["month"].isin(cur)).sum()
+    )
+
+    share = _table("share_of_all_crime").set_index("period")
+    assert share.loc["current", "all_crime"] == expected_all
+    assert share.loc["current", "share"] == pytest.approx(expected_cur / expected_all * 100)
+
+    loc = _table("location_shares")
+    assert loc["year"].nunique() == 3
+    for _, g in loc.groupby("year"):
+        assert g["share"].dropna().sum() == pytest.approx(100.0)
+    last = loc[loc["year"] == "FY 2021/22"]
+    assert last["offences"].sum() == expected_cur
+
+    detail = _table("injury_detail")
+    assert (
+        detail["current"].sum()
+        == sub.loc[sub["subgroup"] == "Violence with injury", "current"].item()
+    )
+
+    monthly = _table("monthly")
+    allv = monthly[monthly["series"] == "All violence"].set_index("month")["offences"]
+    assert int(allv.reindex(cur).sum()) == expected_cur
+
+    heat = _table("town_centre_heatmap")
+    assert len(heat) == 7 * 24
+    tc = ex["location_type"].astype("string").fillna("") == "Town centre"
+    assert heat["offences"].sum() == int(
+        (is_vap & tc & ex["month"].isin(_months(PERIOD)) & ex["hour"].notna()).sum()
+    )
+
+    cp = _table("change_points")
+    assert "All violence" in set(cp["series"])
+    assert cp["p_value"].between(0, 1).all()
+
+
+def test_extract_path_sentences(extract_run):
+    sentences = extract_run["figures"]["sentences"]
+    text = " ".join(sentences)
+    assert "Violent crime breaks down as" in text
+    assert "Domestic violence accounts for" in text
+    assert "of all recorded crime" in text
+    shares = _table("subgroups").set_index("subgroup")["share"]
+    assert f"{shares['Violence without injury']:.1f}% without injury" in text
+    md = _markdown_outputs(extract_run["nb"])
+    assert "Synthetic data" in md
+    assert "Traceback" not in md
+
+
+def test_police_uk_only_path(tmp_path):
+    run = _run(tmp_path, source="police_uk")
+    fig = run["figures"]["figures"]
+    assert fig["source"] == "police_uk"
+    md = _markdown_outputs(run["nb"])
+    assert "Only police.uk data is used here" in md
+    assert "no subgroups" in md
+    # nothing from the extract-only sections was computed or saved in this run
+    assert "subgroup_shares" not in fig and "domestic_share" not in fig
+    st = pd.read_parquet(PROCESSED / "street.parquet")
+    crimes = st[~st["is_asb"].astype(bool)]
+    cur = crimes[crimes["month"].isin(_months(PERIOD))]
+    v_cur = int((cur["crime_type"] == "Violence and sexual offences").sum())
+    assert fig["policeuk_violence_and_sexual_current"] == v_cur
+    assert fig["policeuk_share_of_all_crime"] == pytest.approx(v_cur / len(cur) * 100)
+
+
+def test_bad_parameter_is_a_clear_error(tmp_path):
+    import papermill as pm
+
+    _ensure_processed()
+    with pytest.raises(pm.PapermillExecutionError, match="ParameterError"):
+        pm.execute_notebook(
+            str(NOTEBOOK),
+            str(tmp_path / "bad.ipynb"),
+            parameters={"source": "policeuk"},
+            kernel_name="python3",
+            cwd=str(REPO / "notebooks"),
+            progress_bar=False,
+        )
