@@ -27,9 +27,7 @@
 # %% tags=["parameters"]
 area: str = "wexley"  # area config name in config/ (or a path to a config YAML)
 period: str = "2022-03"  # last month of the reporting period (YYYY-MM)
-comparison_months: int = (
-    12  # length in months of the current period and of the previous one it is compared with
-)
+comparison_months: int = 12  # months in the current period and in the previous one compared
 years_of_location_history: int = 3  # number of 12-month years shown in the location-type breakdown
 alpha: float = 0.05  # significance level for changes and change points
 source: str = "auto"  # auto | extract | police_uk (police_uk forces the police.uk-only path)
