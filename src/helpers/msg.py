@@ -589,5 +589,5 @@ def msg_sentences(res: MsgResult, area_word: str = "the Partnership") -> list[st
             out.append(f"The rate is {word} the group's limits for {N.join_names(names)}.")
     inline = types[types["position"] == "In line"]
     if len(inline) == len(types) and len(types):
-        out.append("Every other crime type is in line with the group.")
+        out.append("Every crime type is within the group's limits (in line with the group).")
     return out

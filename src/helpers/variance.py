@@ -152,11 +152,30 @@ def records_from_street(street: pd.DataFrame) -> CrimeRecords:
     )
 
 
-def choose_records(extract: pd.DataFrame | None, street: pd.DataFrame | None) -> CrimeRecords:
-    """Use the force extract when there is one with rows, otherwise police.uk street crime."""
-    if extract is not None and len(extract):
+def choose_records(
+    extract: pd.DataFrame | None, street: pd.DataFrame | None, source: str = "auto"
+) -> CrimeRecords:
+    """Use the force extract when there is one with rows, otherwise police.uk street crime.
+
+    ``source`` "extract" or "police_uk" forces one (with a clear error if it is absent).
+    """
+    if source not in ("auto", "extract", "police_uk"):
+        raise ParameterError(f"Unknown source {source!r}.", "Use 'auto', 'extract' or 'police_uk'.")
+    has_ex = extract is not None and len(extract) > 0
+    has_st = street is not None and len(street) > 0
+    if source == "extract" and not has_ex:
+        raise DataFileError(
+            "source='extract' was asked for, but this area has no force extract.",
+            "Use source='auto' or 'police_uk', or add the extract to the area config.",
+        )
+    if source == "police_uk" and not has_st:
+        raise DataFileError(
+            "source='police_uk' was asked for, but there is no police.uk street data.",
+            "Use source='auto' or 'extract', or add police.uk data to the area config.",
+        )
+    if has_ex and source != "police_uk":
         return records_from_extract(extract)
-    if street is not None and len(street):
+    if has_st:
         return records_from_street(street)
     raise DataFileError(
         "Neither a force extract nor police.uk street data is available for this area and period.",
@@ -698,6 +717,11 @@ def _list_sentence(names: list[str], kind: str) -> str:
         return f"There are no statistically significant {kind}s."
     if len(names) == 1:
         return f"{_cap(names[0])} is the only statistically significant {kind}."
+    if len(names) > 3:
+        return (
+            f"{_cap(N.number_word(len(names)))} categories show a statistically significant "
+            f"{kind}; the largest (in number of crimes) are {N.join_names(names[:3])}."
+        )
     return (
         f"{_cap(N.join_names(names))} are the only {N.number_word(len(names))} statistically "
         f"significant {kind}s."
@@ -765,7 +789,7 @@ def baseline_sentences(
     """'There were 871 neighbourhood crimes in the 12 months to March 2022, compared with ...'."""
     out = []
     end = pd.Period(period.end, freq="M").strftime("%B %Y")
-    base_name = series.baseline.label or series.baseline.name
+    base_period = series.baseline.name
     for _, r in change.iterrows():
         pct = r["pct_change"]
         how = (
@@ -776,8 +800,8 @@ def baseline_sentences(
         sig = " (statistically significant)" if r.get("significant", False) else ""
         out.append(
             f"There were {N.fmt_int(r['current'])} {_lc(r['label'])} offences in the "
-            f"{len(series.offsets)} months to {end}, compared with {N.fmt_int(r['baseline'])} for "
-            f"the baseline period ({base_name}): {how}{sig}."
+            f"{len(series.offsets)} months to {end}, compared with {N.fmt_int(r['baseline'])} in "
+            f"the baseline period, {base_period}: {how}{sig}."
         )
     return out
 

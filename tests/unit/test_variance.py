@@ -303,7 +303,8 @@ def test_three_series_and_baseline_change():
     s = V.baseline_sentences(ch.reset_index(), ts, ReportingPeriod("2021-12"))
     assert (
         "There were 288 serious acquisitive crime offences in the 12 months to December 2021, "
-        "compared with 360 for the baseline period (pre-COVID): a change of -20.0%" in s[0]
+        "compared with 360 in the baseline period, January 2019 to December 2019: a change of -20.0%"
+        in s[0]
     )
     # A baseline before the data: shown as absent, not as zero.
     early = V.three_series(rec, ReportingPeriod("2021-12"), V.resolve_baseline("2017-12", {}))
@@ -343,3 +344,21 @@ def test_counts_are_conserved(items):
         assert t.loc[t.level == "group", col].sum() == total
         months = res.current_months if col == "current" else res.previous_months
         assert total == sum(n for (m, *_), n in rows.items() if m in months)
+
+
+def test_long_lists_are_summarised_and_source_choice():
+    s = V._list_sentence(["Shoplifting", "Robbery", "Arson", "Bicycle theft"], "increase")
+    assert s == (
+        "Four categories show a statistically significant increase; the largest (in number of "
+        "crimes) are shoplifting, robbery and arson."
+    )
+    assert V._list_sentence(["Public order offences", "Stalking and harassment"], "increase") == (
+        "Public order offences and stalking and harassment are the only two statistically "
+        "significant increases."
+    )
+    ex = _two_years({SHOP: 24}, {SHOP: 24})
+    assert V.choose_records(ex, None).source == "force extract"
+    with pytest.raises(DataFileError, match="no police.uk"):
+        V.choose_records(ex, None, source="police_uk")
+    with pytest.raises(DataFileError, match="Neither"):
+        V.choose_records(None, None)

@@ -1,0 +1,140 @@
+"""Run notebooks/02_crime_group_variance on the embedded sample and check what it writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NB = ROOT / "notebooks" / "02_crime_group_variance.ipynb"
+AREA, PERIOD = "wexley", "2022-03"
+
+
+def _processed_ready() -> bool:
+    return (ROOT / "data" / "processed" / AREA / PERIOD / "manifest.json").exists()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    if not _processed_ready():
+        from helpers.cleaning import run_cleaning
+        from helpers.config import load_area_config
+        from helpers.sample import ensure_sample
+
+        ensure_sample()
+        run_cleaning(load_area_config(AREA), PERIOD)
+    import papermill as pm
+
+    out = tmp_path_factory.mktemp("nb02") / "02_out.ipynb"
+    pm.execute_notebook(
+        str(NB),
+        str(out),
+        parameters={"area": AREA, "period": PERIOD},
+        kernel_name="python3",
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
+    report = ROOT / "reports" / AREA / PERIOD
+    figs = json.loads((report / "figures" / "variance.json").read_text(encoding="utf-8"))
+    return nbformat.read(out, as_version=4), report, figs
+
+
+def _outputs(nb, mime: str) -> list[str]:
+    return [
+        o["data"][mime]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if mime in o.get("data", {})
+    ]
+
+
+@pytest.mark.notebook
+def test_variance_table_written_and_consistent(run):
+    nb, report, figs = run
+    t = pd.read_csv(report / "tables" / "variance__variance.csv")
+    total = t[t.level == "total"].iloc[0]
+    # Groups add up to all crime; change and % change agree with the counts.
+    assert t.loc[t.level == "group", "current"].sum() == total["current"]
+    assert t.loc[t.level == "group", "previous"].sum() == total["previous"]
+    assert (t["change"] == t["current"] - t["previous"]).all()
+    big = t[~t["small_numbers"]]
+    expected = (big["current"] - big["previous"]) / big["previous"] * 100
+    assert (big["pct_change"] - expected).abs().max() < 1e-9
+    assert t.loc[t["small_numbers"], "pct_change"].isna().all()
+    # Shares of all crime for groups sum to 100.
+    assert abs(t.loc[t.level == "group", "share_of_all"].sum() - 100) < 1e-6
+    assert {"Serious acquisitive crime", "Neighbourhood crime", "Anti-social behaviour"} <= set(
+        t.label
+    )
+    # Headline figures match the table.
+    assert figs["figures"]["all_crime_current"] == total["current"]
+    assert figs["figures"]["source"] == "force extract"
+    assert figs["figures"]["months_compared"] == 12
+    sig = set(t.loc[t.direction == "increase", "label"])
+    assert set(figs["figures"]["significant_increases"]) == sig
+    # The extract's all-crime count for the period, independently: rows in the 12 months.
+    ex = pd.read_parquet(ROOT / "data" / "processed" / AREA / PERIOD / "extract.parquet")
+    months = [str(p) for p in pd.period_range("2021-04", "2022-03", freq="M")]
+    assert total["current"] == ex["month"].isin(months).sum()
+
+
+@pytest.mark.notebook
+def test_sentences_carry_the_computed_numbers(run):
+    nb, report, figs = run
+    t = pd.read_csv(report / "tables" / "variance__variance.csv")
+    total = t[t.level == "total"].iloc[0]
+    first = figs["sentences"][0]
+    pct = abs((total["current"] - total["previous"]) / total["previous"] * 100)
+    assert first.startswith("The overall crime figure")
+    assert f"{pct:.1f}%" in first and f"{int(total['current']):,}" in first
+    md = "\n".join(_outputs(nb, "text/markdown"))
+    assert first in md
+    assert "Synthetic data" in md
+
+
+@pytest.mark.notebook
+def test_msg_table_and_funnel(run):
+    nb, report, figs = run
+    m = pd.read_csv(report / "tables" / "variance__msg.csv")
+    assert len(m) == 14 and m.iloc[0]["crime_type"] == "All crime"
+    assert set(m["position"]) <= {
+        "Significantly below",
+        "Below",
+        "In line",
+        "Above",
+        "Significantly above",
+    }
+    assert set(m["arrow"]) <= {"up", "down", "same"}
+    assert m["rank"].between(1, m["members"]).all()
+    members = pd.read_csv(report / "tables" / "variance__msg_members.csv")
+    allc = members[members.crime_type == "All crime"]
+    # Rank recomputed independently: 1 + number of members with a strictly lower rate.
+    area_rate = allc.loc[allc.is_area, "rate"].iloc[0]
+    assert m.iloc[0]["rank"] == 1 + (allc["rate"] < area_rate).sum()
+    assert abs(m.iloc[0]["msg_average"] - allc["rate"].mean()) < 1e-9
+    assert m.iloc[0]["lower_inner"] < m.iloc[0]["msg_average"] < m.iloc[0]["upper_inner"]
+    assert figs["figures"]["limit_method"] == "funnel_overdispersed"
+    # Two charts (three-series bars and funnel), each with alt text in the PDF exporter's label.
+    assert len(_outputs(nb, "image/svg+xml")) == 2
+    html = "\n".join(_outputs(nb, "text/html"))
+    assert html.count('class="report-table"') == 4  # variance, baseline, outcomes, MSG
+    assert "Traceback" not in html
+
+
+@pytest.mark.notebook
+def test_outcomes_and_baseline(run):
+    nb, report, figs = run
+    o = pd.read_csv(report / "tables" / "variance__outcomes.csv")
+    assert (o["positive"] <= o["crimes"]).all()
+    assert ((o["rate"] - o["positive"] / o["crimes"] * 100).abs() < 1e-9).all()
+    b = pd.read_csv(report / "tables" / "variance__baseline_change.csv")
+    assert list(b["label"]) == ["Serious acquisitive crime", "Neighbourhood crime"]
+    three = pd.read_csv(report / "tables" / "variance__three_series.csv")
+    for _, r in b.iterrows():
+        row = three[three.label == r["label"]].iloc[0]
+        assert (row["baseline"], row["current"]) == (r["baseline"], r["current"])
