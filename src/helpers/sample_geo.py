@@ -234,6 +234,10 @@ def build_geography(seed: int) -> Geography:
     for p in parts:
         merged = shapely.union_all(p, grid_size=1.0)
         ward_polys.append(merged if merged.is_valid else merged.buffer(0))
+    # give neighbours identical vertices on shared edges (no T-junctions), so that rounding the
+    # CRS84 coordinates cannot open slivers or overlaps between wards
+    vertices = shapely.multipoints(np.unique(shapely.get_coordinates(ward_polys), axis=0))
+    ward_polys = [shapely.snap(p, vertices, 0.5) for p in ward_polys]
     pool_ward = _locate(ward_polys, pool)
 
     # populations: mostly even, partly following density, total exactly TARGET_POPULATION

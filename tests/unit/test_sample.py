@@ -7,6 +7,7 @@ import inspect
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -266,12 +267,25 @@ def test_home_office_table(sample_dir, extract):
     assert rates.between(50, 200).all()
 
 
+def _to_bng(coords):
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("OGC:CRS84", "EPSG:27700", always_xy=True).transform(
+        coords[:, 0], coords[:, 1])
+    return np.column_stack([x, y])
+
+
 def test_geography(sample_dir):
     gj = json.loads((sample_dir / "wards.geojson").read_text())
     assert "CRS84" in gj["crs"]["properties"]["name"]
     geoms = [shape(f["geometry"]) for f in gj["features"]]
     assert 25 <= len(geoms) <= 35
     assert all(g.is_valid and not g.is_empty for g in geoms)
+    metric = [shapely.transform(g, _to_bng) for g in geoms]
+    overlaps = [a.intersection(b).area for i, a in enumerate(metric) for b in metric[i + 1:]]
+    assert max(overlaps) < 1.0  # m²: neighbours share edges exactly
+    total = shapely.union_all(metric).area / 1e6
+    assert 80 < total < 160  # km²: a town about 12 km across
     assert all(shapely.bounds(g)[0] > -1.2 and shapely.bounds(g)[3] < 52.5 for g in geoms)
     codes = [f["properties"]["ward_code"] for f in gj["features"]]
     assert codes == sorted(set(codes)) and all(c.startswith("E0599") for c in codes)
