@@ -461,9 +461,11 @@ if keep:
         say(s)
         for caution in V.recording_cautions(cp, cp.series):
             say(f"> **Recording-rule caution:** {caution}")
-    known = V.recording_changes_in_range(trend_months[0], trend_months[-1])
-    for ch in known:
-        say(f"> Known recording change inside this series: {ch['text']}")
+    known = dict.fromkeys(
+        t for name in keep for t in V.recording_changes_in_range(trend_months[0], period, name)
+    )
+    for text in known:
+        say(f"> **Recording change inside this series:** {text}")
     cpt = V.change_point_table(points)
     tables["change_points"] = cpt
     display(
@@ -678,7 +680,7 @@ if used == "police_uk":
         show_table(
             pd.DataFrame(
                 {
-                    "Month": pu_cur["month"],
+                    "Month": [pd.Period(m, freq="M").strftime("%b %Y") for m in pu_cur["month"]],
                     "Violence and sexual offences": pu_cur["violence_and_sexual"].where(
                         pu_cur["has_data"]
                     ),

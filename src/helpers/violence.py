@@ -72,26 +72,6 @@ POLICEUK_CAVEAT = (
     "none of those breakdowns can be shown from police.uk data, and none is estimated here."
 )
 
-# Known Home Office Counting Rules changes that create breaks in violence series. Each entry:
-# first month affected, the subgroups affected, and the caution to print.
-RECORDING_CHANGES: tuple[dict, ...] = (
-    {
-        "month": "2018-04",
-        "subgroups": ("Stalking and harassment",),
-        "text": "From April 2018 the Home Office Counting Rules required stalking and harassment "
-        "to be recorded in addition to the most serious other offence in the same incident, "
-        "which raised recorded stalking and harassment.",
-    },
-    {
-        "month": "2023-05",
-        "subgroups": ("Stalking and harassment",),
-        "text": "From May 2023 the 'principal crime' rule was reinstated for conduct crimes "
-        "(stalking, harassment, controlling or coercive behaviour): only the most serious "
-        "offence is recorded, which lowered recorded stalking and harassment.",
-    },
-)
-
-
 # --------------------------------------------------------------------------------------------
 # What the extract can support
 # --------------------------------------------------------------------------------------------
@@ -721,27 +701,47 @@ def detect_change_point(
     )
 
 
-def recording_cautions(
-    cp: ChangePoint, subgroup: str | None = None, window: int = 3, extra: tuple[dict, ...] = ()
-) -> list[str]:
-    """Cautions for known recording-rule changes within ``window`` months of a change point.
+def _series_label(series: str | None) -> str:
+    return VAP if series in (None, "All violence") else series
 
-    ``subgroup`` None or "All violence" matches a change to any violence subgroup.
+
+def _recording_table():
+    from .variance import recording_changes  # the one documented table (helpers/data)
+
+    return recording_changes()
+
+
+def _change_text(row) -> str:
+    when = pd.Period(row["effective_month"], freq="M").strftime("%B %Y")
+    return f"{when}: {row['description']} (source: {row['source']})."
+
+
+def recording_cautions(cp: ChangePoint, series: str | None = None, window: int = 3) -> list[str]:
+    """Cautions for documented recording-rule changes within ``window`` months of a change point.
+
+    The changes come from ``helpers/data/recording_changes.csv`` (shared with the variance stage);
+    a change applies when ``series`` ("All violence" means violence against the person) is in its
+    ``affects`` list.
     """
     if cp.month is None:
         return []
     at = pd.Period(cp.month, freq="M")
+    label = _series_label(series)
     out = []
-    for ch in (*RECORDING_CHANGES, *extra):
-        applies = subgroup in (None, "All violence") or subgroup in ch.get("subgroups", ())
-        if applies and abs((pd.Period(ch["month"], freq="M") - at).n) <= window:
-            out.append(ch["text"])
+    for _, row in _recording_table().iterrows():
+        near = abs((pd.Period(row["effective_month"], freq="M") - at).n) <= window
+        if near and label in row["affects"]:
+            out.append(_change_text(row))
     return out
 
 
-def recording_changes_in_range(first: str, last: str) -> list[dict]:
-    """Known recording-rule changes whose first month lies between ``first`` and ``last``."""
-    return [ch for ch in RECORDING_CHANGES if first <= ch["month"] <= last]
+def recording_changes_in_range(first: str, last: str, series: str | None = None) -> list[str]:
+    """Documented recording-rule changes affecting ``series`` that took effect after ``first``
+    and no later than ``last`` (so the series holds months under both rules)."""
+    label = _series_label(series)
+    t = _recording_table()
+    sel = (t["effective_month"] > first) & (t["effective_month"] <= last)
+    return [_change_text(r) for _, r in t[sel].iterrows() if label in r["affects"]]
 
 
 def heatmap_table(

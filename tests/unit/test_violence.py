@@ -359,11 +359,21 @@ def test_change_point_too_short():
 
 
 def test_recording_caution_near_rule_change():
+    # helpers/data/recording_changes.csv: May 2023 principal crime rule for stalking and harassment
     cp = v.ChangePoint("x", "2023-06", 1, -1, 0.01, True, None, "m")
-    assert len(v.recording_cautions(cp, "Stalking and harassment")) == 1
+    cautions = v.recording_cautions(cp, "Stalking and harassment")
+    assert len(cautions) == 1 and cautions[0].startswith("May 2023:")
     assert v.recording_cautions(cp, "Violence with injury") == []
-    far = v.ChangePoint("x", "2021-03", 1, -1, 0.01, True, None, "m")
+    assert len(v.recording_cautions(cp, "All violence")) == 1  # VAP is affected too
+    far = v.ChangePoint("x", "2021-09", 1, -1, 0.01, True, None, "m")
     assert v.recording_cautions(far, "Stalking and harassment") == []
+
+
+def test_recording_changes_in_range():
+    found = v.recording_changes_in_range("2018-04", "2022-03", "Stalking and harassment")
+    # 2018-04 itself is the first month, so the whole series is under that rule; 2020-04 is inside
+    assert [t[:10] for t in found] == ["April 2020"]
+    assert v.recording_changes_in_range("2018-04", "2022-03", "Violence with injury") == []
 
 
 # --- police.uk only --------------------------------------------------------------------------
