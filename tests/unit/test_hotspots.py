@@ -296,7 +296,7 @@ def test_change_sentence_names_significant_increases():
     row = ch.set_index("ward_name").loc["W3"]
     assert row["change"] == 70 and row["pct_change"] == pytest.approx(700.0)
     assert h.change_sentence(h.ward_change(*_change_frames([1, 1], [2, 2]), "asb"), "X") == (
-        "X fell in 2 of the 2 wards: no ward showed any increase."
+        "X fell in all 2 wards: no ward showed any increase."
     )
 
 

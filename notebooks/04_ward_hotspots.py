@@ -1,0 +1,411 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Where crime happens: ward maps, hot spots and priority wards
+#
+# This section shows where in the area crime and anti-social behaviour (ASB) were recorded, ward
+# by ward: how many, how many per 1,000 residents, which wards form statistically significant
+# **hot spots** (and cold spots), which wards changed against the comparison period, and how
+# concentrated crime is in a few wards. Partners use it to decide where to put patrols, wardens,
+# target hardening and neighbourhood working groups.
+#
+# **Disclosure control.** Ward counts below a threshold are never published: they are shown as
+# `*` in tables and hatched on maps, so that no victim can be identified.
+
+# %% tags=["parameters"]
+area: str = "wexley"  # area config name in config/
+period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
+comparison_months: int = 12  # compare with the same-length period this many months earlier
+scheme: str = "NaturalBreaks"  # map classes: NaturalBreaks, Quantiles, FisherJenks, EqualInterval
+k: int = 5  # number of map classes (2 to 9)
+fdr_alpha: float = 0.05  # false discovery rate for hot spots and ward changes, e.g. 0.05
+disclosure_threshold: int | None = None  # suppress counts below this (None: use the area config)
+top_n: int = 10  # wards in each priority table
+density: bool = True  # draw a kernel density surface of all crime points
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from helpers import charts, hotspots, maps, narrative
+from helpers.config import load_area_config
+from helpers.errors import GeographyError, ParameterError
+from helpers.periods import ReportingPeriod, compare_coverage, parse_month
+from helpers.processed import load_processed, save_stage_outputs
+from helpers.tables import show_table
+
+parse_month(period, "period")
+if not isinstance(comparison_months, int) or not 1 <= comparison_months <= 60:
+    raise ParameterError(f"comparison_months = {comparison_months!r} is not allowed.",
+                         "Use a whole number of months from 1 to 60 (12 = a year earlier).")  # fmt: skip
+maps.check_scheme(scheme, k)
+if not 0 < fdr_alpha <= 0.2:
+    raise ParameterError(
+        f"fdr_alpha = {fdr_alpha!r} is not allowed.", "Use 0.05 (95%) or 0.01 (99%)."
+    )
+if not isinstance(top_n, int) or top_n < 1:
+    raise ParameterError(f"top_n = {top_n!r} must be a whole number of at least 1.", "Use e.g. 10.")
+cfg = load_area_config(area)
+threshold = cfg.disclosure_threshold if disclosure_threshold is None else int(disclosure_threshold)
+if threshold < 0:
+    raise ParameterError(f"disclosure_threshold = {threshold} is negative.", "Use e.g. 5, or None.")
+current = ReportingPeriod(period)
+comparison = current.shifted(comparison_months, label="comparison")
+confidence = f"{(1 - fdr_alpha) * 100:g}%"
+charts.setup_notebook()
+
+data = load_processed(area, period)
+wards, ward_check = hotspots.check_wards(data.wards, crs=cfg.crs)
+street = data.street
+available = sorted(set(street["month"].astype(str)))
+coverage = compare_coverage(available, current, comparison)
+cur_months = [m for m in current.month_list if m in available]
+cmp_months = [m for m in comparison.month_list if m in available]
+exposure_ratio = len(cur_months) / len(cmp_months) if cmp_months else 1.0
+counts = hotspots.count_by_ward(street, wards, months=cur_months)
+previous = hotspots.count_by_ward(street, wards, months=cmp_months) if cmp_months else None
+MEASURES = hotspots.MEASURES
+keys = list(MEASURES)
+
+display(Markdown(f"**{cfg.name}** — reporting period **{current.name}**, compared with "
+                 f"**{comparison.name}**. {len(wards)} wards."))  # fmt: skip
+if cfg.synthetic:
+    display(Markdown("> **Synthetic data.** This report is made from the embedded synthetic "
+                     "sample, not real crime records. Its maps illustrate the method only."))  # fmt: skip
+
+# %% [markdown]
+# ## The data behind the maps
+#
+# Crimes and ASB incidents come from police.uk street-level data. police.uk does not publish an
+# exact address: each record is moved ("snapped") to the nearest of a fixed set of map points,
+# usually the middle of a street or a public place. A crime near a ward boundary can therefore be
+# counted in the neighbouring ward, so small differences between adjacent wards mean little.
+
+# %%
+notes = [hotspots.unassigned_sentence(counts)]
+method_counts = street.loc[
+    street["month"].astype(str).isin(cur_months), "ward_method"
+].value_counts()
+if method_counts.get("lsoa-lookup", 0):
+    notes.append(f"{narrative.fmt_int(method_counts['lsoa-lookup'])} records had no usable map point and "
+                 "were placed in a ward through their LSOA (best-fit lookup).")  # fmt: skip
+notes += ward_check.notes()
+if coverage.message():
+    notes.append(coverage.message())
+notes.append(f"Disclosure control: counts below {threshold} are suppressed in every table and map.")
+display(Markdown("\n".join(f"- {n}" for n in notes)))
+
+# %%
+totals = pd.DataFrame({
+    "Measure": [MEASURES[m].label for m in keys],
+    "In wards": [int(counts.table[m].sum()) for m in keys],
+    "In no ward": [counts.unassigned[m] for m in keys],
+    "Area total": [counts.totals[m] for m in keys],
+})  # fmt: skip
+show_table(totals, caption=f"Crimes and ASB incidents, {current.name}",
+           formats={"In wards": "int", "In no ward": "int", "Area total": "int"},
+           note="Violence, serious acquisitive crime (burglary, robbery and vehicle crime) and "
+                "burglary are parts of all crime; ASB incidents are not crimes and are counted "
+                "separately.")  # fmt: skip
+
+# %% [markdown]
+# ## Ward maps: counts and rates per 1,000 residents
+#
+# Each measure is mapped twice: the **number** recorded in each ward, and the **rate per 1,000
+# residents**. Rates let wards of different sizes be compared, but they use the *resident*
+# population: wards with a town centre, a shopping park or a night-time economy have many
+# visitors and few residents, so their rates look far higher than the risk to a resident. Colours
+# are grouped into classes by the method named in each legend (mapclassify); a different method
+# or number of classes would draw the lines elsewhere. Hatched wards have a count below the
+# disclosure threshold.
+
+# %%
+published = hotspots.published_ward_table(counts, threshold)
+has_population = wards["population"].notna().any()
+period_text = current.short
+for key in keys:
+    m = MEASURES[key]
+    fig = maps.choropleth(
+        wards, published.data[key], title=f"{m.label}: number of {m.noun}, {period_text}",
+        legend_title=f"Number of {m.noun}", scheme=scheme, k=k,
+        suppressed=published.mask[key], threshold=threshold,
+    )  # fmt: skip
+    charts.finish(
+        fig, alt=f"Map of the {len(wards)} wards shaded by the number of {m.label.lower()} {m.noun}"
+    )
+    plt.show()
+    if has_population:
+        fig = maps.choropleth(
+            wards, published.data[f"{key}_rate"], title=f"{m.label}: {m.noun} per 1,000 residents, {period_text}",
+            legend_title="Per 1,000 residents", scheme=scheme, k=k, decimals=1,
+            suppressed=published.mask[f"{key}_rate"], threshold=threshold,
+            missing_label="No population figure (count mapped above)", cmap="PuBu",
+        )  # fmt: skip
+        charts.finish(fig, alt=f"Map of the wards shaded by {m.label.lower()} per 1,000 residents")
+        plt.show()
+if not has_population:
+    display(Markdown("No ward population is available, so only counts are mapped."))
+display(Markdown(published.note))
+
+# %% [markdown]
+# ## Hot spots and cold spots (Getis-Ord Gi*)
+#
+# A ward with a high count is not necessarily a *hot spot*: a hot spot is a ward that, **together
+# with its neighbours**, has more crime than chance would produce if crime were spread at random
+# over the wards. The Getis-Ord Gi\* statistic measures this for every ward (neighbours = wards
+# sharing a boundary or corner), and a permutation test gives each ward a p-value. Testing every
+# ward at once would throw up about one false "hot spot" in twenty, so the p-values are corrected
+# with the Benjamini–Hochberg **false discovery rate**. Wards are coloured only when significant at
+# the stated confidence after that correction. Gi\* uses counts, not rates, so it is not inflated
+# by small resident populations; it shows where crime clusters, not where residents are most at
+# risk. Ward boundaries are arbitrary: other boundaries would give other clusters (the modifiable
+# areal unit problem).
+
+# %%
+gi_results, hotspot_sentences = {}, []
+for key in keys:
+    m = MEASURES[key]
+    try:
+        res = hotspots.gi_star(wards, counts.table[key], fdr_alpha=fdr_alpha)
+    except GeographyError as exc:
+        display(Markdown(f"**{m.label}:** hot spots cannot be computed. {exc.what}"))
+        continue
+    gi_results[key] = res
+    fig = maps.hotspot_map(wards, res["spot"], title=f"{m.label}: hot and cold spots, {period_text}",
+                           fdr_alpha=fdr_alpha)  # fmt: skip
+    n_hot = int((res["spot"] == hotspots.HOT).sum())
+    charts.finish(fig, alt=f"Map of {m.label.lower()} hot and cold spots: {n_hot} hot-spot wards")
+    plt.show()
+    sentence = hotspots.hotspot_sentence(res, m.label, fdr_alpha)
+    hotspot_sentences.append(sentence)
+    display(Markdown(sentence))
+
+# %%
+if density and counts.totals["all_crime"] >= 3:
+    pts = street[
+        street["month"].astype(str).isin(cur_months) & hotspots.measure_mask(street, "all_crime")
+    ]
+    try:
+        grid, extent = hotspots.kernel_density(pts["easting"], pts["northing"], wards, cell=100)
+        fig = maps.density_map(grid, extent, wards, title=f"All crime: density of map points, {period_text}",
+                               bandwidth_text=", Scott's rule bandwidth")  # fmt: skip
+        charts.finish(fig, alt="Smoothed surface of where crimes were recorded, darkest where most")
+        plt.show()
+        display(Markdown(
+            "The surface above smooths the snapped police.uk map points (Gaussian kernel, bandwidth "
+            "by Scott's rule, 100-metre cells) regardless of ward boundaries. It shows where points "
+            "cluster; because locations are snapped to street points, its peaks sit on streets and "
+            "public places rather than on the exact scene of each crime."
+        ))  # fmt: skip
+    except GeographyError as exc:
+        display(Markdown(f"The density surface cannot be drawn: {exc.what}"))
+
+# %% [markdown]
+# ## Change by ward
+#
+# Each ward's count in the current period is compared with the comparison period. Whether a
+# change is more than chance is tested with the conditional binomial test for two Poisson counts
+# (exact; if both periods had the same underlying rate, the current count would be a binomial
+# share of the two counts together), and the p-values are corrected for testing every ward at
+# once (Benjamini–Hochberg false discovery rate). Small wards can show large percentage changes
+# that are not significant.
+
+# %%
+changes, change_sentences, published_changes = {}, [], {}
+if previous is None:
+    display(Markdown(f"The data hold none of the months of the comparison period "
+                     f"({comparison.name}), so change by ward cannot be shown."))  # fmt: skip
+else:
+    for key in keys:
+        ch = hotspots.ward_change(counts.table, previous.table, key, alpha=fdr_alpha,
+                                  exposure_ratio=exposure_ratio)  # fmt: skip
+        changes[key] = ch
+        published_changes[key] = hotspots.published_change_table(ch, threshold)
+        change_sentences.append(
+            hotspots.change_sentence(ch, MEASURES[key].label, MEASURES[key].noun)
+        )
+    display(Markdown("\n".join(f"- {s}" for s in change_sentences)))
+    summary = pd.DataFrame({
+        "Measure": [MEASURES[k_].label for k_ in keys],
+        "Current": [int(changes[k_]["current"].sum()) for k_ in keys],
+        "Previous": [int(changes[k_]["previous"].sum()) for k_ in keys],
+        "Wards up": [int((changes[k_]["direction"] == "up").sum()) for k_ in keys],
+        "Wards down": [int((changes[k_]["direction"] == "down").sum()) for k_ in keys],
+        "Significant rises": [int((changes[k_]["significant"] & (changes[k_]["change"] > 0)).sum()) for k_ in keys],
+        "Significant falls": [int((changes[k_]["significant"] & (changes[k_]["change"] < 0)).sum()) for k_ in keys],
+    })  # fmt: skip
+    display(show_table(summary, caption=f"Change by ward, {current.short} against {comparison.short}",
+                       formats={c: "int" for c in summary.columns if c != "Measure"},
+                       note=f"Counts in wards only. Significant = false discovery rate {fdr_alpha:.0%} "
+                            "across wards (conditional binomial test)."))  # fmt: skip
+
+# %%
+if changes:
+    view_keys = ["all_crime", "asb"]
+    base = published_changes["all_crime"].data[["ward_name"]].rename(columns={"ward_name": "Ward"})
+    frames, masks = [base], [pd.DataFrame(False, index=base.index, columns=["Ward"])]
+    order = published_changes["all_crime"].data["ward_code"]
+    for key in view_keys:
+        pc = published_changes[key]
+        d = pc.data.set_index("ward_code").loc[order].reset_index(drop=True)
+        mk = pc.mask.set_index(pc.data["ward_code"]).loc[order].reset_index(drop=True)
+        lab = "Crime" if key == "all_crime" else "ASB"
+        sig = np.where(d["significant"], np.where(d["direction"] == "up", "rise", "fall"), "no")
+        frames.append(pd.DataFrame({f"{lab} now": d["current"], f"{lab} change": d["change"],
+                                    f"{lab} change %": d["pct_change"], f"{lab} significant": sig}))  # fmt: skip
+        masks.append(pd.DataFrame({f"{lab} now": mk["current"], f"{lab} change": mk["change"],
+                                   f"{lab} change %": mk["pct_change"], f"{lab} significant": False}))  # fmt: skip
+    view = pd.concat(frames, axis=1)
+    display(show_table(
+        view, caption="All crime and ASB by ward: current period and change",
+        formats={"Crime now": "int", "Crime change": "signed_int", "Crime change %": "signed_pct",
+                 "ASB now": "int", "ASB change": "signed_int", "ASB change %": "signed_pct",
+                 "Crime significant": "text", "ASB significant": "text"},
+        suppressed=pd.concat(masks, axis=1),
+        note=published_changes["all_crime"].note + " Wards are listed from the largest rise in all "
+             "crime to the largest fall. Significant: false discovery rate "
+             f"{fdr_alpha:.0%} across wards.",
+    ))  # fmt: skip
+
+# %% [markdown]
+# ## Priority wards
+#
+# The wards with the most recorded crime of each type, with their rate per 1,000 residents, their
+# share of the area's total (crime placed in a ward) and the change against the comparison period.
+# A high count in a town-centre ward reflects footfall as well as risk to residents.
+
+# %%
+priority_tables = {}
+for key in keys:
+    m = MEASURES[key]
+    t = hotspots.priority_table(counts, key, changes.get(key), top_n=top_n)
+    # disclosure: mask small counts and anything derived from them (rate, share, change)
+    prev_small = None
+    if key in changes:
+        ch = changes[key].set_index("ward_name")
+        prev_small = ch.loc[t["Ward"], "previous"].to_numpy() < threshold
+    s = hotspots.suppress(t, ["Count"], threshold, total_published=False,
+                          dependents={"Count": ["Rate per 1,000", "Share of area total (%)", "Change", "Change (%)"]
+                                      if "Change" in t else ["Rate per 1,000", "Share of area total (%)"]})  # fmt: skip
+    data_t, mask_t = s.data, s.mask
+    if prev_small is not None and prev_small.any():
+        for c in ("Change", "Change (%)"):
+            mask_t[c] = mask_t[c].to_numpy() | prev_small
+            data_t[c] = data_t[c].astype(float).where(~mask_t[c])
+    priority_tables[key] = data_t
+    display(show_table(
+        data_t, caption=f"{m.label}: top {len(t)} wards, {current.short}",
+        formats={"Rank": "int", "Ward": "text", "Count": "int", "Rate per 1,000": "rate",
+                 "Share of area total (%)": "pct", "Change": "signed_int", "Change (%)": "signed_pct"},
+        suppressed=mask_t,
+        note=(f"Share of the {narrative.fmt_int(counts.table[key].sum())} {m.noun} placed in a ward. "
+              "Rate: per 1,000 residents (– where no population is known). " + s.note),
+    ))  # fmt: skip
+
+# %% [markdown]
+# ## How concentrated is crime?
+#
+# If crime were spread evenly, the top 10% of wards would hold 10% of it. The Lorenz curve plots
+# the share of crime against the share of wards (fewest first); the further it bows below the
+# diagonal, the more concentrated crime is. The Gini coefficient sums this up: 0 is an even spread,
+# 1 would be everything in one ward. Concentration is measured on counts, so large wards and
+# wards with a town centre push it up.
+
+# %%
+conc_rows, curves, ginis, concentration_sentences = [], {}, {}, []
+for key in keys:
+    m = MEASURES[key]
+    vals = counts.table[key].to_numpy()
+    if vals.sum() == 0:
+        display(Markdown(f"**{m.label}:** none recorded in any ward, so no concentration."))
+        continue
+    k_top, share = hotspots.top_share(vals, 0.10)
+    g = hotspots.gini(vals)
+    curves[m.label], ginis[m.label] = hotspots.lorenz_curve(vals), g
+    conc_rows.append({"Measure": m.label, "Wards in top 10%": k_top,
+                      "Share in top 10% of wards (%)": share, "Gini": g})  # fmt: skip
+    concentration_sentences.append(
+        hotspots.concentration_sentence(vals, counts.table["ward_name"], m.label)
+    )
+concentration = pd.DataFrame(conc_rows)
+if not concentration.empty:
+    display(show_table(concentration, caption="Concentration of crime in a few wards",
+                       formats={"Wards in top 10%": "int", "Share in top 10% of wards (%)": "pct",
+                                "Gini": "rate"},
+                       note=f"Top 10% of {len(wards)} wards = the {concentration['Wards in top 10%'].iloc[0]} "
+                            "wards with the most; Gini computed from ward counts."))  # fmt: skip
+    fig = maps.lorenz_chart(curves, ginis)
+    charts.finish(
+        fig, alt="Lorenz curves of crime by ward for each measure against the line of equality"
+    )
+    plt.show()
+    display(Markdown("\n".join(f"- {s}" for s in concentration_sentences)))
+
+# %% [markdown]
+# ## Summary
+
+# %%
+sentences = [hotspots.unassigned_sentence(counts), *hotspot_sentences, *change_sentences,
+             *concentration_sentences]  # fmt: skip
+display(Markdown("\n".join(f"- {s}" for s in sentences)))
+
+# %% [markdown]
+# ## Method and caveats
+#
+# - **Locations are approximate.** police.uk snaps every location to a nearby map point to protect
+#   privacy; ward counts near boundaries are approximate, and the exact place of a crime is
+#   never shown.
+# - **Rates use residents.** Town-centre and retail wards have many visitors and few residents,
+#   which inflates their rates per 1,000.
+# - **Boundaries matter.** Hot spots and concentration depend on the ward boundaries used (the
+#   modifiable areal unit problem); a different geography could give a different picture.
+# - **Many wards, many tests.** Hot spots and changes are corrected with the Benjamini–Hochberg
+#   false discovery rate, so at most about 5% of the wards flagged are expected to be false alarms.
+# - **Disclosure control.** Counts below the threshold are suppressed (with any rate, share or
+#   change that would reveal them, and a second cell where one hidden count could be worked out
+#   from a total). Full method: `docs/hotspots.md`.
+
+# %%
+tables_out = {"ward_counts_rates": published.data}
+for key in changes:
+    tables_out[f"change_{key}"] = published_changes[key].data
+for key, t in priority_tables.items():
+    tables_out[f"priority_{key}"] = t
+for key, res in gi_results.items():
+    tables_out[f"gistar_{key}"] = res[["ward_code", "ward_name", "z", "p", "q", "spot"]]
+if not concentration.empty:
+    tables_out["concentration"] = concentration
+figures_out = {
+    "wards": len(wards),
+    "months_current": len(cur_months),
+    "months_comparison": len(cmp_months),
+    "disclosure_threshold": threshold,
+    "fdr_alpha": fdr_alpha,
+    "scheme": scheme,
+    "k": k,
+    "suppressed_cells": int(published.primary + published.secondary),
+    "totals": counts.totals,
+    "in_wards": {k_: int(counts.table[k_].sum()) for k_ in keys},
+    "unassigned": counts.unassigned,
+    "hot_spots": {k_: int((r["spot"] == hotspots.HOT).sum()) for k_, r in gi_results.items()},
+    "cold_spots": {k_: int((r["spot"] == hotspots.COLD).sum()) for k_, r in gi_results.items()},
+    "wards_up": {k_: int((c["direction"] == "up").sum()) for k_, c in changes.items()},
+    "wards_up_significant": {k_: int((c["significant"] & (c["change"] > 0)).sum()) for k_, c in changes.items()},
+    "gini": {r["Measure"]: round(float(r["Gini"]), 4) for r in conc_rows},
+    "top10_share_pct": {r["Measure"]: round(float(r["Share in top 10% of wards (%)"]), 2) for r in conc_rows},
+}  # fmt: skip
+out_dir = save_stage_outputs(area, period, "04_ward_hotspots", tables=tables_out,
+                             figures=figures_out, sentences=sentences)  # fmt: skip

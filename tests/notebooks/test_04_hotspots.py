@@ -1,0 +1,140 @@
+"""Run notebooks/04_ward_hotspots on the embedded sample and check what it saved.
+
+Ward counts are recomputed here straight from data/processed/wexley/<period>/street.parquet with
+a pandas groupby on the cleaning stage's ward_code (independent of helpers.hotspots).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "notebooks" / "04_ward_hotspots.ipynb"
+AREA, PERIOD = "wexley", "2022-03"
+REPORTS = REPO / "reports" / AREA / PERIOD
+STAGE = "04_ward_hotspots"
+MONTHS = [f"2021-{m:02d}" for m in range(4, 13)] + ["2022-01", "2022-02", "2022-03"]
+
+pytestmark = pytest.mark.notebook
+
+
+def _run(tmp_path: Path, **params) -> dict:
+    import papermill as pm
+
+    out = tmp_path / f"{STAGE}.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        parameters={"area": AREA, "period": PERIOD, **params},
+        kernel_name="python3",
+        cwd=str(REPO / "notebooks"),
+        progress_bar=False,
+    )
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    figures = json.loads((REPORTS / "figures" / f"{STAGE}.json").read_text(encoding="utf-8"))
+    return {"nb": nb, "figures": figures}
+
+
+def _table(name: str) -> pd.DataFrame:
+    return pd.read_csv(REPORTS / "tables" / f"{STAGE}__{name}.csv")
+
+
+def _outputs(nb: dict, mime: str) -> list[str]:
+    out = []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if mime in data:
+                v = data[mime]
+                out.append("".join(v) if isinstance(v, list) else v)
+    return out
+
+
+def test_default_run_on_sample(processed_sample, tmp_path):
+    res = _run(tmp_path)
+    fig = res["figures"]["figures"]
+    street = pd.read_parquet(processed_sample / "street.parquet")
+    cur = street[street["month"].astype(str).isin(MONTHS)]
+    crime = cur[cur["crime_type"] != "Anti-social behaviour"]
+    asb = cur[cur["crime_type"] == "Anti-social behaviour"]
+    # independent ward counts from the cleaning stage's ward_code
+    expected = crime.groupby("ward_code").size()
+    wards = _table("ward_counts_rates").set_index("ward_code")
+    assert len(wards) == fig["wards"] == 30
+    published = wards["all_crime"].dropna()
+    assert (published.astype(int) == expected.reindex(published.index).fillna(0).astype(int)).all()
+    assert fig["totals"]["all_crime"] == len(crime) and fig["totals"]["asb"] == len(asb)
+    for key, total in fig["totals"].items():
+        assert fig["in_wards"][key] + fig["unassigned"][key] == total
+    # rates: count / population * 1000 where both are published
+    ok = wards["all_crime"].notna() & wards["population"].notna()
+    assert np.allclose(
+        wards.loc[ok, "all_crime_rate"],
+        wards.loc[ok, "all_crime"] / wards.loc[ok, "population"] * 1000,
+    )
+    # priority tables: top_n rows, descending counts, shares <= 100 and consistent with counts
+    pr = _table("priority_burglary")
+    assert len(pr) == 10 and pr["Count"].is_monotonic_decreasing
+    assert pr["Share of area total (%)"].sum() <= 100.0
+    assert pr["Share of area total (%)"].iloc[0] == pytest.approx(
+        pr["Count"].iloc[0] / fig["in_wards"]["burglary"] * 100
+    )
+    # change: current minus previous per ward equals an independent count a year earlier
+    ch = _table("change_asb").set_index("ward_code")
+    prev_months = [str(pd.Period(m, freq="M") - 12) for m in MONTHS]
+    prev_asb = street[street["month"].astype(str).isin(prev_months)]
+    prev_asb = (
+        prev_asb[prev_asb["crime_type"] == "Anti-social behaviour"].groupby("ward_code").size()
+    )
+    shown = ch["change"].notna()
+    assert (
+        ch.loc[shown, "current"] - ch.loc[shown, "change"] == prev_asb.reindex(ch.index[shown])
+    ).all()
+    assert "previous" not in ch.columns
+    # concentration and Gi*
+    conc = _table("concentration")
+    assert ((conc["Gini"] >= 0) & (conc["Gini"] <= 1)).all()
+    assert (conc["Share in top 10% of wards (%)"] >= 10).all()  # top 10% hold at least 10%
+    gi = _table("gistar_all_crime")
+    assert set(gi["spot"]) <= {"Hot spot", "Cold spot", "Not significant"}
+    assert ((gi["q"] >= gi["p"] - 1e-9) | gi["p"].isna()).all()  # BH never lowers a p-value
+    # reader-facing outputs: maps drawn, generated sentences present, no DataFrame reprs
+    svgs = _outputs(res["nb"], "image/svg+xml")
+    assert len(svgs) >= 10 + 5 + 1  # counts and rates x 5, hot spots x 5, Lorenz
+    text = "\n".join(_outputs(res["nb"], "text/markdown"))
+    assert "Synthetic data" in text
+    sentences = res["figures"]["sentences"]
+    assert any(s.startswith("Anti-social behaviour fell in") for s in sentences)
+    assert any("Gini coefficient" in s for s in sentences)
+    assert not any("<class" in s or "dtype" in s for s in _outputs(res["nb"], "text/plain"))
+    legends = " ".join(svgs)
+    assert "natural breaks (k-means)" in legends and "Getis-Ord Gi*" in legends
+
+
+def test_high_threshold_suppresses_and_hides_small_counts(processed_sample, tmp_path):
+    res = _run(tmp_path, disclosure_threshold=60, scheme="Quantiles", k=4, top_n=5)
+    fig = res["figures"]["figures"]
+    assert fig["disclosure_threshold"] == 60 and fig["suppressed_cells"] > 0
+    wards = _table("ward_counts_rates")
+    for key in ("all_crime", "violence", "sac", "burglary", "asb"):
+        shown = wards[key].dropna()
+        assert (shown >= 60).all()
+        hidden = wards[key].isna().sum()
+        assert hidden != 1  # a single hidden cell could be recovered from the total
+        assert wards.loc[wards[key].isna(), f"{key}_rate"].isna().all()
+    assert len(_table("priority_asb")) == 5
+    html = "\n".join(_outputs(res["nb"], "text/html"))
+    assert "suppressed" in html
+    assert "Suppressed (fewer than 60)" in " ".join(_outputs(res["nb"], "image/svg+xml"))
+
+
+def test_bad_parameter_gives_a_clear_error(processed_sample, tmp_path):
+    import papermill as pm
+
+    with pytest.raises(pm.PapermillExecutionError, match="Unknown map classification"):
+        _run(tmp_path, scheme="Jenks")
