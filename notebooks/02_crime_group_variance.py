@@ -26,30 +26,20 @@
 # %% tags=["parameters"]
 area: str = "wexley"  # area config name in config/ (or a path to a config YAML)
 period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
-comparison_months: int = (
-    12  # months in the current period and in the previous one it is compared with
-)
-baseline: str = "pre-COVID (year to Dec 2019)"  # a baseline named in the area config, or YYYY-MM (last month of a 12-month baseline)
-source: str = (
-    "auto"  # auto | extract | police_uk: where crime counts come from (auto = extract if present)
-)
+comparison_months: int = 12  # months in each of the two compared periods
+baseline: str = "pre-COVID (year to Dec 2019)"  # baseline name from the config, or YYYY-MM
+source: str = "auto"  # auto | extract | police_uk (auto: the extract if present)
 alpha: float = 0.05  # significance level for "is the change real?" (two-sided)
-test_method: str = (
-    "exact"  # exact (conditional binomial test) | z (Poisson z, normal approximation)
-)
-p_adjust: str = "none"  # none | holm | fdr_bh: correction for testing many rows at once
-min_count: int = 20  # below this count in either period, a change is shown as a count, not a %
-limit_method: str = "funnel_overdispersed"  # funnel_overdispersed | funnel | mean_sd: MSG limits
-funnel_inner: float = 0.95  # inner funnel limit (probability), e.g. 0.95
-funnel_outer: float = 0.998  # outer funnel limit (probability), e.g. 0.998
-limit_k: float = 1.0  # mean_sd method: inner limit = average ± limit_k standard deviations
-limit_k_outer: float = (
-    2.0  # mean_sd method: outer limit = average ± limit_k_outer standard deviations
-)
-msg_average: str = (
-    "mean"  # mean (of member rates, as iQuanta) | pooled (group total / group population)
-)
-overdispersion_model: str = "additive"  # additive | multiplicative (funnel_overdispersed only)
+test_method: str = "exact"  # exact (conditional binomial) | z (Poisson z)
+p_adjust: str = "none"  # none | holm | fdr_bh: correction for testing many rows
+min_count: int = 20  # below this count in a period, show the change as a count, not a %
+limit_method: str = "funnel_overdispersed"  # funnel_overdispersed | funnel | mean_sd
+funnel_inner: float = 0.95  # inner funnel limit (probability)
+funnel_outer: float = 0.998  # outer funnel limit (probability)
+limit_k: float = 1.0  # mean_sd only: inner limits at the average plus or minus k SDs
+limit_k_outer: float = 2.0  # mean_sd only: outer limits at the average plus or minus k SDs
+msg_average: str = "mean"  # mean (of member rates, as iQuanta) | pooled (group rate)
+overdispersion_model: str = "additive"  # additive | multiplicative (overdispersed funnel)
 funnel_crime_type: str = "All crime"  # crime type drawn in the funnel plot
 
 # %%
@@ -149,8 +139,13 @@ if records.source == V.SOURCE_EXTRACT:
         "extract."
     )
 else:
+    why = (
+        "The analyst chose police.uk as the source"
+        if data.extract is not None and len(data.extract)
+        else "There is no force extract for this area"
+    )
     say(
-        "There is no force extract for this area, so crime counts come from **police.uk** "
+        f"{why}, so crime counts come from **police.uk** "
         "street-level data. police.uk uses 14 broad crime types: it cannot split violence "
         "against the person from sexual offences, nor residential from business burglary, and "
         "it excludes fraud."
@@ -177,7 +172,7 @@ t = result.table
 
 
 def row_name(r) -> str:
-    return f"   {r['label']}" if r["level"] == "subgroup" else r["label"]
+    return f"\u2003{r['label']}" if r["level"] == "subgroup" else r["label"]
 
 
 def verdict(r) -> str:
@@ -612,7 +607,7 @@ if msg_res is not None:
 # %%
 say(
     f"*This run used:* limits — {limits.describe()}; test — {result.test_name}, significance "
-    f"level {alpha:g}; counts from the {records.source}."
+    f"level {alpha:g}; counts from {'the force extract' if records.source == V.SOURCE_EXTRACT else 'police.uk'}."
 )
 out = processed.save_stage_outputs(
     area, period, "variance", tables=tables, figures=figures, sentences=sentences

@@ -138,3 +138,25 @@ def test_outcomes_and_baseline(run):
     for _, r in b.iterrows():
         row = three[three.label == r["label"]].iloc[0]
         assert (row["baseline"], row["current"]) == (r["baseline"], r["current"])
+
+
+@pytest.mark.notebook
+def test_every_parameter_is_documented_for_papermill():
+    import papermill as pm
+
+    params = pm.inspect_notebook(str(NB))
+    assert {
+        "area",
+        "period",
+        "comparison_months",
+        "baseline",
+        "limit_method",
+        "alpha",
+        "msg_average",
+        "funnel_inner",
+        "funnel_outer",
+        "limit_k",
+    } <= set(params)
+    for name, p in params.items():
+        assert p["help"], f"{name} has no trailing comment"
+        assert not str(p["default"]).startswith("("), f"{name}'s default was not parsed"
