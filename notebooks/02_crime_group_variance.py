@@ -610,7 +610,7 @@ say(
     f"level {alpha:g}; counts from {'the force extract' if records.source == V.SOURCE_EXTRACT else 'police.uk'}."
 )
 out = processed.save_stage_outputs(
-    area, period, "variance", tables=tables, figures=figures, sentences=sentences
+    area, period, "02_crime_group_variance", tables=tables, figures=figures, sentences=sentences
 )
 say(
     f"Saved {narrative.number_word(len(tables))} tables and {len(sentences)} sentences for the "

@@ -726,8 +726,8 @@ else:
 # traced to a file.
 
 # %%
-V.clear_stage_tables(area, period, "violence")
+V.clear_stage_tables(area, period, "03_violence")
 out = processed.save_stage_outputs(
-    area, period, "violence", tables=tables, figures=figures, sentences=sentences
+    area, period, "03_violence", tables=tables, figures=figures, sentences=sentences
 )
 say(f"Saved {narrative.number_word(len(tables))} tables and {len(sentences)} sentences.")

@@ -1106,7 +1106,7 @@ def policeuk_sentences(summary: pd.DataFrame, comparison: str, period_name: str)
 # --------------------------------------------------------------------------------------------
 
 
-def clear_stage_tables(area: str, period: str, stage: str = "violence") -> int:
+def clear_stage_tables(area: str, period: str, stage: str = "03_violence") -> int:
     """Delete this stage's previously saved tables (``reports/<area>/<period>/tables/<stage>__*.csv``).
 
     A police.uk-only run saves fewer tables than an extract run; clearing first means the panel

@@ -39,7 +39,7 @@ def run(tmp_path_factory):
         progress_bar=False,
     )
     report = ROOT / "reports" / AREA / PERIOD
-    figs = json.loads((report / "figures" / "variance.json").read_text(encoding="utf-8"))
+    figs = json.loads((report / "figures" / "02_crime_group_variance.json").read_text(encoding="utf-8"))
     return nbformat.read(out, as_version=4), report, figs
 
 
@@ -56,7 +56,7 @@ def _outputs(nb, mime: str) -> list[str]:
 @pytest.mark.notebook
 def test_variance_table_written_and_consistent(run):
     nb, report, figs = run
-    t = pd.read_csv(report / "tables" / "variance__variance.csv")
+    t = pd.read_csv(report / "tables" / "02_crime_group_variance__variance.csv")
     total = t[t.level == "total"].iloc[0]
     # Groups add up to all crime; change and % change agree with the counts.
     assert t.loc[t.level == "group", "current"].sum() == total["current"]
@@ -86,7 +86,7 @@ def test_variance_table_written_and_consistent(run):
 @pytest.mark.notebook
 def test_sentences_carry_the_computed_numbers(run):
     nb, report, figs = run
-    t = pd.read_csv(report / "tables" / "variance__variance.csv")
+    t = pd.read_csv(report / "tables" / "02_crime_group_variance__variance.csv")
     total = t[t.level == "total"].iloc[0]
     first = figs["sentences"][0]
     pct = abs((total["current"] - total["previous"]) / total["previous"] * 100)
@@ -100,7 +100,7 @@ def test_sentences_carry_the_computed_numbers(run):
 @pytest.mark.notebook
 def test_msg_table_and_funnel(run):
     nb, report, figs = run
-    m = pd.read_csv(report / "tables" / "variance__msg.csv")
+    m = pd.read_csv(report / "tables" / "02_crime_group_variance__msg.csv")
     assert len(m) == 14 and m.iloc[0]["crime_type"] == "All crime"
     assert set(m["position"]) <= {
         "Significantly below",
@@ -111,7 +111,7 @@ def test_msg_table_and_funnel(run):
     }
     assert set(m["arrow"]) <= {"up", "down", "same"}
     assert m["rank"].between(1, m["members"]).all()
-    members = pd.read_csv(report / "tables" / "variance__msg_members.csv")
+    members = pd.read_csv(report / "tables" / "02_crime_group_variance__msg_members.csv")
     allc = members[members.crime_type == "All crime"]
     # Rank recomputed independently: 1 + number of members with a strictly lower rate.
     area_rate = allc.loc[allc.is_area, "rate"].iloc[0]
@@ -129,12 +129,12 @@ def test_msg_table_and_funnel(run):
 @pytest.mark.notebook
 def test_outcomes_and_baseline(run):
     nb, report, figs = run
-    o = pd.read_csv(report / "tables" / "variance__outcomes.csv")
+    o = pd.read_csv(report / "tables" / "02_crime_group_variance__outcomes.csv")
     assert (o["positive"] <= o["crimes"]).all()
     assert ((o["rate"] - o["positive"] / o["crimes"] * 100).abs() < 1e-9).all()
-    b = pd.read_csv(report / "tables" / "variance__baseline_change.csv")
+    b = pd.read_csv(report / "tables" / "02_crime_group_variance__baseline_change.csv")
     assert list(b["label"]) == ["Serious acquisitive crime", "Neighbourhood crime"]
-    three = pd.read_csv(report / "tables" / "variance__three_series.csv")
+    three = pd.read_csv(report / "tables" / "02_crime_group_variance__three_series.csv")
     for _, r in b.iterrows():
         row = three[three.label == r["label"]].iloc[0]
         assert (row["baseline"], row["current"]) == (r["baseline"], r["current"])

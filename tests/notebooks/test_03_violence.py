@@ -48,12 +48,12 @@ def _run(tmp_path: Path, **params) -> dict:
         progress_bar=False,
     )
     nb = json.loads(out.read_text(encoding="utf-8"))
-    figures = json.loads((REPORTS / "figures" / "violence.json").read_text(encoding="utf-8"))
+    figures = json.loads((REPORTS / "figures" / "03_violence.json").read_text(encoding="utf-8"))
     return {"nb": nb, "figures": figures}
 
 
 def _table(name: str) -> pd.DataFrame:
-    return pd.read_csv(REPORTS / "tables" / f"violence__{name}.csv")
+    return pd.read_csv(REPORTS / "tables" / f"03_violence__{name}.csv")
 
 
 def _markdown_outputs(nb: dict) -> str:
