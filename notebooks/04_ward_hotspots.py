@@ -144,7 +144,7 @@ for key in keys:
         suppressed=published.mask[key], threshold=threshold,
     )  # fmt: skip
     charts.finish(
-        fig, alt=f"Map of the {len(wards)} wards shaded by the number of {m.label.lower()} {m.noun}"
+        fig, alt=f"Map of the {len(wards)} wards shaded by {m.label.lower()}: number of {m.noun}"
     )
     plt.show()
     if has_population:
