@@ -407,7 +407,8 @@ class PanelHTMLExporter(HTMLExporter):
         resources["should_sanitize_html"] = False
         return resources
 
-    def render_html(self, nb, resources=None, **kw) -> tuple[str, dict]:
+    def render_html(self, nb, resources=None, finish: bool = True, **kw) -> tuple[str, dict]:
+        """Render ``nb``; ``finish=False`` leaves numbering to the caller (the panel pack)."""
         nb = copy.deepcopy(nb)
         resources = dict(resources or {})
         name = resources.get("metadata", {}).get("name", "") if resources.get("metadata") else ""
@@ -415,7 +416,7 @@ class PanelHTMLExporter(HTMLExporter):
             nb, source_name=name, title=self.report_title, synthetic=self.synthetic
         )
         html, resources = super().from_notebook_node(nb, resources, **kw)
-        return finish_html(html), resources
+        return (finish_html(html) if finish else html), resources
 
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = self.render_html(nb, resources, **kw)
@@ -493,13 +494,13 @@ def read_notebook(nb_path: Path):
 
 
 def render_stage_html(
-    nb_path: Path, title: str | None = None, synthetic: bool | None = None
+    nb_path: Path, title: str | None = None, synthetic: bool | None = None, finish: bool = True
 ) -> str:
     """Executed notebook → finished stage report HTML (cover, contents, numbered body)."""
     nb_path = Path(nb_path)
     exporter = PanelHTMLExporter(synthetic=bool(synthetic), report_title=title)
     resources = {"metadata": {"name": nb_path.stem, "path": str(nb_path.parent)}}
-    html, _ = exporter.render_html(read_notebook(nb_path), resources)
+    html, _ = exporter.render_html(read_notebook(nb_path), resources, finish=finish)
     return html
 
 
