@@ -3,6 +3,8 @@
     scrutiny sample [--force]                         write the synthetic sample into data/raw/
     scrutiny clean --area wexley --period 2022-03      run the cleaning stage only
     scrutiny run --config config/wexley.yaml --period 2022-03   every stage notebook + PDFs
+    scrutiny run --area all --period 2021-03 2022-03 --workers 2  every area, two periods, 2 processes
+    scrutiny run --area all --period 2022-03 --scheduler local    the same on a Dask LocalCluster
 
 Errors a user can cause print one clear message (what is wrong, what to do) and exit 2; a stage
 that fails exits 1 with a summary table.
@@ -51,23 +53,33 @@ def cmd_clean(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .batch import run_area
+    from . import paths
+    from .batch import batch_failed, resolve_areas, run_batch, summary_table, work_items
     from .config import load_area_config
+    from .executors import make_executor
 
-    cfg = load_area_config(_area_arg(args))
-    if cfg.synthetic:
-        from . import sample
+    areas = resolve_areas(args.area, args.config) or resolve_areas(["wexley"])
+    raw = paths.raw_dir().resolve()
+    for _area, config in areas:  # the embedded sample is generated on first use
+        cfg = load_area_config(config)
+        src = cfg.source("police_uk", required=False)
+        if cfg.synthetic and src is not None and raw in src.resolve().parents:
+            from . import sample
 
-        sample.ensure_sample()
-    results = run_area(cfg, args.period, pdf=not args.no_pdf, stages=args.stages)
-    width = max((len(r.stage) for r in results), default=10)
-    print(f"{'area':<10} {'period':<8} {'stage':<{width}} {'status':<8} {'seconds':>8}  output")
-    for r in results:
-        out = r.pdf or r.notebook or ""
-        print(f"{r.area:<10} {r.period:<8} {r.stage:<{width}} {r.status:<8} {r.seconds:>8.1f}  {out}")
-        if r.error:
-            print(f"    error: {r.error}")
-    return 1 if any(r.status != "ok" for r in results) else 0
+            sample.ensure_sample()
+            break
+    items = work_items(areas, args.period)
+    workers = args.workers if args.workers else None
+    if not args.scheduler and len(items) == 1:
+        workers = 1  # one area-period: run it here, no pool to start
+    executor = make_executor(workers, args.scheduler)
+    try:
+        results = run_batch(items, executor, pdf=not args.no_pdf, stages=args.stages, timeout=args.timeout,
+                            force=args.force, progress=not args.quiet)
+    finally:
+        executor.close()
+    print(summary_table(results))
+    return 1 if batch_failed(results) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,17 +88,25 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="write the synthetic sample data into data/raw/")
     s.add_argument("--force", action="store_true", help="regenerate even if present")
     s.set_defaults(func=cmd_sample)
-    for name, func, helptext in (("clean", cmd_clean, "run the cleaning stage"),
-                                 ("run", cmd_run, "execute every stage notebook and export PDFs")):
-        c = sub.add_parser(name, help=helptext)
-        g = c.add_mutually_exclusive_group()
-        g.add_argument("--area", default="wexley", help="area name (a file in config/)")
-        g.add_argument("--config", help="path to an area config YAML")
-        c.add_argument("--period", required=True, help="last month of the 12-month period, YYYY-MM")
-        if name == "run":
-            c.add_argument("--no-pdf", action="store_true", help="skip PDF export")
-            c.add_argument("--stages", nargs="*", help="only stages whose names start with these (e.g. 01 02)")
-        c.set_defaults(func=func)
+    c = sub.add_parser("clean", help="run the cleaning stage")
+    g = c.add_mutually_exclusive_group()
+    g.add_argument("--area", default="wexley", help="area name (a file in config/)")
+    g.add_argument("--config", help="path to an area config YAML")
+    c.add_argument("--period", required=True, help="last month of the 12-month period, YYYY-MM")
+    c.set_defaults(func=cmd_clean)
+    r = sub.add_parser("run", help="execute every stage notebook and export PDFs, for one or many areas and periods")
+    r.add_argument("--area", nargs="+", help="area name(s) in config/, or 'all' for every config (default wexley)")
+    r.add_argument("--config", nargs="+", help="path(s) to area config YAML files")
+    r.add_argument("--period", nargs="+", required=True,
+                   help="last month(s) of the 12-month period, YYYY-MM (several for a back series)")
+    r.add_argument("--workers", type=int, default=0, help="parallel local worker processes (default: cores)")
+    r.add_argument("--scheduler", help="Dask: 'local' starts a LocalCluster; tcp://host:port uses a running one")
+    r.add_argument("--timeout", type=int, default=1800, help="seconds a notebook cell may run (default 1800)")
+    r.add_argument("--force", action="store_true", help="re-run everything, even stages whose inputs are unchanged")
+    r.add_argument("--no-pdf", action="store_true", help="skip PDF export")
+    r.add_argument("--stages", nargs="*", help="only stages whose names start with these (e.g. 01 02)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_run)
     return p
 
 
