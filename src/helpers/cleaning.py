@@ -130,6 +130,27 @@ def package_versions() -> dict[str, str]:
 
 # --------------------------------------------------------------------------- police.uk
 
+def _note_file_shape(label: str, df: pd.DataFrame, malformed: int, warnings: list[str]) -> None:
+    """Warnings naming a file's header-only state, ignored extra columns and truncated rows."""
+    if len(df) + malformed == 0:
+        warnings.append(f"{label} has a header but no data rows; it is counted as read with 0 rows.")
+    extra = df.attrs.get("extra_columns") or []
+    if extra:
+        warnings.append(f"{label} has extra column(s) {', '.join(repr(c) for c in extra)}, which are ignored.")
+    short = df.attrs.get("short_rows") or []
+    if short:
+        where = ", ".join(f"row {r} ({n} fields)" for r, n in short[:5]) + (" ..." if len(short) > 5 else "")
+        warnings.append(f"{label} has {len(short)} row(s) with fewer fields than the header (truncated?): {where}; "
+                        "the missing fields are taken as blank, so such rows are usually rejected below.")
+
+
+def _row_numbers(df: pd.DataFrame) -> np.ndarray:
+    nums = df.attrs.get("row_numbers")
+    if nums is not None and len(nums) == len(df):
+        return np.asarray(nums, dtype="int64")
+    return np.arange(2, len(df) + 2, dtype="int64")
+
+
 def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledger: Ledger,
                     warnings: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str]], list[dict]]:
     src = cfg.source("police_uk")
@@ -152,10 +173,21 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
         ledger.add_rejected(f.label, "street", "malformed row (more fields than the header)", malformed)
         if repair:
             ledger.add_repair(f.label, "street", repair, len(df))
+        _note_file_shape(f.label, df, malformed, warnings)
+        rows = _row_numbers(df)
+        df = df.copy()
+        df.attrs = {}
         df["source_file"] = f.label
-        df["source_row"] = np.arange(2, len(df) + 2, dtype="int64")
+        df["source_row"] = rows
         frames.append(df)
-    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=loading.STREET_COLUMNS)
+    if not frames:
+        months = sorted(f.month for f in street_files)
+        raise PeriodError(
+            f"The period {period.name} ends before the first police.uk file for '{cfg.force_slug}' "
+            f"({months[0]}); the files under {src} cover {months[0]} to {months[-1]}.",
+            f"Choose a period ending between {months[0]} and {months[-1]}.",
+        )
+    raw = pd.concat(frames, ignore_index=True)
     street = pd.DataFrame({
         "crime_id": raw["Crime ID"].str.strip().replace("", pd.NA).astype("string"),
         "month": raw["Month"].str.strip().astype("string"),
@@ -183,6 +215,12 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
     cls = offences.classify_police_uk(street["crime_type"])
     street = pd.concat([street, cls.drop(columns="known_type")], axis=1)
     reject(~cls["known_type"], "unknown crime type")
+    unknown_types = sorted(t for t in street.loc[~cls["known_type"], "crime_type"].dropna().unique() if t)
+    if unknown_types:
+        warnings.append(f"{int((~cls['known_type']).sum())} street row(s) were rejected for an unknown crime type: "
+                        f"{', '.join(repr(t) for t in unknown_types[:10])}"
+                        f"{' ...' if len(unknown_types) > 10 else ''} (blank types come from truncated rows). "
+                        "If a police.uk type was renamed, add it to helpers/data/police_uk_crime_types.csv.")
     reject(~street["is_asb"] & street["crime_id"].isna(), "crime row without a Crime ID")
     # Duplicates across monthly files: a Crime ID already published in an earlier file is rejected.
     # The same ID repeated *within* one file is kept: police.uk publishes one row per crime
@@ -222,6 +260,9 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
         ledger.add_rejected(f.label, "outcomes", "malformed row (more fields than the header)", malformed)
         if repair:
             ledger.add_repair(f.label, "outcomes", repair, len(df))
+        _note_file_shape(f.label, df, malformed, warnings)
+        df = df.copy()
+        df.attrs = {}
         df["source_file"] = f.label
         oframes.append(df)
     if oframes:
@@ -270,6 +311,8 @@ def clean_extract(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledge
     columns = cfg.source_options("force_extract").get("columns") or {}
     raw, malformed, repair, absent = loading.read_force_extract(path, columns)
     label = path.name
+    _note_file_shape(label, raw, malformed, warnings)
+    extract_rows = _row_numbers(raw)
     ledger.add_read(label, "extract", len(raw) + malformed)
     ledger.add_rejected(label, "extract", "malformed row (more fields than the header)", malformed)
     if repair:
@@ -320,7 +363,7 @@ def clean_extract(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledge
     df["northing"] = _float(raw["northing"]) if "northing" in raw else np.nan
     have = df["easting"].notna() & df["northing"].notna() & (df["easting"] > 0) & (df["northing"] > 0)
     df.loc[~have, ["easting", "northing"]] = np.nan
-    df["source_row"] = np.arange(2, len(df) + 2, dtype="int64")
+    df["source_row"] = extract_rows
     reason = pd.Series(pd.NA, index=df.index, dtype="string")
 
     def reject(mask, why):
@@ -478,10 +521,22 @@ def run_cleaning(cfg: AreaConfig, period: str, out_dir: Path | None = None, writ
             ledger.add_repair(Path(cfg.source("wards")).name, "wards", what, n)
     street, outcomes, skipped, police_inputs = clean_police_uk(cfg, rp, layer, lookup, ledger, warnings)
     months = sorted(street["month"].dropna().unique().tolist())
+    if not months:
+        summ = ledger.summary()
+        street_sum = summ[summ["table"] == "street"]
+        read = int(street_sum["read"].sum()) if len(street_sum) else 0
+        files = int(street_sum["files"].sum()) if len(street_sum) else 0
+        if read == 0:
+            why = f"the {files} street file(s) read have a header but no data rows"
+        else:
+            top = ledger.rejections().query("table == 'street'").sort_values("rows", ascending=False)
+            why = (f"all {read} row(s) in {files} street file(s) were rejected ("
+                   + "; ".join(f"{r.reason}: {r.rows}" for r in top.head(3).itertuples()) + ")")
+        raise PeriodError(f"No police.uk rows for {cfg.name} up to {period}: {why}.",
+                          "Check the files are the right force's police.uk downloads and that the period and "
+                          "area boundaries match them; the ledger reasons say which check removed the rows.")
     if check_future:
         check_period_in_data(rp, months)
-    if not months:
-        raise PeriodError(f"No police.uk rows for {cfg.name} up to {period}.", "Check the data and the period.")
     span = month_range(months[0], period)
     missing = [m for m in span if m not in set(months)]
     if missing:
@@ -514,7 +569,7 @@ def run_cleaning(cfg: AreaConfig, period: str, out_dir: Path | None = None, writ
     ledger_df = ledger.to_frame()
     tables["ledger"] = ledger_df
 
-    folder = out_dir or paths.processed_dir(cfg.area, period)
+    folder = Path(out_dir) if out_dir is not None else paths.processed_dir(cfg.area, period)
     manifest = {
         "area": cfg.area,
         "area_name": cfg.name,

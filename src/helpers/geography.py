@@ -62,7 +62,9 @@ def read_wards(path: Path, code_col: str = "ward_code", name_col: str = "ward_na
     out = gdf[[code_col, name_col, "geometry"]].rename(columns={code_col: "ward_code", name_col: "ward_name"})
     out["ward_code"] = out["ward_code"].astype(str)
     out["ward_name"] = out["ward_name"].astype(str)
+    check_plausible_crs(out, path.name)
     out = out.to_crs(crs)
+    check_in_great_britain(out, path.name)
     layer = WardLayer(out)
     invalid = ~out.geometry.is_valid
     if invalid.any():
@@ -98,6 +100,61 @@ def read_wards(path: Path, code_col: str = "ward_code", name_col: str = "ward_na
         out["population"] = pd.array([pd.NA] * len(out), dtype="Int64")
     layer.wards = out.sort_values("ward_code").reset_index(drop=True)
     return layer
+
+
+# British National Grid extent of the UK (Great Britain, Northern Ireland, the islands), with a margin.
+GB_BOUNDS = (-150_000.0, -20_000.0, 710_000.0, 1_260_000.0)
+
+
+def check_plausible_crs(gdf: gpd.GeoDataFrame, label: str) -> None:
+    """Refuse boundaries whose coordinates cannot be in the CRS the file declares.
+
+    The classic mistake: British National Grid metres (e.g. 450000, 250000) in a GeoJSON with no
+    ``crs`` member, which the GeoJSON standard says is WGS84 degrees; or degrees labelled
+    EPSG:27700. Either would put every ward in the wrong place and silently drop every point.
+    """
+    geoms = gdf.geometry[~gdf.geometry.is_empty & gdf.geometry.notna()]
+    if geoms.empty:
+        return
+    minx, miny, maxx, maxy = geoms.total_bounds
+    crs = gdf.crs
+    name = crs.to_string() if crs is not None else "(none)"
+    if crs is not None and crs.is_geographic:
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            bng = GB_BOUNDS[0] <= minx and maxx <= GB_BOUNDS[2] and GB_BOUNDS[1] <= miny and maxy <= GB_BOUNDS[3]
+            guess = " They look like British National Grid metres (EPSG:27700)." if bng else ""
+            raise GeographyError(
+                f"{label}: coordinates such as ({minx:.0f}, {miny:.0f}) cannot be longitude/latitude degrees, but the "
+                f"file declares (or, as GeoJSON without a 'crs' member, is taken to be in) {name}.{guess}",
+                "Re-export the boundaries with their real coordinate reference system declared (for British "
+                "National Grid, EPSG:27700), or convert them to WGS84 (EPSG:4326) before saving as GeoJSON.",
+            )
+    elif crs is not None and crs.is_projected:
+        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90 and (maxx - minx) < 20 and (maxy - miny) < 20:
+            raise GeographyError(
+                f"{label}: coordinates such as ({minx:.4f}, {miny:.4f}) look like longitude/latitude degrees, but the "
+                f"file declares {name}, a grid in metres (every ward would be a few metres across).",
+                "Re-export the boundaries declaring EPSG:4326 (WGS84 longitude/latitude), or convert them to "
+                "British National Grid (EPSG:27700) first.",
+            )
+
+
+def check_in_great_britain(gdf: gpd.GeoDataFrame, label: str) -> None:
+    """After projection to British National Grid, every boundary must lie within the UK."""
+    if gdf.crs is None or gdf.crs.to_epsg() != 27700:
+        return
+    geoms = gdf.geometry[~gdf.geometry.is_empty & gdf.geometry.notna()]
+    if geoms.empty:
+        return
+    minx, miny, maxx, maxy = geoms.total_bounds
+    finite = np.isfinite([minx, miny, maxx, maxy]).all()
+    if not finite or minx < GB_BOUNDS[0] or miny < GB_BOUNDS[1] or maxx > GB_BOUNDS[2] or maxy > GB_BOUNDS[3]:
+        raise GeographyError(
+            f"{label}: after conversion to British National Grid the wards span ({minx:.0f}, {miny:.0f}) to "
+            f"({maxx:.0f}, {maxy:.0f}) metres, outside the United Kingdom; the file's coordinate reference system "
+            "is probably wrong.",
+            "Check which CRS the boundaries were saved in and re-export them declaring it (EPSG:27700 or EPSG:4326).",
+        )
 
 
 def overlapping_pairs(wards: gpd.GeoDataFrame, tolerance_m2: float = 1.0) -> list[tuple[str, str]]:

@@ -121,8 +121,33 @@ def discover_police_uk(source: str | Path, force_slug: str | None = None, kinds=
     return Discovery(files, skipped)
 
 
+_BINARY_SIGNATURES = (
+    (b"PK\x03\x04", "a spreadsheet (XLSX/ODS) or zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel (.xls) workbook"),
+    (b"%PDF", "a PDF document"),
+)
+
+
 def decode_bytes(data: bytes, label: str) -> tuple[str, str | None]:
-    """Decode a CSV's bytes: UTF-8 (BOM allowed) or, failing that, Windows-1252 (a recorded repair)."""
+    """Decode a CSV's bytes: UTF-8 (BOM allowed) or, failing that, Windows-1252 (a recorded repair).
+
+    A UTF-16 file with its byte-order mark (Excel's "Unicode text") is decoded too, also as a
+    recorded repair. A spreadsheet, zip or PDF saved under a ``.csv`` name, or any other binary
+    file, is a :class:`DataFileError` saying what the file really is.
+    """
+    for magic, what in _BINARY_SIGNATURES:
+        if data.startswith(magic):
+            raise DataFileError(f"{label} is not CSV text: it is {what} saved under a text-file name.",
+                                "Open it in the program that made it and save or export it as CSV (UTF-8).")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "decoded as UTF-16 (file was not UTF-8)"
+        except UnicodeDecodeError as exc:
+            raise DataFileError(f"{label} starts like UTF-16 text but cannot be decoded ({exc}).",
+                                "Re-export it as CSV (UTF-8).") from exc
+    if b"\x00" in data[:4096]:
+        raise DataFileError(f"{label} is not CSV text: it holds binary (NUL) bytes.",
+                            "Check it is the right file; re-export it as CSV (UTF-8).")
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
@@ -139,7 +164,14 @@ def read_csv_text(text: str, label: str, expected: list[str] | None = None,
 
     Rows with more fields than the header are malformed: they are counted, not parsed, and the
     caller rejects them into the ledger. Rows with fewer fields (a truncated last line) are kept
-    with the missing fields empty, so later checks reject them with a precise reason.
+    with the missing fields empty, so later checks reject them with a precise reason; their
+    1-based row numbers (header = row 1) and field counts are listed in
+    ``frame.attrs["short_rows"]`` so the caller can name them. ``frame.attrs["row_numbers"]``
+    gives each kept row's number in the file (records, so a quoted line break does not shift it). With ``expected``, columns beyond
+    it are dropped and listed in ``frame.attrs["extra_columns"]``.
+
+    A quote that is opened and never closed would make the rest of the file one field (every
+    later row silently lost): that is a :class:`DataFileError` naming the line.
     """
     if not text.strip():
         raise DataFileError(f"{label} is empty.", "Download or export the file again.")
@@ -163,23 +195,49 @@ def read_csv_text(text: str, label: str, expected: list[str] | None = None,
             )
     width = len(header)
     rows: list[list[str]] = []
+    row_numbers: list[int] = []
+    short_rows: list[tuple[int, int]] = []
     malformed = 0
+    record = 1  # the header is row 1
+    last_start, last_rec = 1, None
     try:
-        for rec in reader:
+        while True:
+            start = reader.line_num + 1
+            try:
+                rec = next(reader)
+            except StopIteration:
+                break
             if not rec or (len(rec) == 1 and rec[0] == ""):
                 continue  # blank line
+            record += 1
+            last_start, last_rec = start, rec
             if len(rec) > width:
                 malformed += 1
                 continue
             if len(rec) < width:
+                short_rows.append((record, len(rec)))
                 rec = rec + [""] * (width - len(rec))
             rows.append(rec)
+            row_numbers.append(record)
     except csv.Error as exc:
         raise DataFileError(f"{label}: CSV structure error near line {reader.line_num}: {exc}.",
                             "Check for an unclosed quote; re-export the file.") from exc
+    if last_rec is not None and text.count('"') % 2 == 1 and any("\n" in f or "\r" in f for f in last_rec):
+        swallowed = reader.line_num - last_start
+        raise DataFileError(
+            f"{label}: a quote (\") opened on line {last_start} is never closed, so the {swallowed} line(s) "
+            "after it would be read as one field and lost.",
+            f"Open the file in a text editor, close or remove the stray quote on line {last_start}, and save "
+            "it under a new name (or re-download the original).",
+        )
     df = pd.DataFrame(rows, columns=header, dtype="string") if rows else pd.DataFrame(columns=header, dtype="string")
+    extra: list[str] = []
     if expected is not None:
+        extra = [h for h in header if h not in expected]
         df = df[expected]
+    df.attrs["row_numbers"] = row_numbers
+    df.attrs["short_rows"] = short_rows
+    df.attrs["extra_columns"] = extra
     return df, malformed
 
 
