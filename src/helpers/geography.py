@@ -48,7 +48,7 @@ def read_wards(path: Path, code_col: str = "ward_code", name_col: str = "ward_na
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:
-        raise GeographyError(f"Cannot read ward boundaries from {path.name}: {exc}.",
+        raise GeographyError(f"Cannot read ward boundaries from {path.name}: {str(exc).rstrip('.')}.",
                              "Provide GeoJSON, GeoPackage or Shapefile boundaries.") from exc
     if gdf.empty:
         raise GeographyError(f"{path.name} holds no ward polygons.", "Check the boundary file.")
@@ -56,6 +56,15 @@ def read_wards(path: Path, code_col: str = "ward_code", name_col: str = "ward_na
         if col not in gdf.columns:
             raise GeographyError(f"{path.name} has no column {col!r}; it has {', '.join(map(str, gdf.columns))}.",
                                  "Set geography.ward_code / geography.ward_name in the area config.")
+    missing_geom = gdf.geometry.isna() | gdf.geometry.is_empty
+    if missing_geom.any():
+        names = ", ".join(str(v) for v in gdf.loc[missing_geom, code_col].head(5))
+        raise GeographyError(f"{path.name}: {int(missing_geom.sum())} ward(s) have no boundary shape ({names}).",
+                             "Re-export the boundaries from the source (e.g. ONS Open Geography Portal) with every ward's polygon.")
+    kinds = set(gdf.geometry.geom_type)
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise GeographyError(f"{path.name} holds {', '.join(sorted(kinds))} shapes, not ward polygons.",
+                             "Use ward boundary polygons (e.g. ONS 'Wards (December 2022) Boundaries'), not centroids or lines.")
     if gdf.crs is None:
         raise GeographyError(f"{path.name} does not say which coordinate reference system it uses.",
                              "Re-export it with a CRS (EPSG:4326 for GeoJSON, EPSG:27700 for BNG).")

@@ -180,7 +180,7 @@ def read_csv_text(text: str, label: str, expected: list[str] | None = None,
         header = next(reader)
     except csv.Error as exc:
         raise DataFileError(f"{label}: cannot read the header row ({exc}).", "Check the file is a CSV.") from exc
-    header = [h.strip() for h in header]
+    header = [h.strip().lstrip("\ufeff").strip() for h in header]
     if aliases:
         header = [aliases.get(h, h) for h in header]
     if expected is not None:
@@ -347,7 +347,16 @@ def read_home_office_csp(path: Path) -> list[tuple[str, pd.DataFrame]]:
     out: list[tuple[str, pd.DataFrame]] = []
     if suffix == ".csv":
         text, _ = decode_bytes(path.read_bytes(), path.name)
-        raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False)
+        if not text.strip():
+            raise DataFileError(f"{path.name} is empty.", "Download the Home Office table again.")
+        try:
+            # Title lines above the header have fewer fields than the table: pad, never refuse.
+            recs = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+        except csv.Error as exc:
+            raise DataFileError(f"{path.name} cannot be read as CSV: {exc}.",
+                                "Re-download the table, or save the sheet as CSV (UTF-8) again.") from exc
+        width = max(len(r) for r in recs)
+        raw = pd.DataFrame([r + [""] * (width - len(r)) for r in recs], dtype=object)
         out.append((path.name, _tidy_ho_frame(raw.replace("", pd.NA), path.name)))
         return out
     engine = {".xlsx": "openpyxl", ".xlsm": "openpyxl", ".ods": "odf", ".xls": "xlrd"}.get(suffix)

@@ -206,8 +206,8 @@ def repairs(res) -> dict[str, int]:
     return df.groupby("reason")["rows"].sum().to_dict()
 
 
-@pytest.fixture
-def area(tmp_path) -> Area:
+def build_area(tmp_path: Path) -> Area:
+    """Two wards, an LSOA lookup, ward population and three months (2022-01..03) of two rows each."""
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "wards.geojson").write_text(
@@ -237,6 +237,11 @@ def area(tmp_path) -> Area:
             ],
         )
     return a
+
+
+@pytest.fixture
+def area(tmp_path) -> Area:
+    return build_area(tmp_path)
 
 
 # =========================================================================== police.uk files
@@ -1007,3 +1012,151 @@ def test_C58_user_errors_are_scrutiny_errors_with_a_fix():
     ):
         exc = cls("something named 'x' is wrong", "do this")
         assert isinstance(exc, ScrutinyError) and "What to do: do this" in str(exc)
+
+
+# =========================================================================== added after the first run
+
+
+_BASE = "area: a\nname: A\ncsp_name: A\nforce: {name: F, slug: f}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "patterns"),
+    [
+        pytest.param(
+            _BASE + "sources: [a, b]\n", [r"'sources' must be", r"list"], id="sources-not-a-mapping"
+        ),
+        pytest.param(
+            _BASE + "sources: {}\nanalysis: [1]\n",
+            [r"'analysis' must be"],
+            id="analysis-not-a-mapping",
+        ),
+        pytest.param(
+            _BASE + "sources: {}\nanalysis: {disclosure_threshold: five}\n",
+            [r"disclosure_threshold", r"'five'"],
+            id="threshold-not-a-number",
+        ),
+        pytest.param(
+            _BASE + "sources: {}\nanalysis: {baselines: {old: 2019-13}}\n",
+            [r"baseline 'old'", r"2019-13", r"YYYY-MM"],
+            id="baseline-not-a-month",
+        ),
+        pytest.param(
+            _BASE + "sources: {force_extract: {path: x.csv, columns: nonsense}}\n",
+            [r"force_extract\.columns", r"'nonsense'"],
+            id="extract-columns-not-a-mapping",
+        ),
+        pytest.param(
+            (_BASE + "sources: {}\n").replace("name: A", "name: Caf\u00e9").encode("cp1252"),
+            [r"a\.yaml", r"not UTF-8"],
+            id="config-not-utf8",
+        ),
+    ],
+)
+def test_C59_config_values_of_the_wrong_shape(tmp_path, text, patterns):
+    """A config value of the wrong shape (list for mapping, text for a number, bad month, not UTF-8) is a ConfigError naming it."""
+    p = tmp_path / "a.yaml"
+    p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    clear_error(ConfigError, lambda: load_area_config(str(p)), *patterns)
+
+
+@pytest.mark.parametrize(
+    ("features", "raw_text", "patterns"),
+    [
+        pytest.param(
+            [feature("W1", "West", None), feature("W2", "East", square(E0 + 1000, N0))],
+            None,
+            [r"wards\.geojson", r"no boundary shape", r"W1"],
+            id="ward-without-geometry",
+        ),
+        pytest.param(
+            [
+                feature("W1", "West", [E0, N0], "Point"),
+                feature("W2", "East", [E0 + 1000, N0], "Point"),
+            ],
+            None,
+            [r"wards\.geojson", r"Point", r"not ward polygons"],
+            id="points-not-polygons",
+        ),
+        pytest.param(
+            None,
+            "this is not GeoJSON",
+            [r"wards\.geojson", r"Cannot read"],
+            id="not-a-boundary-file",
+        ),
+    ],
+)
+def test_C60_unusable_ward_boundaries(area, features, raw_text, patterns):
+    """Boundaries with a ward lacking a shape, points instead of polygons, or an unreadable file: a GeographyError naming the file."""
+    (area.raw / "wards.geojson").write_text(raw_text if raw_text is not None else geojson(features))
+    clear_error(GeographyError, area.clean, *patterns)
+
+
+def test_C61_utf16_file(area):
+    """A UTF-16 file (Excel's 'Unicode text') is decoded and the decoding counted as a repair in the ledger."""
+    p = area.street("2022-02")
+    p.write_bytes(b"\xff\xfe" + p.read_text().encode("utf-16-le"))
+    res = area.clean()
+    assert len(res.tables["street"]) == 6
+    assert repairs(res) == {"decoded as UTF-16 (file was not UTF-8)": 2}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "patterns"),
+    [
+        pytest.param(
+            "prc.xlsx", b"PK\x03\x04 damaged", [r"prc\.xlsx", r"Cannot open"], id="damaged-xlsx"
+        ),
+        pytest.param(
+            "prc.txt", b"x", [r"prc\.txt", r"unsupported file type"], id="unsupported-type"
+        ),
+        pytest.param("prc.csv", b"", [r"prc\.csv is empty"], id="empty-csv"),
+    ],
+)
+def test_C62_unreadable_home_office_table(area, name, data, patterns):
+    """A damaged, empty or unsupported Home Office table is a DataFileError naming the file."""
+    p = area.raw / name
+    p.write_bytes(data)
+    clear_error(
+        DataFileError, lambda: area.clean(cfg=area.config({"home_office_csp": p})), *patterns
+    )
+
+
+def test_C63_population_file_with_wrong_columns(area):
+    """A ward population file without ward_code/population columns is a DataFileError listing the columns it has."""
+    (area.raw / "ward_pop.csv").write_text("ward,pop\nW1,3\n")
+    clear_error(DataFileError, area.clean, r"ward_pop\.csv", r"ward_code, population", r"ward, pop")
+
+
+def test_C64_no_published_ward_count_below_the_threshold():
+    """Disclosure control: after hotspots.suppress no published count is below the threshold, and one hidden cell never stands alone."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from helpers.hotspots import suppress
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.integers(0, 40), min_size=2, max_size=12), st.integers(1, 10))
+    def check(counts, threshold):
+        df = pd.DataFrame({"ward": [f"W{i}" for i in range(len(counts))], "n": counts})
+        out = suppress(df, ["n"], threshold)
+        shown = pd.to_numeric(out.data["n"], errors="coerce").dropna()
+        assert (shown >= threshold).all()
+        hidden = int(out.mask["n"].sum())
+        assert hidden == 0 or hidden >= 2 or hidden == len(counts)
+
+    check()
+
+
+def test_C65_home_office_csv_with_title_lines(area):
+    """A Home Office CSV with short title lines above the header is read from the header row (no 'expected 1 field' error)."""
+    p = area.raw / "prc.csv"
+    lines = ["Police recorded crime by CSP", "Year ending March 2022", ""]
+    lines += [",".join("" if v is None else str(v) for v in r) for r in _ho_rows()[4:]]
+    p.write_text("\n".join(lines) + "\n")
+    res = area.clean(cfg=area.config({"home_office_csp": p}))
+    assert res.tables["csp_counts"].groupby("csp_name")["count"].sum().to_dict() == {
+        "Other": 7,
+        "Test": 22,
+    }
+    assert rejections(res) == {"count is not a number": 1}
