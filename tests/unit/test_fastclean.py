@@ -1,0 +1,209 @@
+"""The national-scale street cleaner gives the same rows and ledger as the reference cleaner.
+
+The reference is ``helpers.cleaning.clean_police_uk`` (pandas + Python csv), run here with no ward
+boundaries or lookup, so both keep every row in place. Hand-counted expectations cover the mess
+planted in the small files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import fastclean, national_sample
+from helpers.cleaning import clean_police_uk
+from helpers.config import AreaConfig
+from helpers.ledger import Ledger
+from helpers.periods import ReportingPeriod
+
+HEADER = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+F = "Wexshire Police"
+
+
+def row(cid, month, ctype, lon="-0.9", lat="52.2", lsoa="E01990001", outcome="Under investigation"):
+    return f"{cid},{month},{F},{F},{lon},{lat},On or near A Road,{lsoa},Wexley 001A,{ctype},{outcome},\n"
+
+
+def write(folder, month, text, encoding="utf-8"):
+    p = folder / month / f"{month}-wexshire-street.csv"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def reference(folder, period_end):
+    cfg = AreaConfig("t", "T", "T", F, "wexshire", {"police_uk": str(folder)})
+    ledger = Ledger()
+    street, _, skipped, _ = clean_police_uk(
+        cfg, ReportingPeriod(period_end), None, None, ledger, []
+    )
+    street = street.sort_values(
+        ["month", "source_file", "source_row"], kind="mergesort"
+    ).reset_index(drop=True)
+    return street, ledger
+
+
+def same_rows(fast: pd.DataFrame, ref: pd.DataFrame) -> None:
+    cols = list(fastclean.SCHEMA.names)
+    a = fast[cols].reset_index(drop=True)
+    b = ref[cols].reset_index(drop=True)
+    for c in cols:
+        if a[c].dtype.kind == "f" or b[c].dtype.kind == "f":
+            np.testing.assert_allclose(
+                a[c].astype(float), b[c].astype(float), rtol=0, atol=1e-6, equal_nan=True, err_msg=c
+            )
+        else:
+            assert (
+                a[c].astype(object).where(a[c].notna(), None).tolist()
+                == b[c].astype(object).where(b[c].notna(), None).tolist()
+            ), c
+
+
+def ledger_rows(ledger: Ledger) -> pd.DataFrame:
+    df = ledger.to_frame()
+    df = df[df["table"] == "street"]  # the reference also reads outcomes files
+    return df.sort_values(["source", "status", "reason"]).reset_index(drop=True)
+
+
+@pytest.fixture
+def messy(tmp_path):
+    src = tmp_path / "police_uk"
+    a, b = "a" * 64, "b" * 64
+    write(
+        src,
+        "2022-01",
+        HEADER
+        + row(a, "2022-01", "Burglary")
+        + row(a, "2022-01", "Burglary")  # same file: both kept
+        + row("", "2022-01", "Anti-social behaviour", outcome="")
+        + row("", "2022-01", "Robbery")  # crime without ID
+        + row("c" * 64, "2022-01", "Jaywalking")
+        + row("d" * 64, "2022-1", "Drugs")  # unknown type, bad month
+        + row("e" * 64, "2022-01", "Drugs", lon="0", lat="0")
+        + row("f" * 64, "2022-01", "Drugs", lon="", lat="")
+        + "x,2022-01,too,many,fields,1,2,3,4,5,6,7,8,9\n"
+        + "\n",
+    )
+    write(
+        src,
+        "2022-02",
+        "\ufeff"
+        + HEADER
+        + row(a, "2022-02", "Burglary")
+        + row(b, "2022-02", "Other theft")  # a repeats
+        + row(" " + "g" * 64 + " ", " 2022-02 ", " Shoplifting ", lon=" -1.0 ", lat="abc"),
+    )
+    write(
+        src,
+        "2022-03",
+        HEADER + row("h" * 64, "2022-03", "Public order", outcome="Café closed"),
+        encoding="cp1252",
+    )
+    write(
+        src, "2022-04", HEADER + row("i" * 64, "2022-04", "Drugs")
+    )  # after the period end: skipped
+    return src
+
+
+def test_messy_files_match_reference_and_hand_counts(messy):
+    res = fastclean.clean_street(messy, "2022-03", threads=2, batch_rows=3)
+    fast = res.to_pandas()
+    ref, ref_ledger = reference(messy, "2022-03")
+    same_rows(fast, ref)
+    assert_frame = ledger_rows(res.ledger)
+    pd.testing.assert_frame_equal(assert_frame, ledger_rows(ref_ledger))
+    # by hand: 2022-01 holds 8 parsed rows + 1 malformed (the blank line is not a row); kept = 2×a,
+    # ASB, zeroed, no-coords = 5. 2022-02: 3 read, a repeated. 2022-03: 1 read, kept.
+    summ = res.ledger.summary().set_index("table").loc["street"]
+    assert (summ["read"], summ["kept"], summ["rejected"]) == (8 + 1 + 3 + 1, 5 + 2 + 1, 4 + 1 + 0)
+    rej = res.ledger.rejections().set_index("reason")["rows"].to_dict()
+    assert rej == {
+        "crime row without a Crime ID": 1,
+        "unknown crime type": 1,
+        "unparseable month": 1,
+        "malformed row (more fields than the header)": 1,
+        "duplicate Crime ID (already in an earlier monthly file)": 1,
+    }
+    assert [s for s, _ in res.skipped] == ["2022-04/2022-04-wexshire-street.csv"]
+    assert fast.loc[fast["crime_id"] == "g" * 64, "latitude"].isna().all()  # "abc" is not a number
+    assert (
+        fast.loc[fast["crime_id"] == "e" * 64, ["longitude", "easting"]].isna().all().all()
+    )  # (0, 0) is missing
+    assert res.exact_second_pass  # the row dated "2022-1" is not its file's month: decided exactly
+
+
+def test_row_month_out_of_file_order_takes_the_exact_pass(tmp_path):
+    src = tmp_path / "p"
+    x = "x" * 64
+    # the 2022-02 file carries a row dated 2022-01: by (month, file, row) it is the first "x"
+    write(src, "2022-01", HEADER + row("y" * 64, "2022-01", "Drugs") + row(x, "2022-02", "Drugs"))
+    write(src, "2022-02", HEADER + row(x, "2022-01", "Drugs"))
+    res = fastclean.clean_street(src, "2022-03", threads=1)
+    ref, ref_ledger = reference(src, "2022-03")
+    assert res.exact_second_pass
+    pd.testing.assert_frame_equal(ledger_rows(res.ledger), ledger_rows(ref_ledger))
+    # the row in the 2022-01 file is the repeat, by the reference's rule
+    assert res.to_pandas()["source_file"].tolist() == [
+        "2022-01/2022-01-wexshire-street.csv",
+        "2022-02/2022-02-wexshire-street.csv",
+    ]
+
+
+def test_short_rows_are_padded_like_the_reference(tmp_path):
+    src = tmp_path / "p"
+    write(
+        src,
+        "2022-01",
+        HEADER
+        + row("a" * 64, "2022-01", "Drugs")
+        + "b" * 64
+        + ",2022-01,W,W\n"
+        + row("c" * 64, "2022-01", "Drugs"),
+    )
+    res = fastclean.clean_street(src, "2022-01")
+    ref, ref_ledger = reference(src, "2022-01")
+    same_rows(res.to_pandas(), ref)
+    assert res.to_pandas()["source_row"].tolist() == [2, 4]  # rows keep their places
+    assert res.ledger.rejections().set_index("reason")["rows"].to_dict() == {
+        "unknown crime type": 1
+    }
+
+
+def test_embedded_sample_matches_reference(processed_sample, repo):
+    src = repo / "data" / "raw" / "wexley" / "police_uk"
+    res = fastclean.clean_street(src, "2022-03", force_slug="wexshire")
+    ref, ref_ledger = reference(src, "2022-03")
+    same_rows(res.to_pandas(), ref)
+    pd.testing.assert_frame_equal(ledger_rows(res.ledger), ledger_rows(ref_ledger))
+    assert not res.exact_second_pass  # police.uk layout: every row's month is its file's
+
+
+def test_national_sample_is_deterministic_and_cleans_in_one_pass(tmp_path):
+    a = national_sample.generate_national(tmp_path / "a", rows=30_000, forces=3, months=4)
+    national_sample.generate_national(tmp_path / "b", rows=30_000, forces=3, months=4)
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.csv"))
+    assert len(files) == a["files"] == 12
+    assert all(
+        (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files
+    )
+    assert abs(a["rows_written"] - 30_000) < 300
+    assert national_sample.generate_national(tmp_path / "a", rows=30_000, forces=3, months=4)[
+        "reused"
+    ]
+    # count data lines independently of both readers: every line but the header
+    lines = sum(len((tmp_path / "a" / f).read_text().splitlines()) - 1 for f in files)
+    out = tmp_path / "street.parquet"
+    res = fastclean.clean_street(tmp_path / "a", "2022-03", out=out, batch_rows=5_000)
+    assert res.rows_read == lines == a["rows_written"]
+    summ = res.ledger.summary().set_index("table").loc["street"]
+    assert summ["balanced"] and summ["read"] == lines
+    assert not res.exact_second_pass
+    kept = pd.read_parquet(out)
+    assert len(kept) == summ["kept"] == res.rows_kept
+    # the planted mess is rejected, never kept: every kept row has a known type and a month in range
+    assert kept["crime_group"].notna().all() and (kept["month"] <= "2022-03").all()
+    rej = res.ledger.rejections().set_index("reason")["rows"]
+    assert rej.get("malformed row (more fields than the header)", 0) == sum(
+        1 for f in files if (tmp_path / "a" / f).read_text().rstrip().endswith("x")
+    )
