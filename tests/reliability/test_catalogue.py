@@ -946,6 +946,7 @@ def test_C53_kernel_dies_mid_notebook(tmp_path):
             execution_timeout=60,
         )
     message = str(info.value)
+    assert type(info.value).__name__ == "DeadKernelError", message
     assert re.search(r"(?i)kernel died|dead|died", message), message
     kept = nbformat.read(target, as_version=4)
     outputs = [c.get("outputs") for c in kept.cells if c.cell_type == "code"]
