@@ -79,10 +79,14 @@ class Ledger:
         return df.groupby(["table", "reason"], as_index=False)["rows"].sum()
 
     def unbalanced(self) -> list[tuple[str, str, int, int, int]]:
+        """(source, table, read, kept, rejected) for every file that does not balance (linear time)."""
+        rejected: dict[tuple[str, str], int] = defaultdict(int)
+        for (s, t, _), v in self.rejected.items():
+            rejected[(s, t)] += v
         out = []
         for (src, table), n in self.read.items():
             k = self.kept.get((src, table), 0)
-            r = sum(v for (s, t, _), v in self.rejected.items() if s == src and t == table)
+            r = rejected.get((src, table), 0)
             if n != k + r:
                 out.append((src, table, n, k, r))
         return out
