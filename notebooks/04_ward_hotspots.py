@@ -27,10 +27,10 @@
 area: str = "wexley"  # area config name in config/
 period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
 comparison_months: int = 12  # compare with the same-length period this many months earlier
-scheme: str = "NaturalBreaks"  # map classes: NaturalBreaks, Quantiles, FisherJenks, EqualInterval
+scheme: str = "NaturalBreaks"  # map classes, one of: NaturalBreaks | Quantiles | FisherJenks | EqualInterval
 k: int = 5  # number of map classes (2 to 9)
 fdr_alpha: float = 0.05  # false discovery rate for hot spots and ward changes, e.g. 0.05
-disclosure_threshold: int | None = None  # suppress counts below this (None: use the area config)
+disclosure_threshold: int = -1  # suppress ward counts below this; -1 uses the area config (-1 to 1000)
 top_n: int = 10  # wards in each priority table
 density: bool = True  # draw a kernel density surface of all crime points
 
@@ -59,9 +59,9 @@ if not 0 < fdr_alpha <= 0.2:
 if not isinstance(top_n, int) or top_n < 1:
     raise ParameterError(f"top_n = {top_n!r} must be a whole number of at least 1.", "Use e.g. 10.")
 cfg = load_area_config(area)
-threshold = cfg.disclosure_threshold if disclosure_threshold is None else int(disclosure_threshold)
+threshold = cfg.disclosure_threshold if int(disclosure_threshold) == -1 else int(disclosure_threshold)
 if threshold < 0:
-    raise ParameterError(f"disclosure_threshold = {threshold} is negative.", "Use e.g. 5, or None.")
+    raise ParameterError(f"disclosure_threshold = {threshold} is negative.", "Use e.g. 5, or -1 for the area config.")
 current = ReportingPeriod(period)
 comparison = current.shifted(comparison_months, label="comparison")
 confidence = f"{(1 - fdr_alpha) * 100:g}%"

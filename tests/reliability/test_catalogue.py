@@ -836,14 +836,14 @@ def test_C48_period_in_the_future_parameter():
 
 
 def test_C49_parameters_coerced_from_command_line_text():
-    """Text typed at the command line is coerced to the declared types (range from '(2 to 9)', None allowed)."""
+    """Text typed at the command line is coerced to the declared types (ranges from '(2 to 9)' and '(-1 to 1000)')."""
     out = validate_parameters(
         NB04,
         {
             "k": "7",
             "fdr_alpha": "0.1",
             "density": "no",
-            "disclosure_threshold": "none",
+            "disclosure_threshold": "-1",
             "period": "2022-03",
         },
         today=TODAY,
@@ -852,7 +852,7 @@ def test_C49_parameters_coerced_from_command_line_text():
         "k": 7,
         "fdr_alpha": 0.1,
         "density": False,
-        "disclosure_threshold": None,
+        "disclosure_threshold": -1,
         "period": "2022-03",
     }
     clear_error(
