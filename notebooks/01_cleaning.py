@@ -142,9 +142,7 @@ if len(both):
 # ## Notes from the checks
 
 # %%
-notes = result.warnings + [f"Not read: {f} ({why})." for f, why in result.skipped_files[:20]]
-if len(result.skipped_files) > 20:
-    notes.append(f"... and {len(result.skipped_files) - 20} more files not read (listed in the manifest).")
+notes = result.warnings + cleaning.summarise_skipped(result.skipped_files)
 display(Markdown("\n".join(f"- {n}" for n in notes) if notes else "No issues were found."))
 
 # %% [markdown]
@@ -158,6 +156,7 @@ display(Markdown("\n".join(f"- {n}" for n in notes) if notes else "No issues wer
 #   over-counts; the force extract and Home Office tables give the exact composites.
 
 # %%
+later = rej["reason"].str.contains("after the period end") if not rej.empty else None
 processed.save_stage_outputs(
     area=cfg.area, period=period, stage="01_cleaning",
     tables={"ledger_summary": summary, "rejections": rej},
@@ -165,4 +164,12 @@ processed.save_stage_outputs(
              "rows_rejected": int(summary["rejected"].sum()), "months_missing": result.months_missing,
              "street_kept": int(len(street)), "balanced": bool(summary["balanced"].all())},
     sentences=[text],
+    headlines=[text],
+    glance={"Records read": narrative.fmt_int(summary["read"].sum()),
+            "Kept for analysis": narrative.fmt_int(summary["kept"].sum()),
+            "Rejected as faulty or outside the area": narrative.fmt_int(
+                rej.loc[~later, "rows"].sum() if not rej.empty else 0),
+            "For months after the period (not used)": narrative.fmt_int(
+                rej.loc[later, "rows"].sum() if not rej.empty else 0),
+            "Months missing": str(len(result.months_missing))},
 )

@@ -609,8 +609,23 @@ say(
     f"*This run used:* limits — {limits.describe()}; test — {result.test_name}, significance "
     f"level {alpha:g}; counts from {'the force extract' if records.source == V.SOURCE_EXTRACT else 'police.uk'}."
 )
+headlines = variance_text[:2]
+glance = {
+    f"All crime, {current.short}": narrative.fmt_int(figures["all_crime_current"]),
+    "Change on the previous 12 months": (
+        narrative.fmt_pct(figures["all_crime_pct_change"], signed=True)
+        if figures["all_crime_pct_change"] is not None else "n/a"
+    ),
+}
+if "msg_text" in globals() and msg_text:
+    headlines.append(msg_text[0])
+if "out_text" in globals() and out_text:
+    headlines.append(out_text[0])
+if "positive_outcome_rate_current" in figures:
+    glance["Positive outcome rate"] = narrative.fmt_pct(figures["positive_outcome_rate_current"])
 out = processed.save_stage_outputs(
-    area, period, "02_crime_group_variance", tables=tables, figures=figures, sentences=sentences
+    area, period, "02_crime_group_variance", tables=tables, figures=figures, sentences=sentences,
+    headlines=headlines, glance=glance,
 )
 say(
     f"Saved {narrative.number_word(len(tables))} tables and {len(sentences)} sentences for the "

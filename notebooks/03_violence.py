@@ -727,7 +727,18 @@ else:
 
 # %%
 V.clear_stage_tables(area, period, "03_violence")
+glance = {}
+if "violence_current" in figures:
+    glance["Violence against the person"] = narrative.fmt_int(figures["violence_current"])
+    glance["Change on the previous period"] = narrative.fmt_pct(figures["violence_pct_change"], signed=True)
+if "share_of_all_crime" in figures:
+    glance["Share of all recorded crime"] = narrative.fmt_pct(figures["share_of_all_crime"])
+if figures.get("domestic_share") is not None:
+    glance["With a domestic abuse flag"] = narrative.fmt_pct(figures["domestic_share"])
+headlines = [s for s in sentences if s.startswith(("Recorded violence", "Violent crime breaks down",
+                                                   "Domestic violence accounts"))][:3] or sentences[:2]
 out = processed.save_stage_outputs(
-    area, period, "03_violence", tables=tables, figures=figures, sentences=sentences
+    area, period, "03_violence", tables=tables, figures=figures, sentences=sentences,
+    headlines=headlines, glance=glance,
 )
 say(f"Saved {narrative.number_word(len(tables))} tables and {len(sentences)} sentences.")

@@ -407,5 +407,12 @@ figures_out = {
     "gini": {r["Measure"]: round(float(r["Gini"]), 4) for r in conc_rows},
     "top10_share_pct": {r["Measure"]: round(float(r["Share in top 10% of wards (%)"]), 2) for r in conc_rows},
 }  # fmt: skip
+glance = {"Wards": str(len(wards))}
+if "all_crime" in gi_results:
+    glance["All-crime hot spots (Gi*, FDR)"] = str(figures_out["hot_spots"]["all_crime"])
+if "All crime" in figures_out["top10_share_pct"]:
+    glance["All crime in the top 10% of wards"] = narrative.fmt_pct(figures_out["top10_share_pct"]["All crime"])
+headlines = [s for s in sentences if s.startswith("All crime")][:3] or sentences[:3]
 out_dir = save_stage_outputs(area, period, "04_ward_hotspots", tables=tables_out,
-                             figures=figures_out, sentences=sentences)  # fmt: skip
+                             figures=figures_out, sentences=sentences,
+                             headlines=headlines, glance=glance)  # fmt: skip

@@ -600,3 +600,27 @@ def run_cleaning(cfg: AreaConfig, period: str, out_dir: Path | None = None, writ
         manifest["outputs"] = outputs
         write_json(manifest, folder / "manifest.json")
     return result
+
+
+def summarise_skipped(skipped: list[tuple[str, str]], max_listed: int = 5) -> list[str]:
+    """Plain-English notes on files not read, grouped by why (full list stays in the manifest).
+
+    Files for months after the period end are expected (a download usually runs past the
+    period) and are summarised in one line; other reasons list up to ``max_listed`` files.
+    """
+    after = [f for f, why in skipped if "after the period end" in why]
+    other: dict[str, list[str]] = {}
+    for f, why in skipped:
+        if "after the period end" not in why:
+            key = re.sub(r"'[^']*'", "another", why) if why.startswith("file is for force") else why
+            other.setdefault(key, []).append(f)
+    notes = []
+    if after:
+        months = sorted({m for f in after for m in re.findall(r"\d{4}-\d{2}", f)})
+        span = f" ({months[0]} to {months[-1]})" if months else ""
+        notes.append(f"{len(after)} police.uk file(s) for months after the reporting period{span} were not "
+                     "read; they are not needed for this period.")
+    for why, files in sorted(other.items()):
+        listed = ", ".join(files[:max_listed]) + (f" and {len(files) - max_listed} more" if len(files) > max_listed else "")
+        notes.append(f"{len(files)} file(s) not read ({why}): {listed}.")
+    return notes

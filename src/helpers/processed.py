@@ -73,17 +73,24 @@ def save_stage_outputs(
     tables: dict[str, pd.DataFrame] | None = None,
     figures: dict[str, Any] | None = None,
     sentences: list[str] | None = None,
+    headlines: list[str] | None = None,
+    glance: dict[str, str] | None = None,
 ) -> Path:
     """Write a stage's key tables (CSV) and headline figures/sentences (JSON) beside its report.
 
     ``reports/<area>/<period>/tables/<stage>__<name>.csv`` and
     ``reports/<area>/<period>/figures/<stage>.json``. The PDF tests and the panel pack's
     "at a glance" page read these, so every number a councillor sees is traceable to a file.
+    ``headlines`` (two to four of the sentences) and ``glance`` (label -> formatted value, a
+    handful) are what the panel pack's first page shows for the stage.
     """
     out = paths.report_dir(area, period)
     stage = paths.safe_name(stage, "stage")
     for name, df in (tables or {}).items():
         write_csv(df, out / "tables" / f"{stage}__{paths.safe_name(name, 'table name')}.csv")
     write_json({"stage": stage, "area": area, "period": period, "figures": figures or {},
-                "sentences": list(sentences or [])}, out / "figures" / f"{stage}.json")
+                "sentences": list(sentences or []), "headlines": list(headlines or []),
+                # a list of pairs, not a mapping: write_json sorts keys and the order is the author's
+                "glance": [[str(k), str(v)] for k, v in (glance or {}).items()]},
+               out / "figures" / f"{stage}.json")
     return out

@@ -179,3 +179,15 @@ def test_period_in_future_is_refused(area):
     tmp, cfg = area
     with pytest.raises(PeriodError):
         run_cleaning(cfg, "2099-01", out_dir=tmp / "out")
+
+
+def test_skipped_files_are_summarised_for_the_panel():
+    from helpers.cleaning import summarise_skipped
+
+    skipped = [(f"2022-{m:02d}/2022-{m:02d}-x-street.csv", f"month 2022-{m:02d} is after the period end 2022-03")
+               for m in range(4, 13)]
+    skipped += [("a/2022-01-other-street.csv", "file is for force 'other', not 'x'"), ("notes.txt", "not a police.uk CSV name")]
+    notes = summarise_skipped(skipped)
+    assert notes[0].startswith("9 police.uk file(s) for months after the reporting period (2022-04 to 2022-12)")
+    assert any("a/2022-01-other-street.csv" in n for n in notes) and any("notes.txt" in n for n in notes)
+    assert len(notes) == 3
