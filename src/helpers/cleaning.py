@@ -128,6 +128,35 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def _read_police_files(files, table: str, period: ReportingPeriod, ledger: Ledger, warnings: list[str],
+                       skipped: list[tuple[str, str]], inputs: list[dict]) -> list[pd.DataFrame]:
+    """Read each police.uk file of one kind up to the period end, accounting for it in the ledger.
+
+    Files for later months are listed in ``skipped``; every row read is counted, malformed rows
+    rejected, decoding repairs recorded. Each frame gains ``source_file`` and ``source_row`` (the
+    true row number in its file).
+    """
+    frames = []
+    for f in files:
+        if f.month > period.end:
+            skipped.append((f.label, f"month {f.month} is after the period end {period.end}"))
+            continue
+        df, malformed, repair = loading.read_police_uk_file(f)
+        inputs.append({"path": f.label, "kind": f"police.uk {table}"})
+        ledger.add_read(f.label, table, len(df) + malformed)
+        ledger.add_rejected(f.label, table, "malformed row (more fields than the header)", malformed)
+        if repair:
+            ledger.add_repair(f.label, table, repair, len(df))
+        _note_file_shape(f.label, df, malformed, warnings)
+        rows = _row_numbers(df)
+        df = df.copy()
+        df.attrs = {}
+        df["source_file"] = f.label
+        df["source_row"] = rows
+        frames.append(df)
+    return frames
+
+
 # --------------------------------------------------------------------------- police.uk
 
 def _note_file_shape(label: str, df: pd.DataFrame, malformed: int, warnings: list[str]) -> None:
@@ -161,25 +190,8 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
     if not street_files:
         raise DataFileError(f"No police.uk street files for force '{cfg.force_slug}' under {src}.",
                             "Check 'force.slug' and 'sources.police_uk' in the area config.")
-    inputs = []
-    frames = []
-    for f in street_files:
-        if f.month > period.end:
-            skipped.append((f.label, f"month {f.month} is after the period end {period.end}"))
-            continue
-        df, malformed, repair = loading.read_police_uk_file(f)
-        inputs.append({"path": f.label, "kind": "police.uk street"})
-        ledger.add_read(f.label, "street", len(df) + malformed)
-        ledger.add_rejected(f.label, "street", "malformed row (more fields than the header)", malformed)
-        if repair:
-            ledger.add_repair(f.label, "street", repair, len(df))
-        _note_file_shape(f.label, df, malformed, warnings)
-        rows = _row_numbers(df)
-        df = df.copy()
-        df.attrs = {}
-        df["source_file"] = f.label
-        df["source_row"] = rows
-        frames.append(df)
+    inputs: list[dict] = []
+    frames = _read_police_files(street_files, "street", period, ledger, warnings, skipped, inputs)
     if not frames:
         months = sorted(f.month for f in street_files)
         raise PeriodError(
@@ -249,22 +261,7 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
     street = street[kept].drop(columns=[]).reset_index(drop=True)
     # outcomes
     kept_ids = set(street["crime_id"].dropna())
-    oframes = []
-    for f in outcome_files:
-        if f.month > period.end:
-            skipped.append((f.label, f"month {f.month} is after the period end {period.end}"))
-            continue
-        df, malformed, repair = loading.read_police_uk_file(f)
-        inputs.append({"path": f.label, "kind": "police.uk outcomes"})
-        ledger.add_read(f.label, "outcomes", len(df) + malformed)
-        ledger.add_rejected(f.label, "outcomes", "malformed row (more fields than the header)", malformed)
-        if repair:
-            ledger.add_repair(f.label, "outcomes", repair, len(df))
-        _note_file_shape(f.label, df, malformed, warnings)
-        df = df.copy()
-        df.attrs = {}
-        df["source_file"] = f.label
-        oframes.append(df)
+    oframes = _read_police_files(outcome_files, "outcomes", period, ledger, warnings, skipped, inputs)
     if oframes:
         oraw = pd.concat(oframes, ignore_index=True)
         outc = pd.DataFrame({

@@ -32,6 +32,7 @@ from . import narrative as N
 from . import statistics as S
 from .errors import ConfigError, DataFileError, ParameterError, PeriodError
 from .periods import ReportingPeriod, financial_quarter, financial_year
+from .processed import require_table
 
 PER = 1000.0
 LIMIT_METHODS = ("funnel_overdispersed", "funnel", "mean_sd")
@@ -61,18 +62,7 @@ POSITIONS = ("Significantly below", "Below", "In line", "Above", "Significantly 
 
 
 def _require(df: pd.DataFrame | None, cols: list[str], table: str) -> pd.DataFrame:
-    if df is None or not len(df):
-        raise DataFileError(
-            f"The processed {table} table is missing or empty.",
-            f"Add the {table} source to the area config and re-run the cleaning stage.",
-        )
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise DataFileError(
-            f"The processed {table} table has no column(s) {', '.join(missing)}.",
-            "Re-run the cleaning stage; see docs/architecture.md for the expected columns.",
-        )
-    return df
+    return require_table(df, cols, table, allow_empty=False)
 
 
 def validate_csp_counts(csp_counts: pd.DataFrame) -> pd.DataFrame:

@@ -42,6 +42,27 @@ class ProcessedData:
         return bool(self.manifest.get("parameters", {}).get("synthetic", False))
 
 
+def require_table(df: pd.DataFrame | None, cols: list[str], table: str, allow_empty: bool = True) -> pd.DataFrame:
+    """Return ``df`` if it exists (and, unless ``allow_empty``, has rows) with columns ``cols``.
+
+    Otherwise raise :class:`DataFileError` saying which processed table or column is missing and
+    that the cleaning stage (or a config source) is what supplies it.
+    """
+    if df is None or (not allow_empty and not len(df)):
+        raise DataFileError(
+            f"The processed {table} table is {'not available' if df is None else 'empty'}.",
+            f"Add the {table} source to the area config if it is missing, then run the cleaning "
+            "stage for this area and period.",
+        )
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise DataFileError(
+            f"The processed {table} table has no column(s) {', '.join(missing)}.",
+            "Re-run the cleaning stage; see docs/architecture.md for the expected columns.",
+        )
+    return df
+
+
 def load_processed(area: str, period: str) -> ProcessedData:
     """Load ``data/processed/<area>/<period>/``; raise a clear error if cleaning has not run."""
     folder = paths.processed_dir(area, period)

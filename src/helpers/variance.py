@@ -34,6 +34,7 @@ import pandas as pd
 from . import narrative as N
 from .errors import DataFileError, ParameterError, PeriodError
 from .periods import Coverage, ReportingPeriod, compare_coverage, parse_month
+from .processed import require_table
 from .statistics import TEST_NAMES, compare_count_columns
 
 ALL_CRIME = "All crime"
@@ -77,18 +78,7 @@ class CrimeRecords:
 
 
 def _require(df: pd.DataFrame | None, cols: list[str], table: str) -> pd.DataFrame:
-    if df is None:
-        raise DataFileError(
-            f"The processed {table} table is not available.",
-            "Run the cleaning stage for this area and period first.",
-        )
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise DataFileError(
-            f"The processed {table} table has no column(s) {', '.join(missing)}.",
-            "Re-run the cleaning stage; see docs/architecture.md for the expected columns.",
-        )
-    return df
+    return require_table(df, cols, table, allow_empty=True)
 
 
 def _flag(s: pd.Series) -> pd.Series:
