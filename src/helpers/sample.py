@@ -59,7 +59,7 @@ DEFAULT_SEED = 20230331
 FIRST_MONTH, LAST_MONTH = "2018-04", "2023-03"
 FORCE_NAME, FORCE_SLUG, CSP_NAME = "Wexshire Police", "wexshire", "Wexley"
 MARKER = "SYNTHETIC_DATA.txt"
-SAMPLE_VERSION = 3  # bump when the generated data change; ensure_sample then regenerates
+SAMPLE_VERSION = 4  # bump when the generated data change; ensure_sample then regenerates
 
 STREET_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
                   "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category",

@@ -318,7 +318,10 @@ def build_geography(seed: int) -> Geography:
     # crime multipliers per ward: the centre and a few estates are busier
     dep = np.exp(rng.normal(0, 0.3, len(ward_polys)))
     seed_r = np.hypot(ward_seeds[:, 0] - CENTRE[0], ward_seeds[:, 1] - CENTRE[1])
-    dep[0] = 1.6
+    # Inner-urban gradient: wards around the centre are busier than the suburbs, as in real towns,
+    # so crime clusters across neighbouring wards (what Getis-Ord Gi* is designed to find).
+    dep = dep * (1 + 1.2 * np.exp(-(seed_r**2) / (2 * 2000.0**2)))
+    dep[0] = max(dep[0], 2.2)
     mid = [int(i) for i in np.argsort(seed_r) if 2200 < seed_r[i] < 4800]
     burglary_wards = sorted(int(i) for i in rng.choice(mid, size=3, replace=False))
 
