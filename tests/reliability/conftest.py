@@ -64,6 +64,11 @@ def pytest_configure(config):
 
 
 def pytest_collection_finish(session):
+    # Build the sample first (a fresh clone has none) so the whole raw tree is hashed before any
+    # test runs, not only what happened to exist.
+    from helpers import sample
+
+    sample.ensure_sample()
     _state["before"] = _hash_tree(RAW)
 
 
