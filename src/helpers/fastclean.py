@@ -99,6 +99,38 @@ SCHEMA = pa.schema(
     ]
 )
 NEAR_UNIQUE = {"crime_id", "longitude", "latitude", "easting", "northing", "source_row"}
+DICT = pa.dictionary(pa.int32(), pa.string())
+# What is written: the same columns, with the text columns we build from a few values (or classify
+# through a dictionary) kept dictionary-encoded, so the Parquet writer stores those dictionaries
+# instead of hashing every value again; the other repetitive text columns it dictionary-encodes
+# itself. The file's own types are plain strings (the Arrow schema is not stored), so readers
+# get SCHEMA.
+ENCODED = {
+    "month",
+    "crime_type",
+    "source_file",
+    "crime_group",
+    "ward_code",
+    "ward_name",
+    "ward_method",
+}
+WRITE_SCHEMA = pa.schema([pa.field(f.name, DICT) if f.name in ENCODED else f for f in SCHEMA])
+# min/max statistics only where a reader can use them to skip row groups
+STATISTICS = [
+    "month",
+    "falls_within",
+    "reported_by",
+    "crime_type",
+    "crime_group",
+    "source_file",
+    "lsoa_code",
+    "source_row",
+    "is_asb",
+    "is_sac",
+    "is_neighbourhood",
+    "ward_code",
+]
+COMPRESSION = "lz4"
 USED = loading.STREET_COLUMNS[:-1]  # every police.uk street column except Context
 
 
@@ -123,16 +155,33 @@ class FastCleanResult:
 
 
 @dataclass
+class _Ids:
+    """One file's Crime IDs: the output column and the keys the de-duplication compares."""
+
+    out: pa.Array  # trimmed, blank -> null
+    keys: np.ndarray  # (m, 4) uint64: IDs of exactly 64 lowercase hex characters, decoded
+    key_rows: np.ndarray  # their rows in the file (0-based)
+    str_rows: np.ndarray  # rows whose (non-blank) ID is anything else
+    str_vals: list[str]  # ... and those IDs, trimmed
+
+
+@dataclass
 class _Parsed:
     index: int
     file: loading.RawFile
-    table: pa.Table  # the USED columns, as strings
+    table: pa.Table  # the USED columns as read (Longitude/Latitude may already be float64)
     malformed: int
     repair: str | None
+    # prepared on the reading thread, so both cores share this work
+    lon: np.ndarray | None = None
+    lat: np.ndarray | None = None
+    ids: _Ids | None = None
+    month_is_file: bool = False  # every row's Month is exactly its file's month
 
 
 def _header(data: bytes, label: str, encoding: str) -> list[str]:
-    first = data.split(b"\n", 1)[0]
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]  # (no copy of the rest of the file)
     text = first.decode("utf-8-sig" if encoding == "utf8" else encoding, errors="replace")
     try:
         header = next(csv.reader(io.StringIO(text)))
@@ -158,38 +207,52 @@ def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
         raise DataFileError(
             f"Cannot read {f.label}: {exc}.", "Check the file exists and is readable."
         ) from exc
-    if not data.strip():
+    if not data or (len(data) < 4096 and not data.strip()):  # (strip copies: small files only)
         raise DataFileError(f"{f.label} is empty.", "Download or export the file again.")
     header = _header(data, f.label, "utf8")
     missing = [c for c in loading.STREET_COLUMNS if c not in header]
     if missing:
         return _read_exact(f, index)  # the reference reader raises the precise DataFileError
     width = len(header)
-    counts = {"long": 0, "short": 0}
-
-    def on_invalid(row) -> str:
-        counts["long" if row.actual_columns > row.expected_columns else "short"] += 1
-        return "skip"
-
     names = [f"c{i}" for i in range(width)]
     keep = {f"c{header.index(c)}": c for c in USED}
-    try:
-        tab = pacsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, use_threads=False, block_size=1 << 24
-            ),
-            parse_options=pacsv.ParseOptions(
-                invalid_row_handler=on_invalid, newlines_in_values=True
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=list(keep),
-                column_types=dict.fromkeys(keep, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid:
+    # Coordinates are converted to numbers while parsing (Arrow trims spaces and reads blank as
+    # missing, as the reference does); a file holding anything else there is read as text and
+    # converted like the reference (text that is not a number -> missing).
+    numeric = {f"c{header.index(c)}" for c in ("Longitude", "Latitude")}
+    for types in ("numeric", "text"):
+        counts = {"long": 0, "short": 0}
+
+        def on_invalid(row, counts=counts) -> str:
+            counts["long" if row.actual_columns > row.expected_columns else "short"] += 1
+            return "skip"
+
+        try:
+            tab = pacsv.read_csv(
+                pa.py_buffer(data),
+                read_options=pacsv.ReadOptions(
+                    column_names=names, skip_rows=1, use_threads=False, block_size=1 << 26
+                ),
+                parse_options=pacsv.ParseOptions(
+                    invalid_row_handler=on_invalid,
+                    # a line break inside a field needs a quote; without quotes the faster
+                    # parser that does not look for them reads the same rows
+                    newlines_in_values=b'"' in data,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=list(keep),
+                    column_types={
+                        c: pa.float64() if types == "numeric" and c in numeric else pa.string()
+                        for c in keep
+                    },
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            break
+        except pa.ArrowInvalid:
+            continue
+    else:
         return _read_exact(f, index)  # e.g. not UTF-8: the reference reader decodes and notes it
     if counts["short"]:
         return _read_exact(f, index)  # short rows are padded, in place, by the reference reader
@@ -197,107 +260,381 @@ def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
     return _Parsed(index, f, tab, counts["long"], None)
 
 
-def _parsed_stream(files: list[loading.RawFile], threads: int) -> Iterator[_Parsed]:
-    """Parse files on a thread pool, yielding them in order, at most ``32 × threads`` ahead."""
+def _read_and_prepare(f: loading.RawFile, index: int) -> _Parsed:
+    return _prepare(_read_arrow(f, index))
+
+
+def _size(f: loading.RawFile) -> int:
+    try:
+        return f.path.stat().st_size if f.member is None else 1 << 20
+    except OSError:
+        return 1 << 20
+
+
+def _parsed_stream(
+    files: list[loading.RawFile], threads: int, prepare: bool = True, ahead_bytes: int = 1 << 28
+) -> Iterator[_Parsed]:
+    """Parse (and prepare) files on a thread pool, yielding them in order. Reading runs ahead of
+    the consumer by about ``ahead_bytes`` of CSV (at least 4 files per thread), so the threads
+    keep working while a whole batch is processed, and memory stays bounded."""
+    work = _read_and_prepare if prepare else _read_arrow
     if threads <= 1:
         for i, f in enumerate(files):
-            yield _read_arrow(f, i)
+            yield work(f, i)
         return
+    sizes = [_size(f) for f in files]
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        window = 32 * threads
-        futures = [pool.submit(_read_arrow, f, i) for i, f in enumerate(files[:window])]
-        nxt = len(futures)
+        futures: dict[int, object] = {}
+        nxt = in_flight = 0
         for k in range(len(files)):
-            parsed = futures[k].result()
-            futures[k] = None
-            if nxt < len(files):
-                futures.append(pool.submit(_read_arrow, files[nxt], nxt))
+            while nxt < len(files) and (nxt - k < 4 * threads or in_flight < ahead_bytes):
+                futures[nxt] = pool.submit(work, files[nxt], nxt)
+                in_flight += sizes[nxt]
                 nxt += 1
+            parsed = futures.pop(k).result()
+            in_flight -= sizes[k]
             yield parsed
 
 
-# --------------------------------------------------------------------------- transforming
+# --------------------------------------------------------------------------- per file
 
 
-def _blank_to_null(a: pa.ChunkedArray) -> pa.ChunkedArray:
+def _blank_to_null(a):
     return pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
 
 
-def _to_float(a: pa.ChunkedArray) -> np.ndarray:
+def _to_float(a) -> np.ndarray:
     """Strip, blank → missing, text → float; text that is not a number → missing (as pandas
     ``to_numeric(errors="coerce")``). Returns float64 with NaN for missing."""
+    if pa.types.is_floating(a.type):
+        return np.array(a.to_numpy(zero_copy_only=False), dtype=float)  # nulls -> NaN
     t = _blank_to_null(pc.utf8_trim_whitespace(a))
     try:
-        return pc.cast(t, pa.float64()).to_numpy(zero_copy_only=False)
+        return np.array(pc.cast(t, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         s = pd.Series(t.to_numpy(zero_copy_only=False), dtype=object)
         return pd.to_numeric(s, errors="coerce").astype(float).to_numpy()
 
 
-def _classify(crime_type: pa.ChunkedArray) -> dict[str, pa.Array]:
+def _hex_table() -> np.ndarray:
+    """Two ASCII bytes (read as one native uint16) -> the byte their hex spells; 0xFFFF if either
+    is not one of ``0-9a-f`` (upper case is *not* accepted: "AB" and "ab" are different IDs)."""
+    lut = np.full(65536, 0xFFFF, dtype=np.uint16)
+    digits = b"0123456789abcdef"
+    pairs = np.frombuffer(bytes(x for a in digits for b in digits for x in (a, b)), np.uint16)
+    lut[pairs] = np.arange(256, dtype=np.uint16)
+    return lut
+
+
+_HEX = _hex_table()
+
+
+def decode_hex_ids(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``chars``: (m, 64) uint8 ASCII. Returns (keys (m, 4) uint64, ok (m,) bool).
+
+    ``ok`` is True where all 64 characters are lowercase hex; then the 32 bytes they spell,
+    viewed as four uint64, are the key. Distinct such IDs always give distinct keys (the
+    decoding is one-to-one on that set), so comparing keys is exactly comparing the IDs.
+    """
+    m = len(chars)
+    if m == 0:
+        return np.zeros((0, 4), np.uint64), np.zeros(0, bool)
+    v = _HEX[np.ascontiguousarray(chars).view(np.uint16)]  # (m, 32)
+    ok = v.max(axis=1) < 256
+    keys = v.astype(np.uint8).view(np.uint64)  # (m, 4)
+    return keys, ok
+
+
+def _offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    bufs = arr.buffers()
+    off = np.frombuffer(bufs[1], np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    return off, data
+
+
+def _edge_table() -> np.ndarray:
+    """Bytes that may be (part of) white space a trim would remove: ASCII space and controls
+    9-13 and 28-31, and every non-ASCII byte (a multi-byte character could be Unicode space).
+    Conservative on purpose: a value starting or ending with one takes Arrow's exact trim."""
+    lut = np.zeros(256, dtype=bool)
+    lut[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+    lut[128:] = True
+    return lut
+
+
+_EDGE = _edge_table()
+
+
+def _clean_text(arr: pa.Array, trim: bool) -> pa.Array:
+    """Blank -> null, after trimming white space if ``trim``. When no value starts or ends with
+    white space (police.uk's usual state, checked from the first and last byte of each value),
+    the result shares the input's buffers and only a validity bitmap is new."""
+    if arr.null_count:
+        arr = arr.fill_null("")
+    off, data = _offsets(arr)
+    lens = np.diff(off)
+    nonempty = lens > 0
+    if trim and nonempty.any():
+        ne = np.flatnonzero(nonempty)
+        if (_EDGE[data[off[ne]]] | _EDGE[data[off[ne + 1] - 1]]).any():
+            return _blank_to_null(pc.utf8_trim_whitespace(arr))
+    if nonempty.all():
+        return arr
+    return pa.StringArray.from_buffers(
+        len(arr),
+        arr.buffers()[1],
+        arr.buffers()[2],
+        pa.py_buffer(np.packbits(nonempty, bitorder="little").tobytes()),
+        int((~nonempty).sum()),
+        arr.offset,
+    )
+
+
+def _prepare_ids(col: pa.ChunkedArray) -> _Ids:
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if arr.null_count:
+        arr = arr.fill_null("")
+    off, data = _offsets(arr)
+    lens = np.diff(off)
+    is64 = lens == 64
+    if len(arr) and ((lens == 0) | is64).all():
+        # police.uk's shape: every ID is blank or 64 characters, so the 64-character ones sit
+        # back to back in the data buffer and are read in place
+        keys, ok = decode_hex_ids(data[off[0] : off[-1]].reshape(-1, 64))
+        if ok.all():
+            valid = np.packbits(is64, bitorder="little")
+            out = pa.StringArray.from_buffers(
+                len(arr),
+                arr.buffers()[1],
+                arr.buffers()[2],
+                pa.py_buffer(valid.tobytes()),
+                int((~is64).sum()),
+                arr.offset,
+            )
+            return _Ids(out, keys, np.flatnonzero(is64), np.zeros(0, np.int64), [])
+    # anything else (spaces, other lengths, non-hex): trim first, as the reference does
+    t = pc.utf8_trim_whitespace(arr)
+    out = _blank_to_null(t)
+    off, data = _offsets(t)
+    lens = np.diff(off)
+    rows64 = np.flatnonzero(lens == 64)
+    keys, ok = decode_hex_ids(data[off[rows64][:, None] + np.arange(64)])
+    key_rows = rows64[ok]
+    other = lens > 0
+    other[key_rows] = False
+    str_rows = np.flatnonzero(other)
+    str_vals = pc.take(t, pa.array(str_rows)).to_pylist() if len(str_rows) else []
+    return _Ids(out, keys[ok], key_rows, str_rows, str_vals)
+
+
+def _prepare(p: _Parsed) -> _Parsed:
+    """Per-file work that needs no other file: runs on the reading threads."""
+    tab = p.table
+    p.lon = _to_float(tab["Longitude"])
+    p.lat = _to_float(tab["Latitude"])
+    p.ids = _prepare_ids(tab["Crime ID"])
+    month = tab["Month"]
+    p.month_is_file = tab.num_rows == 0 or pc.all(pc.equal(month, p.file.month)).as_py() is True
+    return p
+
+
+# --------------------------------------------------------------------------- per batch
+
+
+def _remap(da: pa.DictionaryArray, fn=None, blank_null: bool = False) -> pa.DictionaryArray:
+    """Apply ``fn`` (string -> string kernel) to the dictionary only and re-index; with
+    ``blank_null`` rows whose value is blank become null. Cost: the dictionary, not the rows."""
+    idx = da.indices.to_numpy(zero_copy_only=False)
+    values = da.dictionary
+    if fn is not None:
+        enc = pc.dictionary_encode(fn(values))
+        idx = enc.indices.to_numpy(zero_copy_only=False)[idx]
+        values = enc.dictionary
+    mask = None
+    if blank_null:
+        blank = pc.equal(values, "").to_numpy(zero_copy_only=False)
+        if blank.any():
+            mask = blank[idx]
+    return pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32(), mask=mask), values)
+
+
+def _dictionary_of(values: list, idx: np.ndarray, valid: np.ndarray | None = None):
+    """A dictionary column from per-row positions ``idx`` into the (possibly repeating, possibly
+    null) ``values``."""
+    enc = pc.dictionary_encode(pa.array(values, pa.string()))
+    codes = enc.indices.to_numpy(zero_copy_only=False)  # null for null values
+    codes_valid = pc.is_valid(enc.indices).to_numpy(zero_copy_only=False)
+    mask = ~codes_valid[idx]
+    if valid is not None:
+        mask |= ~valid
+    ci = np.where(codes_valid, codes, 0).astype(np.int32)[idx]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(ci, pa.int32(), mask=mask if mask.any() else None), enc.dictionary
+    )
+
+
+def _classify(crime_type: pa.DictionaryArray) -> dict[str, np.ndarray | pa.Array]:
     """:func:`offences.classify_police_uk` on the distinct values, spread back by dictionary index."""
-    enc = pc.dictionary_encode(crime_type).combine_chunks()
-    values = pd.Series(enc.dictionary.to_pylist(), dtype="string")
+    idx = crime_type.indices.to_numpy(zero_copy_only=False)
+    values = pd.Series(crime_type.dictionary.to_pylist(), dtype="string")
     cls = offences.classify_police_uk(values)
-    idx = enc.indices
+    group = cls["crime_group"].astype(object).where(cls["crime_group"].notna(), None).tolist()
     return {
-        "crime_group": pc.take(
-            pa.array(
-                cls["crime_group"].astype(object).where(cls["crime_group"].notna(), None),
-                pa.string(),
-            ),
-            idx,
-        ),
-        "is_asb": pc.take(pa.array(cls["is_asb"].to_numpy()), idx),
-        "is_sac": pc.take(pa.array(cls["is_sac"].to_numpy()), idx),
-        "is_neighbourhood": pc.take(pa.array(cls["is_neighbourhood"].to_numpy()), idx),
-        "known_type": pc.take(pa.array(cls["known_type"].to_numpy()), idx),
+        "crime_group": _dictionary_of(group, idx),
+        "is_asb": cls["is_asb"].to_numpy(dtype=bool)[idx],
+        "is_sac": cls["is_sac"].to_numpy(dtype=bool)[idx],
+        "is_neighbourhood": cls["is_neighbourhood"].to_numpy(dtype=bool)[idx],
+        "known_type": cls["known_type"].to_numpy(dtype=bool)[idx],
     }
 
 
+def _group_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort rows by key, keeping row order among equal keys. Returns (order, start) where
+    ``start[j]`` is True when ``keys[order[j]]`` differs from the previous key in that order.
+
+    Sorting is on the first word only (64 random bits for police.uk IDs, so ties are almost only
+    true repeats); tied rows are then put back in row order and compared on all four words. If
+    two *different* keys share a first word, the batch is sorted on all four words instead, so
+    the grouping is exact either way."""
+    m = len(keys)
+    h = keys[:, 0]
+    order = np.argsort(h)  # not stable (a fast vectorised sort); row order is restored below
+    start = np.ones(m, dtype=bool)
+    if m < 2:
+        return order, start
+    hs = h[order]
+    tie = np.flatnonzero(hs[1:] == hs[:-1])
+    if len(tie):
+        at = np.union1d(tie, tie + 1)  # every position in a run of equal first words
+        order[at] = order[at][np.lexsort((order[at], hs[at]))]
+        same = (keys[order[tie + 1], 1:] == keys[order[tie], 1:]).all(axis=1)
+        if not same.all():  # first words collide: exact sort on the whole key (stable)
+            order = np.lexsort((keys[:, 3], keys[:, 2], keys[:, 1], keys[:, 0]))
+            ks = keys[order]
+            start[1:] = (ks[1:] != ks[:-1]).any(axis=1)
+            return order, start
+        start[tie + 1] = False
+    return order, start
+
+
+def _in_run(h: np.ndarray, pos: np.ndarray, keys: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Which keys ``u`` (sorted by first word) are in one sorted run: ``h`` its first words
+    (sorted), ``pos`` where each key is in ``keys`` (all keys seen, in arrival order)."""
+    n = len(h)
+    found = np.zeros(len(u), dtype=bool)
+    if n == 0 or len(u) == 0:
+        return found
+    at = np.searchsorted(h, u[:, 0])
+    p = np.minimum(at, n - 1)
+    cand = np.flatnonzero(h[p] == u[:, 0])
+    if len(cand):
+        pc_ = p[cand]
+        found[cand] = (keys[pos[pc_], 1:] == u[cand, 1:]).all(axis=1)
+        nxt = np.minimum(pc_ + 1, n - 1)
+        more = cand[(pc_ + 1 < n) & (h[nxt] == u[cand, 0]) & ~found[cand]]
+        for q in more:  # a run of keys sharing the first word: compare each (rare)
+            j = int(at[q])
+            while j < n and h[j] == u[q, 0]:
+                if (keys[pos[j], 1:] == u[q, 1:]).all():
+                    found[q] = True
+                    break
+                j += 1
+    return found
+
+
 class _Dedupe:
-    """Which rows repeat a Crime ID first published in another file."""
+    """Which rows repeat a Crime ID first published in another file.
+
+    Every ID of exactly 64 lowercase hex characters (police.uk's form) is decoded to a 256-bit key
+    (4 × uint64; one-to-one, so equal keys are equal IDs). Keys already seen are kept in arrival
+    order, and indexed by a few sorted runs of their first words (a new run per batch, merged with
+    the previous one once it is at least half its size, so each entry moves only a few times). A
+    lookup is a binary search in each run plus a comparison of the whole key, so there are no
+    false matches, and a run of equal first words (different IDs sharing 64 bits) is searched in
+    full. About 44 bytes per distinct ID. Any other ID (other length, upper case, not hex) is
+    compared as text in a Python set; the two kinds can never be equal, so they are kept apart.
+    """
 
     def __init__(self, first_file: dict[str, int] | None = None):
+        self.keys = np.zeros((1 << 16, 4), np.uint64)  # every distinct key, in arrival order
+        self.n = 0
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted first words, positions)
         self.seen: set[str] = set()
         self.first_file = first_file  # exact mode: Crime ID -> index of its first file
         self.out_of_order = False
 
-    def flags(
-        self,
-        ids: pa.ChunkedArray,
-        file_idx: np.ndarray,
-        month: pa.ChunkedArray,
-        file_month: np.ndarray,
-    ) -> np.ndarray:
+    def _add(self, u: np.ndarray) -> None:
+        """Add distinct new keys (sorted by first word) as a run; merge similar-sized runs."""
+        k = len(u)
+        if self.n + k > len(self.keys):  # grow geometrically
+            grown = np.zeros((max(2 * len(self.keys), self.n + k), 4), np.uint64)
+            grown[: self.n] = self.keys[: self.n]
+            self.keys = grown
+        self.keys[self.n : self.n + k] = u
+        self.runs.append((u[:, 0].copy(), np.arange(self.n, self.n + k, dtype=np.int64)))
+        self.n += k
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (h1, p1), (h2, p2) = self.runs[-2], self.runs[-1]
+            h = np.concatenate([h1, h2])
+            o = np.argsort(h, kind="stable")  # two sorted runs: a linear merge
+            self.runs[-2:] = [(h[o], np.concatenate([p1, p2])[o])]
+
+    def key_flags(self, keys: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """Duplicate flags for rows with decoded keys (in file order; ``f`` their file index)."""
+        m = len(keys)
+        dup = np.zeros(m, dtype=bool)
+        if m == 0:
+            return dup
+        order, start = _group_keys(keys)
+        gid = np.cumsum(start) - 1
+        first_rows = order[start]  # the earliest row of each distinct key in this batch
+        within = f[order] != f[first_rows][gid]
+        u = keys[first_rows]  # distinct keys, sorted by first word
+        before = np.zeros(len(u), dtype=bool)
+        for h, pos in self.runs:
+            before |= _in_run(h, pos, self.keys, u)
+        dup[order] = before[gid] | within
+        if not before.all():
+            self._add(u[~before])
+        return dup
+
+    def text_flags(self, vals: list[str], f: np.ndarray) -> np.ndarray:
+        dup = np.zeros(len(vals), dtype=bool)
+        first: dict[str, int] = {}
+        seen = self.seen
+        for i, (s, fi) in enumerate(zip(vals, f.tolist(), strict=True)):
+            if s in seen:
+                dup[i] = True
+            else:
+                dup[i] = first.setdefault(s, fi) != fi
+        seen.update(first)
+        return dup
+
+    def exact_flags(self, ids: pa.ChunkedArray, file_idx: np.ndarray) -> np.ndarray:
         valid = pc.is_valid(ids).to_numpy(zero_copy_only=False)
         dup = np.zeros(len(valid), dtype=bool)
-        if not valid.any():
-            return dup
         rows = np.flatnonzero(valid)
         id_vals = pc.drop_null(ids).to_numpy(zero_copy_only=False)
-        f = file_idx[rows]
-        if self.first_file is not None:
-            first = np.fromiter(
-                (self.first_file[x] for x in id_vals), dtype=np.int64, count=len(id_vals)
-            )
-            dup[rows] = first != f
-            return dup
-        same_month = pc.equal(
-            month, pc.take(pa.array(file_month.tolist(), pa.string()), pa.array(file_idx))
+        first = np.fromiter(
+            (self.first_file[x] for x in id_vals), dtype=np.int64, count=len(id_vals)
         )
-        if not pc.all(pc.or_kleene(same_month, pc.invert(pa.array(valid)))).as_py():
-            self.out_of_order = True  # a row's Month differs from its file's: decide again exactly
-        enc = pc.dictionary_encode(pc.drop_null(ids).combine_chunks())  # hashing in C++
-        codes = enc.indices.to_numpy(zero_copy_only=False)
-        uniques = enc.dictionary.to_numpy(zero_copy_only=False)
-        _, first_pos = np.unique(codes, return_index=True)  # rows arrive in file order
-        within = f != f[first_pos[codes]]
-        seen = self.seen
-        before = np.fromiter((u in seen for u in uniques), dtype=bool, count=len(uniques))
-        seen.update(uniques)
-        dup[rows] = before[codes] | within
+        dup[rows] = first != file_idx[rows]
         return dup
+
+
+_TRANSFORMER = None
+
+
+def _lonlat_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`helpers.geography.lonlat_to_bng` (same CRSs, same pyproj call), with the
+    transformer built once rather than per batch."""
+    global _TRANSFORMER
+    if _TRANSFORMER is None:
+        from pyproj import Transformer
+
+        _TRANSFORMER = Transformer.from_crs("EPSG:4326", geography.BNG, always_xy=True)
+    x, y = _TRANSFORMER.transform(lon, lat)
+    return np.asarray(x), np.asarray(y)
 
 
 def _process(
@@ -310,74 +647,101 @@ def _process(
     project: bool,
     ledger: Ledger,
 ) -> pa.Table:
-    tab = pa.concat_tables([b.table for b in batch])
-    n = tab.num_rows
-    sizes = np.array([b.table.num_rows for b in batch])
-    file_idx = np.repeat(np.array([b.index for b in batch]), sizes)
-    source_row = (
-        np.concatenate([np.arange(2, k + 2, dtype=np.int64) for k in sizes])
-        if n
-        else np.zeros(0, np.int64)
-    )
+    """Classify and decide every row of a run of whole files (in file order); record the ledger;
+    return the kept rows with the categorical columns dictionary-encoded (WRITE_SCHEMA)."""
+    sizes = np.array([b.table.num_rows for b in batch], dtype=np.int64)
+    n = int(sizes.sum())
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    local = np.repeat(np.arange(len(batch), dtype=np.int32), sizes)
+    file_idx = np.array([b.index for b in batch], dtype=np.int64)[local]
+    source_row = np.arange(n, dtype=np.int64) - np.repeat(starts, sizes) + 2
 
-    crime_id = _blank_to_null(pc.utf8_trim_whitespace(tab["Crime ID"]))
-    month = pc.utf8_trim_whitespace(tab["Month"])
-    crime_type = pc.utf8_trim_whitespace(tab["Crime type"])
-    lsoa = _blank_to_null(pc.utf8_trim_whitespace(tab["LSOA code"]))
+    # the batch's columns stay in their per-file chunks: nothing is copied until the writer
+    tab = pa.concat_tables([b.table.drop_columns(["Longitude", "Latitude"]) for b in batch])
+
+    def col(name: str) -> pa.ChunkedArray:
+        return tab[name]
+
+    def text(name: str, trim: bool) -> pa.ChunkedArray:
+        return pa.chunked_array([_clean_text(c, trim) for c in tab[name].chunks], pa.string())
+
+    crime_type = _remap(
+        pc.dictionary_encode(col("Crime type")).combine_chunks(), pc.utf8_trim_whitespace
+    )
+    lsoa = text("LSOA code", trim=True)
     cls = _classify(crime_type)
-    lon = np.array(_to_float(tab["Longitude"]), dtype=float)  # writable copies
-    lat = np.array(_to_float(tab["Latitude"]), dtype=float)
+    lon = np.concatenate([b.lon for b in batch]) if n else np.zeros(0)
+    lat = np.concatenate([b.lat for b in batch]) if n else np.zeros(0)
+    crime_id = pa.chunked_array([b.ids.out for b in batch], pa.string())
 
     code = np.zeros(n, dtype=np.int8)
 
     def reject(mask: np.ndarray, k: int) -> None:
         code[(code == 0) & mask] = k
 
-    good_month = pc.match_substring_regex(month, MONTH_PATTERN).to_numpy(zero_copy_only=False)
-    reject(~good_month, 1)
-    reject(good_month & pc.greater(month, period_end).to_numpy(zero_copy_only=False), 2)
-    reject(~cls["known_type"].to_numpy(zero_copy_only=False), 3)
-    no_id = pc.is_null(crime_id).to_numpy(zero_copy_only=False)
-    reject(~cls["is_asb"].to_numpy(zero_copy_only=False) & no_id, 4)
-    reject(dedupe.flags(crime_id, file_idx, month, file_months), 5)
+    if all(b.month_is_file for b in batch):
+        # every row carries its file's month, which is a valid month not after the period end
+        months, inv = np.unique(np.array([b.file.month for b in batch]), return_inverse=True)
+        month = _dictionary_of(months.tolist(), inv.astype(np.int64)[local])
+    else:
+        month = _remap(pc.dictionary_encode(col("Month")).combine_chunks(), pc.utf8_trim_whitespace)
+        good = pc.match_substring_regex(month.dictionary, MONTH_PATTERN).to_numpy(
+            zero_copy_only=False
+        )
+        after = pc.greater(month.dictionary, period_end).to_numpy(zero_copy_only=False)
+        m_idx = month.indices.to_numpy(zero_copy_only=False)
+        reject(~good[m_idx], 1)
+        reject((good & after)[m_idx], 2)
+        if dedupe.first_file is None:
+            same = month.dictionary.to_numpy(zero_copy_only=False)[m_idx] == file_months[file_idx]
+            if (~same & pc.is_valid(crime_id).to_numpy(zero_copy_only=False)).any():
+                dedupe.out_of_order = True  # a row's Month differs from its file's: decide exactly
+    reject(~cls["known_type"], 3)
+    no_id = ~pc.is_valid(crime_id).to_numpy(zero_copy_only=False)
+    reject(~cls["is_asb"] & no_id, 4)
+
+    dup = np.zeros(n, dtype=bool)
+    if dedupe.first_file is not None:
+        dup = dedupe.exact_flags(crime_id, file_idx)
+    else:
+        key_pos = np.concatenate([starts[j] + b.ids.key_rows for j, b in enumerate(batch)])
+        keys = np.concatenate([b.ids.keys for b in batch]) if n else np.zeros((0, 4), np.uint64)
+        dup[key_pos] = dedupe.key_flags(keys, file_idx[key_pos])
+        str_pos = np.concatenate([starts[j] + b.ids.str_rows for j, b in enumerate(batch)])
+        if len(str_pos):
+            vals = [s for b in batch for s in b.ids.str_vals]
+            dup[str_pos] = dedupe.text_flags(vals, file_idx[str_pos])
+    reject(dup, 5)
 
     zeroed = (lon == 0) & (lat == 0)
     have = ~np.isnan(lon) & ~np.isnan(lat) & ~zeroed
-    easting = np.full(n, np.nan)
-    northing = np.full(n, np.nan)
-    if project and have.any():
-        e, nn = geography.lonlat_to_bng(pd.Series(lon[have]), pd.Series(lat[have]))
-        easting[have] = e
-        northing[have] = nn
     lon[zeroed] = np.nan
     lat[zeroed] = np.nan
 
-    null_s = pa.nulls(n, pa.string())
-    ward_code, ward_name, ward_method = (
-        null_s,
-        null_s,
-        pa.array(np.full(n, "unassigned", dtype=object), pa.string()),
-    )
+    ward_code = ward_name = pa.nulls(n, DICT)
+    ward_method = _dictionary_of(["unassigned"], np.zeros(n, np.int64))
     if lookup is not None:
-        pos = pc.index_in(
-            lsoa, value_set=pa.array(lookup["lsoa_code"].astype(str).tolist(), pa.string())
-        )
+        codes = pa.array(lookup["lsoa_code"].astype(str).tolist(), pa.string())
+        pos = pc.index_in(lsoa, value_set=codes)
         in_area = pc.is_valid(pos).to_numpy(zero_copy_only=False)
-        ward_code = pc.take(
-            pa.array(lookup["lookup_ward_code"].astype(str).tolist(), pa.string()), pos
+        pi = pc.fill_null(pos, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        ward_code = _dictionary_of(lookup["lookup_ward_code"].astype(str).tolist(), pi, in_area)
+        ward_name = _dictionary_of(
+            lookup["lookup_ward_name"]
+            .astype(object)
+            .where(lookup["lookup_ward_name"].notna(), None)
+            .tolist(),
+            pi,
+            in_area,
         )
-        ward_name = pc.take(
-            pa.array(lookup["lookup_ward_name"].astype(object).tolist(), pa.string()), pos
-        )
-        ward_method = pc.if_else(pa.array(in_area), "lsoa-lookup", "unassigned")
+        ward_method = _dictionary_of(["unassigned", "lsoa-lookup"], in_area.astype(np.int64))
         reject(~in_area & ~have, 6)
         reject(~in_area & have, 7)
 
     # ledger: per file, kept and rejected by reason (malformed rows were never parsed)
-    local = np.repeat(np.arange(len(batch)), sizes)
-    counts = np.bincount(local * len(REASONS) + code, minlength=len(batch) * len(REASONS)).reshape(
-        len(batch), -1
-    )
+    counts = np.bincount(
+        local.astype(np.int64) * len(REASONS) + code, minlength=len(batch) * len(REASONS)
+    ).reshape(len(batch), -1)
     for j, b in enumerate(batch):
         label = b.file.label
         ledger.add_read(label, "street", int(sizes[j]) + b.malformed)
@@ -388,30 +752,57 @@ def _process(
         for k in range(1, len(REASONS)):
             ledger.add_rejected(label, "street", REASONS[k], int(counts[j, k]))
 
+    keep = code == 0
+    sel = None if keep.all() else np.flatnonzero(keep)
+    easting = northing = None
+    if project:
+        easting = np.full(n if sel is None else len(sel), np.nan)
+        northing = easting.copy()
+        hv = have if sel is None else have[sel]
+        if hv.any():
+            lo = lon if sel is None else lon[sel]
+            la = lat if sel is None else lat[sel]
+            e, nn = _lonlat_to_bng(lo[hv], la[hv])  # only kept rows are projected
+            easting[hv] = e
+            northing[hv] = nn
     out = pa.table(
         {
             "crime_id": crime_id,
             "month": month,
-            "reported_by": tab["Reported by"],
-            "falls_within": tab["Falls within"],
+            "reported_by": col("Reported by"),
+            "falls_within": col("Falls within"),
             "longitude": pa.array(lon, from_pandas=True),
             "latitude": pa.array(lat, from_pandas=True),
-            "location": tab["Location"],
+            "location": col("Location"),
             "lsoa_code": lsoa,
-            "lsoa_name": tab["LSOA name"],
+            "lsoa_name": col("LSOA name"),
             "crime_type": crime_type,
-            "last_outcome_category": _blank_to_null(tab["Last outcome category"]),
-            "source_file": pc.take(pa.array(labels, pa.string()), pa.array(file_idx)),
+            "last_outcome_category": text("Last outcome category", trim=False),
+            "source_file": _dictionary_of([b.file.label for b in batch], local.astype(np.int64)),
             "source_row": pa.array(source_row),
-            **{k: v for k, v in cls.items() if k != "known_type"},
-            "easting": pa.array(easting, from_pandas=True),
-            "northing": pa.array(northing, from_pandas=True),
+            "crime_group": cls["crime_group"],
+            "is_asb": cls["is_asb"],
+            "is_sac": cls["is_sac"],
+            "is_neighbourhood": cls["is_neighbourhood"],
             "ward_code": ward_code,
             "ward_name": ward_name,
             "ward_method": ward_method,
         }
-    ).select(SCHEMA.names)
-    return out.filter(pa.array(code == 0)).cast(SCHEMA)
+    )
+    if sel is not None:
+        # few rows are rejected, so the kept ones lie in long runs: the output is those runs as
+        # zero-copy slices (the writer reads them in place) rather than a gathered copy
+        edges = np.diff(np.concatenate([[0], keep.view(np.int8), [0]]))
+        run_start, run_end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        out = pa.concat_tables(
+            [out.slice(a, b - a) for a, b in zip(run_start.tolist(), run_end.tolist(), strict=True)]
+            or [out.slice(0, 0)]
+        )
+    m = out.num_rows
+    e_col = pa.array(easting, from_pandas=True) if project else pa.nulls(m, pa.float64())
+    n_col = pa.array(northing, from_pandas=True) if project else pa.nulls(m, pa.float64())
+    out = out.append_column("easting", e_col).append_column("northing", n_col)
+    return out.select(SCHEMA.names).cast(WRITE_SCHEMA)
 
 
 def _unbalanced(led: Ledger) -> list[tuple[str, int, int, int]]:
@@ -430,7 +821,7 @@ def _unbalanced(led: Ledger) -> list[tuple[str, int, int, int]]:
 def _exact_first_files(files: list[loading.RawFile], threads: int) -> dict[str, int]:
     """Crime ID -> index of the file of its first row ordered by (Month, file name, row)."""
     frames = []
-    for p in _parsed_stream(files, threads):
+    for p in _parsed_stream(files, threads, prepare=False):
         ids = _blank_to_null(pc.utf8_trim_whitespace(p.table["Crime ID"]))
         frames.append(
             pd.DataFrame(
@@ -560,13 +951,34 @@ def _run(files, labels, file_months, period_end, out, lookup, project, threads, 
 
     if out is None:
         consume(kept_tables.append)
-        table = pa.concat_tables(kept_tables) if kept_tables else SCHEMA.empty_table()
+        table = (pa.concat_tables(kept_tables) if kept_tables else WRITE_SCHEMA.empty_table()).cast(
+            SCHEMA
+        )
         return ledger, table, dedupe, rows_read, rows_kept
     with atomic_path(out) as tmp:
-        # no dictionary for the near-unique columns: it would be built and then abandoned
-        dict_cols = [c for c in SCHEMA.names if c not in NEAR_UNIQUE]
-        with pq.ParquetWriter(
-            tmp, SCHEMA, compression="zstd", compression_level=1, use_dictionary=dict_cols
-        ) as writer:
-            consume(writer.write_table)
+        with (
+            pq.ParquetWriter(
+                tmp,
+                WRITE_SCHEMA,
+                # crime_id is 64 random hex characters: an LZ codec cannot shrink it (2%), so
+                # it is stored uncompressed and the codec's time goes where it pays
+                compression={c: "none" if c == "crime_id" else COMPRESSION for c in SCHEMA.names},
+                use_dictionary=[c for c in SCHEMA.names if c not in NEAR_UNIQUE],
+                write_statistics=STATISTICS,
+                store_schema=False,
+            ) as writer,
+            ThreadPoolExecutor(max_workers=1) as write_pool,
+        ):
+            # the writer (which releases the GIL) runs beside the next batch's processing; at
+            # most one batch waits, so memory stays bounded
+            pending: list = []
+
+            def write(table: pa.Table) -> None:
+                while pending:
+                    pending.pop(0).result()
+                pending.append(write_pool.submit(writer.write_table, table))
+
+            consume(write)
+            while pending:
+                pending.pop(0).result()
     return ledger, None, dedupe, rows_read, rows_kept
