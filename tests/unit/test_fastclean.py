@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import fastclean, national_sample
 from helpers.cleaning import clean_police_uk
@@ -207,3 +212,149 @@ def test_national_sample_is_deterministic_and_cleans_in_one_pass(tmp_path):
     assert rej.get("malformed row (more fields than the header)", 0) == sum(
         1 for f in files if (tmp_path / "a" / f).read_text().rstrip().endswith("x")
     )
+
+
+# --------------------------------------------------------------------------- the integer-key path
+
+
+def first_file_rule(ids_by_file: list[list[str | None]]) -> list[list[bool]]:
+    """Independent statement of the rule, in plain Python: a row is a duplicate when its ID was
+    first seen (in file order, then row order) in a different file."""
+    first: dict[str, int] = {}
+    out = []
+    for fi, ids in enumerate(ids_by_file):
+        flags = []
+        for x in ids:
+            if x is None:
+                flags.append(False)
+                continue
+            first.setdefault(x, fi)
+            flags.append(first[x] != fi)
+        out.append(flags)
+    return out
+
+
+def test_decode_hex_ids_by_hand():
+    ids = ["0" * 63 + "1", "f" * 64, "0" * 63 + "g", "A" + "0" * 63, "ab" * 32]
+    chars = np.frombuffer("".join(ids).encode(), np.uint8).reshape(-1, 64)
+    keys, ok = fastclean.decode_hex_ids(chars)
+    assert ok.tolist() == [True, True, False, False, True]  # 'g' is not hex; upper case is refused
+    # the key is the 32 bytes the hex spells, read as four native uint64
+    assert keys[0].tobytes() == bytes(31) + b"\x01"
+    assert keys[1].tobytes() == b"\xff" * 32
+    assert keys[4].tobytes() == b"\xab" * 32
+
+
+def test_ids_sharing_a_prefix_are_told_apart_across_and_within_batches(tmp_path):
+    # every ID shares its first 16 hex characters (the sort word) and some its first 32 too
+    p16, p32 = "0123456789abcdef", "0123456789abcdef" * 2
+    a, b, c, d = p32 + "a" * 32, p32 + "b" * 32, p16 + "c" * 48, p16 + "d" * 48
+    files = {
+        "2022-01": [a, b, a],  # a repeats within its file: both kept
+        "2022-02": [c, b, d],  # b is a repeat of January's
+        "2022-03": [d, c, a, p32 + "e" * 32],  # d, c, a repeats; e is new
+    }
+    src = tmp_path / "p"
+    for month, ids in files.items():
+        write(src, month, HEADER + "".join(row(x, month, "Drugs") for x in ids))
+    expected = first_file_rule(list(files.values()))
+    ref, ref_ledger = reference(src, "2022-03")
+    for batch_rows in (1, 3, 1000):  # one file a batch, a few, all in one batch
+        res = fastclean.clean_street(src, "2022-03", batch_rows=batch_rows, threads=1)
+        assert not res.exact_second_pass
+        rej = res.ledger.rejections().set_index("reason")["rows"].to_dict()
+        assert rej == {
+            "duplicate Crime ID (already in an earlier monthly file)": sum(
+                map(sum, expected)
+            )  # = 1 + 3 by hand
+        }
+        same_rows(res.to_pandas(), ref)
+        pd.testing.assert_frame_equal(ledger_rows(res.ledger), ledger_rows(ref_ledger))
+    assert sum(map(sum, expected)) == 4
+
+
+def test_non_hex_ids_keep_exact_text_semantics(tmp_path):
+    h = "0f" * 32
+    files = {
+        # upper case, short, spaced, not hex: compared as text, so "H" upper is not h
+        "2022-01": [h.upper(), "ABC-1", " " + h + " ", "x" * 64, "  "],
+        "2022-02": [h, "ABC-1", h.upper(), "abc-1", "x" * 64],
+    }
+    src = tmp_path / "p"
+    for month, ids in files.items():
+        write(src, month, HEADER + "".join(row(x, month, "Drugs") for x in ids))
+    res = fastclean.clean_street(src, "2022-03", batch_rows=1, threads=1)
+    ref, ref_ledger = reference(src, "2022-03")
+    same_rows(res.to_pandas(), ref)
+    pd.testing.assert_frame_equal(ledger_rows(res.ledger), ledger_rows(ref_ledger))
+    # by hand: " h " trims to h, so February's h is a repeat; so are ABC-1, H upper and x*64;
+    # "abc-1" differs from "ABC-1"; the blank ID is a crime row without an ID
+    rej = res.ledger.rejections().set_index("reason")["rows"].to_dict()
+    assert rej == {
+        "duplicate Crime ID (already in an earlier monthly file)": 4,
+        "crime row without a Crime ID": 1,
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), min_size=0, max_size=12),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(1, 4),
+)
+def test_key_dedupe_matches_the_plain_rule(files, per_batch):
+    """Keys from a tiny alphabet (first word in 0..3, the rest in 0..2) so that first words tie
+    and collide often; fed in batches of whole files, as clean_street does."""
+    words = lambda a, b: np.array([a, b, b * 7, 1], dtype=np.uint64)  # noqa: E731
+    ids_by_file = [[f"{a}-{b}" for a, b in rows] for rows in files]
+    expected = first_file_rule(ids_by_file)
+    d = fastclean._Dedupe()
+    got = []
+    for start in range(0, len(files), per_batch):
+        chunk = files[start : start + per_batch]
+        keys = [words(a, b) for rows in chunk for a, b in rows]
+        f = np.array([start + i for i, rows in enumerate(chunk) for _ in rows], dtype=np.int64)
+        flags = d.key_flags(np.array(keys, dtype=np.uint64).reshape(-1, 4), f)
+        pos = 0
+        for rows in chunk:
+            got.append(flags[pos : pos + len(rows)].tolist())
+            pos += len(rows)
+    assert got == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet=" \t\u00a0\u2003ab\u00e9", max_size=5), min_size=1, max_size=8))
+def test_clean_text_fast_path_equals_arrow_trim(values):
+    arr = pa.array(values, pa.string())
+    want = fastclean._blank_to_null(pc.utf8_trim_whitespace(arr)).to_pylist()
+    assert fastclean._clean_text(arr, trim=True).to_pylist() == want
+    assert fastclean._clean_text(arr, trim=False).to_pylist() == [v or None for v in values]
+
+
+def test_force_columns_that_vary_within_a_file_and_unparseable_coordinates(tmp_path):
+    src = tmp_path / "p"
+    other = row("b" * 64, "2022-01", "Drugs").replace(F, "Other Police")
+    write(src, "2022-01", HEADER + row("a" * 64, "2022-01", "Drugs") + other)
+    write(src, "2022-02", HEADER + row("c" * 64, "2022-02", "Drugs", lon="-1.5", lat="n/a!"))
+    res = fastclean.clean_street(src, "2022-03", threads=1)
+    ref, _ = reference(src, "2022-03")
+    same_rows(res.to_pandas(), ref)
+    assert res.to_pandas()["reported_by"].tolist() == [F, "Other Police", F]
+
+
+def test_without_projection_easting_is_missing_and_the_rest_is_unchanged(messy, tmp_path):
+    out = tmp_path / "s.parquet"
+    a = fastclean.clean_street(messy, "2022-03", out=out, project=False)
+    b = fastclean.clean_street(messy, "2022-03")
+    kept = pd.read_parquet(out)
+    assert kept["easting"].isna().all() and kept["northing"].isna().all()
+    cols = [c for c in fastclean.SCHEMA.names if c not in ("easting", "northing")]
+    same = kept[cols].astype(object).where(kept[cols].notna(), None)
+    ref = b.to_pandas()[cols].astype(object).where(b.to_pandas()[cols].notna(), None)
+    assert same.values.tolist() == ref.values.tolist()
+    assert a.ledger.summary().equals(b.ledger.summary())
+    # the file's columns read back as plain text, not dictionaries
+    assert pq.read_schema(out).field("month").type == pa.string()
