@@ -5,6 +5,7 @@
     scrutiny run --config config/wexley.yaml --period 2022-03   every stage notebook + PDFs
     scrutiny run --area all --period 2021-03 2022-03 --workers 2  every area, two periods, 2 processes
     scrutiny run --area all --period 2022-03 --scheduler local    the same on a Dask LocalCluster
+    scrutiny clean-national --source DIR --out DIR [--period YYYY-MM]   national street files -> Parquet
 
 Errors a user can cause print one clear message (what is wrong, what to do) and exit 2; a stage
 that fails exits 1 with a summary table.
@@ -82,6 +83,51 @@ def cmd_run(args) -> int:
     return 1 if batch_failed(results) else 0
 
 
+def cmd_clean_national(args) -> int:
+    """Clean a national police.uk folder tree (or zip) to one Parquet file and print the ledger."""
+    from pathlib import Path
+
+    from . import loading
+    from .errors import DataFileError
+    from .fastclean import clean_street
+
+    source = Path(args.source)
+    if not source.exists():
+        raise DataFileError(f"The source {source} does not exist.",
+                            "Give the folder (or zip) holding the police.uk monthly folders.")
+    period = args.period
+    if period is None:  # the latest month that has a street file
+        found = loading.discover_police_uk(source, args.force, kinds=("street",))
+        if not found.files:
+            raise DataFileError(f"No police.uk street files under {source}.",
+                                "Check the folder: files are named YYYY-MM-<force>-street.csv.")
+        period = max(f.month for f in found.files)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "street.parquet"
+    res = clean_street(source, period, out=target, force_slug=args.force, project=args.project,
+                       threads=args.threads or None)
+    ledger = res.ledger.to_frame()
+    ledger.to_csv(out_dir / "ledger.csv", index=False)
+    print(f"Cleaned {res.files:,} street files up to {period} in {res.seconds:.1f} s "
+          f"({res.rows_read / max(res.seconds, 1e-9):,.0f} rows a second) -> {target}")
+    print(f"Rows read {res.rows_read:,}: kept {res.rows_kept:,}, rejected {res.rows_read - res.rows_kept:,}."
+          + ("" if args.project else " (No BNG coordinates: add --project for them.)"))
+    print(res.ledger.summary().to_string(index=False))
+    rej = res.ledger.rejections()
+    if len(rej):
+        print("Rejected rows by reason:")
+        print(rej.to_string(index=False))
+    later = [s for s, why in res.skipped if "after the period end" in why]
+    other = [(s, why) for s, why in res.skipped if "after the period end" not in why]
+    if later:
+        print(f"Not read: {len(later)} street file(s) after {period}.")
+    if other:
+        print(f"Skipped {len(other)} other file(s), e.g. {other[0][0]}: {other[0][1]}")
+    print(f"Ledger, file by file: {out_dir / 'ledger.csv'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scrutiny", description="CSP crime and disorder scrutiny reports.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -107,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--stages", nargs="*", help="only stages whose names start with these (e.g. 01 02)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
+    n = sub.add_parser("clean-national",
+                       help="clean national police.uk street files (many forces and months) to one Parquet file")
+    n.add_argument("--source", required=True, help="folder tree (YYYY-MM/…-street.csv) or zip from police.uk")
+    n.add_argument("--out", required=True, help="folder to write street.parquet and ledger.csv into")
+    n.add_argument("--period", help="last month to include, YYYY-MM (default: the latest month found)")
+    n.add_argument("--force", help="only this force's files (its police.uk slug, e.g. kent)")
+    n.add_argument("--project", action="store_true",
+                   help="add British National Grid easting/northing (slower; area stages project their own rows)")
+    n.add_argument("--threads", type=int, default=0, help="reading threads (default: cores)")
+    n.set_defaults(func=cmd_clean_national)
     return p
 
 
