@@ -108,3 +108,13 @@ def test_signed_pct_sign_matches_value(v):
     shown = float(s.rstrip("%"))
     assert abs(shown - v) <= 0.05 + 1e-9
     assert s.startswith("+") if shown > 0 else (s.startswith("-") if shown < 0 else s == "0.0%")
+
+
+def test_tiny_shares_do_not_read_as_zero():
+    import pandas as pd
+
+    from helpers.tables import show_table
+
+    html = show_table(pd.DataFrame({"Method": ["a", "b", "c"], "Share": [99.997, 0.003, 0.0]}),
+                      formats={"Share": "pct"}).to_html()
+    assert "100.0%" in html and "&lt;0.1%" in html and "0.0%" in html
