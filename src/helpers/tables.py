@@ -64,7 +64,7 @@ def _fmt(value, kind: str) -> str:
         if kind == "pct":
             v = float(value)
             if 0 < abs(v) < 0.05:  # a real but tiny share must not read as zero
-                return "<0.1%" if v > 0 else ">-0.1%"
+                return "&lt;0.1%" if v > 0 else "&gt;-0.1%"
             return f"{v:.1f}%"
         if kind == "signed_pct":
             v = round(float(value), 1)
