@@ -20,16 +20,45 @@ rows read = rows kept + rows rejected, by reason:
 Classification is :func:`helpers.offences.classify_police_uk` itself, applied to the distinct
 crime types. Columns and types follow ``street.parquet`` in docs/architecture.md.
 
-How it is fast: files are parsed by Arrow's C++ CSV reader on a thread pool (one file per thread,
-the GIL released), only the 11 columns used are converted, string work is done by Arrow compute
-kernels, classification maps a dictionary of ~15 values, and coordinates are projected by pyproj
-on whole batches. A file Arrow cannot read exactly as the reference reader does (rows with too few
-fields, a text encoding other than UTF-8) is read by the reference reader instead, so results are
+How it is fast (10.5 M rows on 2 cores: see docs/benchmarks.md):
+
+* **Both cores.** Files are parsed by Arrow's C++ CSV reader on a thread pool (one file per thread,
+  the GIL released), which reads about 256 MB of CSV ahead of the batch being processed. The
+  per-file work that needs no other file (coordinates to numbers, Crime IDs decoded, checks that a
+  file's Month / force columns hold one value) runs on those threads too. Kept rows are built and
+  written by a separate writing thread while the next batch is decided.
+* **Crime-ID de-duplication without Python objects.** An ID of exactly 64 lowercase hex characters
+  (police.uk's form) is decoded, in place from Arrow's buffers, to a 256-bit key (4 × uint64; the
+  decoding is one-to-one, so equal keys are equal IDs). Within a batch the keys are sorted on the
+  first word and ties compared on all four; across batches the keys already seen sit in a few
+  sorted runs searched by binary search, each hit confirmed on the whole key. Different IDs that
+  share a prefix (even all of the first 32 or 48 characters) are therefore never confused. Any
+  other ID (other length, upper case, not hex, spaces to trim) is compared as trimmed text in a
+  Python set; a text ID can never equal a hex one, so the two are kept apart.
+* **Classification through a dictionary.** Crime type is dictionary-encoded, trimmed and
+  classified on its ~15 distinct values, and spread back by index (each value classified once
+  per process with :func:`helpers.offences.classify_police_uk` itself).
+* **Text left in place.** Trimming and blank → missing check only the first and last byte of each
+  value; when nothing needs trimming (police.uk's usual state) only a validity bitmap is built.
+  Rejected rows are few, so kept text is passed to the writer as zero-copy slices.
+* **Parquet writing.** lz4 (fast; zstd spent ~20% more writer time for a smaller file, and this is
+  an intermediate file re-read by the area stages), the Crime ID uncompressed (64 random hex
+  characters: an LZ codec saves 2%), columns built from a few values (month, force, crime type,
+  group, source file, ward method) handed over dictionary-encoded so the writer does not hash
+  them again, and min/max statistics only on the columns a reader filters by.
+* **BNG projection is optional** (``project``). A national run leaves easting/northing empty:
+  only area work needs metres, and each area stage projects its own small share of rows (pyproj
+  took ~12% of the national time). With ``project=True`` the kept rows are projected in one
+  pyproj call per batch, with one transformer for the run.
+
+A file Arrow cannot read exactly as the reference reader does (rows with too few fields, a text
+encoding other than UTF-8) is read by the reference reader instead; a file whose coordinates are
+not all numbers is re-read with them as text and converted as the reference does. Results are
 identical either way.
 
 Memory: rows are processed in batches of about ``batch_rows`` and written as Parquet row groups;
-what grows with the data is only the set of Crime IDs already seen (about 100 bytes per distinct
-ID, ~1 GB for 10 million crimes).
+what grows with the data is the de-duplication index, about 44 bytes per distinct Crime ID
+(~0.4 GB for 8 million crimes).
 
 Duplicate Crime IDs are decided in one pass, in file order (month, then file name). That equals
 the reference rule whenever every row's Month matches its file's month, as in police.uk's own
@@ -470,18 +499,41 @@ def _dictionary_of(values: list, idx: np.ndarray, valid: np.ndarray | None = Non
     )
 
 
+_CLASSES: dict[str, tuple] = {}  # crime type -> (group, is_asb, is_sac, is_neighbourhood, known)
+
+
 def _classify(crime_type: pa.DictionaryArray) -> dict[str, np.ndarray | pa.Array]:
-    """:func:`offences.classify_police_uk` on the distinct values, spread back by dictionary index."""
+    """:func:`offences.classify_police_uk` on the distinct values (each classified once per
+    process and remembered), spread back by dictionary index."""
     idx = crime_type.indices.to_numpy(zero_copy_only=False)
-    values = pd.Series(crime_type.dictionary.to_pylist(), dtype="string")
-    cls = offences.classify_police_uk(values)
-    group = cls["crime_group"].astype(object).where(cls["crime_group"].notna(), None).tolist()
+    values = crime_type.dictionary.to_pylist()
+    new = [v for v in values if v not in _CLASSES]
+    if new:
+        # classified beside the reference list itself: classify_police_uk cannot take a
+        # series in which no value is a known type (pandas 3), and this way it never gets one
+        ref = offences.police_uk_types()["crime_type"].astype(str).tolist()
+        cls = offences.classify_police_uk(pd.Series(new + ref, dtype="string")).iloc[: len(new)]
+        for v, g, a, s_, nb, k in zip(
+            new,
+            cls["crime_group"].astype(object).where(cls["crime_group"].notna(), None),
+            cls["is_asb"],
+            cls["is_sac"],
+            cls["is_neighbourhood"],
+            cls["known_type"],
+            strict=True,
+        ):
+            _CLASSES[v] = (g, bool(a), bool(s_), bool(nb), bool(k))
+    table = [_CLASSES[v] for v in values]
+
+    def flag(j: int) -> np.ndarray:
+        return np.array([t[j] for t in table], dtype=bool)[idx]
+
     return {
-        "crime_group": _dictionary_of(group, idx),
-        "is_asb": cls["is_asb"].to_numpy(dtype=bool)[idx],
-        "is_sac": cls["is_sac"].to_numpy(dtype=bool)[idx],
-        "is_neighbourhood": cls["is_neighbourhood"].to_numpy(dtype=bool)[idx],
-        "known_type": cls["known_type"].to_numpy(dtype=bool)[idx],
+        "crime_group": _dictionary_of([t[0] for t in table], idx),
+        "is_asb": flag(1),
+        "is_sac": flag(2),
+        "is_neighbourhood": flag(3),
+        "known_type": flag(4),
     }
 
 
@@ -583,6 +635,15 @@ class _Dedupe:
         if m == 0:
             return dup
         order, start = _group_keys(keys)
+        if start.all():  # no ID repeats inside this batch (the usual case): fewer gathers
+            u = keys[order]
+            before = np.zeros(m, dtype=bool)
+            for h, pos in self.runs:
+                before |= _in_run(h, pos, self.keys, u)
+            dup[order] = before
+            if not before.all():
+                self._add(u[~before] if before.any() else u)
+            return dup
         gid = np.cumsum(start) - 1
         first_rows = order[start]  # the earliest row of each distinct key in this batch
         within = f[order] != f[first_rows][gid]

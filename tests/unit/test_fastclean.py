@@ -358,3 +358,37 @@ def test_without_projection_easting_is_missing_and_the_rest_is_unchanged(messy, 
     assert a.ledger.summary().equals(b.ledger.summary())
     # the file's columns read back as plain text, not dictionaries
     assert pq.read_schema(out).field("month").type == pa.string()
+
+
+def test_lsoa_lookup_limits_to_the_area_like_the_reference(tmp_path):
+    src = tmp_path / "p"
+    write(
+        src,
+        "2022-01",
+        HEADER
+        + row("a" * 64, "2022-01", "Drugs", lsoa="E01000001")  # in the area, ward W1
+        + row("b" * 64, "2022-01", "Drugs", lsoa=" E01000002 ")  # in the area once trimmed, W2
+        + row("c" * 64, "2022-01", "Drugs", lsoa="E01999999")  # placed, outside the area
+        + row("d" * 64, "2022-01", "Drugs", lsoa="E01999999", lon="", lat="")  # nowhere
+        + row("e" * 64, "2022-01", "Drugs", lsoa=""),  # no LSOA, but coordinates: outside
+    )
+    lookup = pd.DataFrame(
+        {
+            "lsoa_code": ["E01000001", "E01000002"],
+            "lookup_ward_code": ["W1", "W2"],
+            "lookup_ward_name": ["Ward One", "Ward Two"],
+        }
+    )
+    res = fastclean.clean_street(src, "2022-01", lookup=lookup)
+    cfg = AreaConfig("t", "T", "T", F, "wexshire", {"police_uk": str(src)})
+    ref_ledger = Ledger()
+    ref, *_ = clean_police_uk(cfg, ReportingPeriod("2022-01"), None, lookup, ref_ledger, [])
+    fast = res.to_pandas()
+    same_rows(fast, ref.sort_values("source_row").reset_index(drop=True))
+    pd.testing.assert_frame_equal(ledger_rows(res.ledger), ledger_rows(ref_ledger))
+    assert fast["ward_code"].tolist() == ["W1", "W2"]
+    assert fast["ward_method"].tolist() == ["lsoa-lookup"] * 2
+    assert res.ledger.rejections().set_index("reason")["rows"].to_dict() == {
+        "outside the area": 2,
+        "missing or zeroed coordinates and LSOA not in the area": 1,
+    }
