@@ -148,7 +148,7 @@ ENCODED = {
 WRITE_SCHEMA = pa.schema([pa.field(f.name, DICT) if f.name in ENCODED else f for f in SCHEMA])
 SAME_IN_FILE = {"Reported by": "reported_by", "Falls within": "falls_within"}  # one force a file
 # min/max statistics only on the columns a reader filters row groups by (they cost the writer
-# about a sixth of its time when kept for every column)
+# about a fifth of its time when kept for every column)
 STATISTICS = ["month", "reported_by", "falls_within", "crime_type", "source_file"]
 COMPRESSION = "lz4"
 USED = loading.STREET_COLUMNS[:-1]  # every police.uk street column except Context
