@@ -86,9 +86,10 @@ def classify_police_uk(crime_type: pd.Series) -> pd.DataFrame:
     known = ct.isin(ref.index)
     out = pd.DataFrame(index=crime_type.index)
     out["crime_group"] = ct.map(ref["crime_group"]).astype("string")
-    out["is_asb"] = ct.map(ref["is_asb"]).fillna(False).astype(bool)
-    out["is_sac"] = ct.map(ref["sac"]).fillna(False).astype(bool)
-    out["is_neighbourhood"] = ct.map(ref["neighbourhood"]).fillna(False).astype(bool)
+    for col, refcol in (("is_asb", "is_asb"), ("is_sac", "sac"), ("is_neighbourhood", "neighbourhood")):
+        # map through plain object values: with pandas' string dtype an all-unknown series maps to
+        # an all-null string array that cannot be cast to bool
+        out[col] = ct.astype(object).map(ref[refcol].to_dict()).fillna(False).astype(bool).to_numpy()
     out["known_type"] = known.fillna(False).astype(bool)
     return out
 

@@ -38,3 +38,8 @@ def test_reference_table_subgroups_of_violence():
 def test_positive_outcomes():
     s = pd.Series(["Suspect charged", "Investigation complete; no suspect identified", "Local resolution", None])
     assert offences.is_positive_outcome(s).tolist() == [True, False, True, False]
+
+
+def test_all_unknown_crime_types_classify_without_error():
+    cls = offences.classify_police_uk(pd.Series(["Jaywalking", None, "x"], dtype="string"))
+    assert not cls["known_type"].any() and not cls["is_asb"].any() and cls["crime_group"].isna().all()
