@@ -6,6 +6,7 @@
     scrutiny run --area all --period 2021-03 2022-03 --workers 2  every area, two periods, 2 processes
     scrutiny run --area all --period 2022-03 --scheduler local    the same on a Dask LocalCluster
     scrutiny clean-national --source DIR --out DIR [--period YYYY-MM]   national street files -> Parquet
+    scrutiny download --month 2022-03 [--month ...] --to data/raw/<area>/police_uk_zips   police.uk archives
 
 Errors a user can cause print one clear message (what is wrong, what to do) and exit 2; a stage
 that fails exits 1 with a summary table.
@@ -81,6 +82,24 @@ def cmd_run(args) -> int:
         executor.close()
     print(summary_table(results))
     return 1 if batch_failed(results) else 0
+
+
+def cmd_download(args) -> int:
+    from .download import DEFAULT_BASE_URL, download_archive
+    from .periods import month_range, parse_month
+
+    months: list[str] = []
+    for m in args.month:
+        if ":" in m:  # a span, first:last
+            a, b = m.split(":", 1)
+            months += month_range(parse_month(a, "first month"), parse_month(b, "last month"))
+        else:
+            months.append(str(parse_month(m, "month")))
+    for month in months:
+        d = download_archive(month, args.to, base_url=args.base_url or DEFAULT_BASE_URL)
+        state = "already present" if d.reused else "downloaded"
+        print(f"{month}: {state} {d.path} ({d.bytes:,} bytes, {d.members} police.uk CSVs, sha256 {d.sha256[:12]}...)")
+    return 0
 
 
 def cmd_clean_national(args) -> int:
@@ -163,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add British National Grid easting/northing (slower; area stages project their own rows)")
     n.add_argument("--threads", type=int, default=0, help="reading threads (default: cores)")
     n.set_defaults(func=cmd_clean_national)
+    d = sub.add_parser("download", help="download police.uk monthly archives (zips, read in place by cleaning)")
+    d.add_argument("--month", nargs="+", required=True, help="YYYY-MM, or a span YYYY-MM:YYYY-MM")
+    d.add_argument("--to", required=True, help="folder to save the zips in (e.g. data/raw/<area>/police_uk_zips)")
+    d.add_argument("--base-url", help="alternative server (default: data.police.uk)")
+    d.set_defaults(func=cmd_download)
     return p
 
 
