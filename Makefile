@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 AREA ?= wexley
 PERIOD ?= 2022-03
 STAMP := $(VENV)/.installed
-SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 
 .PHONY: help setup sysdeps sample clean-data report test test-fast lab lint format sync bench clean
 
