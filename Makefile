@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv and install the package, its tools and system libraries
+setup: sysdeps $(STAMP) ## Create .venv and install the package, its tools and system libraries
 
 sample: setup ## Write the synthetic sample into data/raw/ (only if absent)
 	$(BIN)/scrutiny sample
