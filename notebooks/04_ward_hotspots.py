@@ -27,10 +27,14 @@
 area: str = "wexley"  # area config name in config/
 period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
 comparison_months: int = 12  # compare with the same-length period this many months earlier
-scheme: str = "NaturalBreaks"  # map classes, one of: NaturalBreaks | Quantiles | FisherJenks | EqualInterval
+scheme: str = (
+    "NaturalBreaks"  # map classes, one of: NaturalBreaks | Quantiles | FisherJenks | EqualInterval
+)
 k: int = 5  # number of map classes (2 to 9)
 fdr_alpha: float = 0.05  # false discovery rate for hot spots and ward changes, e.g. 0.05
-disclosure_threshold: int = -1  # suppress ward counts below this; -1 uses the area config (-1 to 1000)
+disclosure_threshold: int = (
+    -1
+)  # suppress ward counts below this; -1 uses the area config (-1 to 1000)
 top_n: int = 10  # wards in each priority table
 density: bool = True  # draw a kernel density surface of all crime points
 
@@ -59,9 +63,13 @@ if not 0 < fdr_alpha <= 0.2:
 if not isinstance(top_n, int) or top_n < 1:
     raise ParameterError(f"top_n = {top_n!r} must be a whole number of at least 1.", "Use e.g. 10.")
 cfg = load_area_config(area)
-threshold = cfg.disclosure_threshold if int(disclosure_threshold) == -1 else int(disclosure_threshold)
+threshold = (
+    cfg.disclosure_threshold if int(disclosure_threshold) == -1 else int(disclosure_threshold)
+)
 if threshold < 0:
-    raise ParameterError(f"disclosure_threshold = {threshold} is negative.", "Use e.g. 5, or -1 for the area config.")
+    raise ParameterError(
+        f"disclosure_threshold = {threshold} is negative.", "Use e.g. 5, or -1 for the area config."
+    )
 current = ReportingPeriod(period)
 comparison = current.shifted(comparison_months, label="comparison")
 confidence = f"{(1 - fdr_alpha) * 100:g}%"
@@ -222,9 +230,18 @@ if density and counts.totals["all_crime"] >= 3:
 # share of the two counts together), and the p-values are corrected for testing every ward at
 # once (Benjamini–Hochberg false discovery rate). Small wards can show large percentage changes
 # that are not significant.
+#
+# For each measure a map shades every ward by its percentage change, in seven fixed classes
+# centred on no change (blues for falls, reds for rises, near-white within 10% either way), so
+# the same colour means the same change on every map. Wards whose change is statistically
+# significant are outlined inside their boundary: a **solid line and ▲** for a significant rise,
+# a **dashed line and ▼** for a significant fall. The table beneath lists only the wards that
+# rose or changed significantly; every ward's figures are in the table files saved with the
+# report. Each map is followed by its sentence and table. Changes are suppressed (hatched, `*`) where either period's count is below the
+# disclosure threshold.
 
 # %%
-changes, change_sentences, published_changes = {}, [], {}
+changes, change_sentences, published_changes = {}, {}, {}
 if previous is None:
     display(Markdown(f"The data hold none of the months of the comparison period "
                      f"({comparison.name}), so change by ward cannot be shown."))  # fmt: skip
@@ -234,10 +251,9 @@ else:
                                   exposure_ratio=exposure_ratio)  # fmt: skip
         changes[key] = ch
         published_changes[key] = hotspots.published_change_table(ch, threshold)
-        change_sentences.append(
-            hotspots.change_sentence(ch, MEASURES[key].label, MEASURES[key].noun)
+        change_sentences[key] = hotspots.change_sentence(
+            ch, MEASURES[key].label, MEASURES[key].noun
         )
-    display(Markdown("\n".join(f"- {s}" for s in change_sentences)))
     summary = pd.DataFrame({
         "Measure": [MEASURES[k_].label for k_ in keys],
         "Current": [int(changes[k_]["current"].sum()) for k_ in keys],
@@ -253,32 +269,38 @@ else:
                             "across wards (conditional binomial test)."))  # fmt: skip
 
 # %%
-if changes:
-    view_keys = ["all_crime", "asb"]
-    base = published_changes["all_crime"].data[["ward_name"]].rename(columns={"ward_name": "Ward"})
-    frames, masks = [base], [pd.DataFrame(False, index=base.index, columns=["Ward"])]
-    order = published_changes["all_crime"].data["ward_code"]
-    for key in view_keys:
-        pc = published_changes[key]
-        d = pc.data.set_index("ward_code").loc[order].reset_index(drop=True)
-        mk = pc.mask.set_index(pc.data["ward_code"]).loc[order].reset_index(drop=True)
-        lab = "Crime" if key == "all_crime" else "ASB"
-        sig = np.where(d["significant"], np.where(d["direction"] == "up", "rise", "fall"), "no")
-        frames.append(pd.DataFrame({f"{lab} now": d["current"], f"{lab} change": d["change"],
-                                    f"{lab} change %": d["pct_change"], f"{lab} significant": sig}))  # fmt: skip
-        masks.append(pd.DataFrame({f"{lab} now": mk["current"], f"{lab} change": mk["change"],
-                                   f"{lab} change %": mk["pct_change"], f"{lab} significant": False}))  # fmt: skip
-    view = pd.concat(frames, axis=1)
-    display(show_table(
-        view, caption="All crime and ASB by ward: current period and change",
-        formats={"Crime now": "int", "Crime change": "signed_int", "Crime change %": "signed_pct",
-                 "ASB now": "int", "ASB change": "signed_int", "ASB change %": "signed_pct",
-                 "Crime significant": "text", "ASB significant": "text"},
-        suppressed=pd.concat(masks, axis=1),
-        note=published_changes["all_crime"].note + " Wards are listed from the largest rise in all "
-             "crime to the largest fall. Significant: false discovery rate "
-             f"{fdr_alpha:.0%} across wards.",
-    ))  # fmt: skip
+change_text = f"{current.short} against {comparison.short}"
+change_highlights = {}
+for key in changes:
+    m = MEASURES[key]
+    pc = published_changes[key]
+    # align the published change table with the ward boundaries
+    d = pc.data.set_index("ward_code").reindex(wards["ward_code"])
+    mk = pc.mask.set_index(pc.data["ward_code"]).reindex(wards["ward_code"])
+    fig = maps.change_map(
+        wards, d["pct_change"], d["significant"].fillna(False), d["direction"],
+        title=f"{m.label}: change in {m.noun} by ward, {change_text}",
+        legend_title=f"Change in the number of {m.noun}", suppressed=mk["change"].fillna(True),
+        threshold=threshold, fdr_alpha=fdr_alpha,
+    )  # fmt: skip
+    charts.finish(fig, alt=hotspots.change_map_caption(pc, m.label, change_text))
+    plt.show()
+    display(Markdown(f"**{m.label}.** {change_sentences[key]}"))
+    hl = hotspots.change_highlights(pc, max_rows=8)
+    change_highlights[key] = hl
+    if hl.eligible:
+        display(show_table(
+            hl.table, caption=f"{m.label}: wards that rose or changed significantly, {change_text}",
+            formats={"Ward": "text", "Now": "int", "Change": "signed_int",
+                     "Change (%)": "signed_pct", "Significant": "text"},
+            suppressed=hl.mask,
+            note=hl.note(fdr_alpha, len(wards), f"tables/04_ward_hotspots__change_{key}.csv")
+                 + " " + pc.note,
+        ))  # fmt: skip
+    else:
+        display(
+            Markdown(hl.note(fdr_alpha, len(wards), f"tables/04_ward_hotspots__change_{key}.csv"))
+        )
 
 # %% [markdown]
 # ## Priority wards
@@ -358,7 +380,7 @@ if not concentration.empty:
 # ## Summary
 
 # %%
-sentences = [hotspots.unassigned_sentence(counts), *hotspot_sentences, *change_sentences,
+sentences = [hotspots.unassigned_sentence(counts), *hotspot_sentences, *change_sentences.values(),
              *concentration_sentences]  # fmt: skip
 display(Markdown("\n".join(f"- {s}" for s in sentences)))
 
@@ -404,6 +426,9 @@ figures_out = {
     "cold_spots": {k_: int((r["spot"] == hotspots.COLD).sum()) for k_, r in gi_results.items()},
     "wards_up": {k_: int((c["direction"] == "up").sum()) for k_, c in changes.items()},
     "wards_up_significant": {k_: int((c["significant"] & (c["change"] > 0)).sum()) for k_, c in changes.items()},
+    "wards_down": {k_: int((c["direction"] == "down").sum()) for k_, c in changes.items()},
+    "wards_down_significant": {k_: int((c["significant"] & (c["change"] < 0)).sum()) for k_, c in changes.items()},
+    "change_wards_listed": {k_: len(hl.table) for k_, hl in change_highlights.items()},
     "gini": {r["Measure"]: round(float(r["Gini"]), 4) for r in conc_rows},
     "top10_share_pct": {r["Measure"]: round(float(r["Share in top 10% of wards (%)"]), 2) for r in conc_rows},
 }  # fmt: skip
@@ -411,7 +436,9 @@ glance = {"Wards": str(len(wards))}
 if "all_crime" in gi_results:
     glance["All-crime hot spots (Gi*, FDR)"] = str(figures_out["hot_spots"]["all_crime"])
 if "All crime" in figures_out["top10_share_pct"]:
-    glance["All crime in the top 10% of wards"] = narrative.fmt_pct(figures_out["top10_share_pct"]["All crime"])
+    glance["All crime in the top 10% of wards"] = narrative.fmt_pct(
+        figures_out["top10_share_pct"]["All crime"]
+    )
 headlines = [s for s in sentences if s.startswith("All crime")][:3] or sentences[:3]
 out_dir = save_stage_outputs(area, period, "04_ward_hotspots", tables=tables_out,
                              figures=figures_out, sentences=sentences,

@@ -944,3 +944,132 @@ def unassigned_sentence(counts: WardCounts) -> str:
         "outside every ward boundary, or they have no location). They are counted in the area "
         "totals and the data-quality ledger, but not in any ward."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Change by ward: the compact table a panel reads
+# --------------------------------------------------------------------------------------------
+
+SIG_RISE, SIG_FALL, SIG_HIDDEN, NOT_SIGNIFICANT = "Yes, rise", "Yes, fall", "Yes", "No"
+
+
+@dataclass
+class ChangeHighlights:
+    """The wards worth a councillor's attention for one measure (see :func:`change_highlights`).
+
+    ``table``: columns ``Ward``, ``Now``, ``Change``, ``Change (%)``, ``Significant`` (published
+    values: suppressed cells missing); ``mask``: True where a cell is suppressed (shown ``*``);
+    ``eligible``: wards that rose or changed significantly; ``omitted``: how many of them did not
+    fit in ``max_rows``.
+    """
+
+    table: pd.DataFrame
+    mask: pd.DataFrame
+    eligible: int
+    omitted: int
+
+    def note(self, fdr_alpha: float, n_wards: int, csv_name: str) -> str:
+        """What the table lists and where the full table is (plain English)."""
+        if self.eligible == 0:
+            listed = "No ward rose or changed significantly, so no ward is listed."
+        elif self.omitted:
+            listed = (
+                f"Listed: {fmt_int(len(self.table))} of the {fmt_int(self.eligible)} wards that "
+                "rose or changed significantly (significant rises first, then other rises by "
+                "size, then significant falls)."
+            )
+        else:
+            listed = (
+                f"Listed: the {fmt_int(self.eligible)} ward{'s' if self.eligible != 1 else ''} "
+                f"(of {fmt_int(n_wards)}) that rose or changed significantly."
+            )
+        return (
+            f"{listed} Significant: false discovery rate {fdr_alpha:.0%} across wards "
+            "(conditional binomial test of the two periods' counts). A ward whose change is "
+            "suppressed is listed only if significant. All wards are in the file "
+            f"{csv_name}."
+        )
+
+
+def change_highlights(published: Suppressed, max_rows: int = 12) -> ChangeHighlights:
+    """Wards that rose (any amount) or changed significantly, from a
+    :func:`published_change_table` result (so suppression is already applied).
+
+    Order: significant rises (largest change first), other rises (largest first), significant
+    falls (largest fall first), then significant wards whose change is suppressed. At most
+    ``max_rows`` rows, taken in that order; ``omitted`` counts the rest. ``Significant`` reads
+    "Yes, rise", "Yes, fall", "No", or plain "Yes" where the direction is suppressed.
+    """
+    if max_rows < 1:
+        raise ParameterError(f"max_rows = {max_rows} must be at least 1.", "Use e.g. 12.")
+    d, m = published.data, published.mask
+    direction = d["direction"].astype("object")
+    sig = d["significant"].fillna(False).astype(bool).to_numpy()
+    up = direction.eq("up").to_numpy()
+    down = direction.eq("down").to_numpy()
+    hidden = m["change"].to_numpy(dtype=bool)
+    change = d["change"].astype(float).to_numpy()
+    group = np.select(
+        [sig & up, up, sig & down, sig & hidden], [0, 1, 2, 3], default=-1
+    )  # -1: not listed
+    order_key = np.where(group == 2, change, -np.nan_to_num(change, nan=0.0))
+    frame = pd.DataFrame(
+        {"group": group, "key": order_key, "name": d["ward_name"].astype(str).to_numpy()}
+    )
+    keep = frame[frame["group"] >= 0].sort_values(["group", "key", "name"], kind="stable")
+    chosen = keep.index[:max_rows]
+    label = np.where(
+        sig & up,
+        SIG_RISE,
+        np.where(sig & down, SIG_FALL, np.where(sig, SIG_HIDDEN, NOT_SIGNIFICANT)),
+    )
+    table = pd.DataFrame(
+        {
+            "Ward": d["ward_name"].astype(str).to_numpy()[chosen],
+            "Now": d["current"].astype(float).to_numpy()[chosen],
+            "Change": change[chosen],
+            "Change (%)": d["pct_change"].astype(float).to_numpy()[chosen],
+            "Significant": label[chosen],
+        }
+    )
+    mask = pd.DataFrame(
+        {
+            "Ward": False,
+            "Now": m["current"].to_numpy(dtype=bool)[chosen],
+            "Change": m["change"].to_numpy(dtype=bool)[chosen],
+            "Change (%)": m["pct_change"].to_numpy(dtype=bool)[chosen],
+            "Significant": False,
+        }
+    )
+    return ChangeHighlights(table, mask, eligible=len(keep), omitted=max(0, len(keep) - max_rows))
+
+
+def change_map_caption(published: Suppressed, label: str, period_text: str) -> str:
+    """Caption (and alt text) for the change map: what is shaded, and the significant wards by
+    name, read from the published table (a ward whose direction is suppressed is not named
+    with a direction)."""
+    d = published.data
+    sig = d["significant"].fillna(False).astype(bool)
+    direction = d["direction"].astype("object")
+
+    def names(sel) -> str:
+        part = d.loc[sel].assign(_abs=d.loc[sel, "change"].abs())
+        ordered = part.sort_values(["_abs", "ward_name"], ascending=[False, True])
+        return join_names(ordered["ward_name"].astype(str).tolist()) if len(ordered) else "none"
+
+    rise, fall = sig & direction.eq("up"), sig & direction.eq("down")
+    hidden = sig & direction.isna()
+    text = (
+        f"Map of the {len(d)} wards shaded by the percentage change in {label[0].lower()}{label[1:]}, "
+        f"{period_text}. Significant rises (solid outline, ▲): {names(rise)}. "
+        f"Significant falls (dashed outline, ▼): {names(fall)}."
+    )
+    if hidden.any():
+        n = int(hidden.sum())
+        text += (
+            f" {number_word(n).capitalize()} further ward{'s' if n != 1 else ''} changed "
+            "significantly but {} counts are suppressed, so {} not marked.".format(
+                "its" if n == 1 else "their", "it is" if n == 1 else "they are"
+            )
+        )
+    return text

@@ -295,3 +295,160 @@ def lorenz_chart(curves: dict[str, pd.DataFrame], ginis: dict[str, float] | None
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Change map
+# --------------------------------------------------------------------------------------------
+
+CHANGE_EDGES = (10.0, 25.0, 50.0)  # % either side of no change
+# ColorBrewer RdBu (colour-blind safe, diverging): falls blue, little change near white, rises red
+CHANGE_COLOURS = ("#2166AC", "#67A9CF", "#D1E5F0", "#F7F7F7", "#FDDBC7", "#EF8A62", "#B2182B")
+RISE_MARK, FALL_MARK = "▲", "▼"
+CHANGE_MAP_SIZE = (7.5, 7.4)  # a little shorter than MAP_SIZE so map and table share a page
+
+
+def change_classes(pct, edges=CHANGE_EDGES) -> tuple[np.ndarray, list[str]]:
+    """Fixed classes of % change, symmetric about 0: ``(class index per value, class labels)``.
+
+    With edges (10, 25, 50) there are 7 classes, index 0..6: fell by 50% or more (pct <= -50),
+    fell by 25% to under 50% (-50 < pct <= -25), fell by 10% to under 25%, within 10% either way
+    (-10 < pct < 10, index 3), rose by 10% to under 25% (10 <= pct < 25), rose by 25% to under
+    50%, rose by 50% or more (pct >= 50). NaN gives index -1. Fixed (not data-driven) classes
+    so that the same colour means the same change on every measure's map.
+    """
+    e = [float(x) for x in edges]
+    if not e or any(x <= 0 for x in e) or sorted(set(e)) != e:
+        raise ParameterError(
+            f"Change-map class edges {edges!r} are not allowed.",
+            "Use increasing positive percentages, e.g. (10, 25, 50).",
+        )
+    v = np.asarray(pct, dtype=float)
+    n = len(e)
+    idx = np.full(v.shape, -1, dtype=int)
+    ok = ~np.isnan(v)
+    # rises: count edges <= v; falls: count edges <= -v
+    rise = (v[ok][:, None] >= np.array(e)[None, :]).sum(axis=1)
+    fall = (-v[ok][:, None] >= np.array(e)[None, :]).sum(axis=1)
+    idx[ok] = n + rise - fall
+    labels = []
+    for i in range(n, 0, -1):
+        hi = f"{e[i]:g}%" if i < n else None
+        labels.append(f"Fell by {e[i - 1]:g}% or more" if hi is None
+                      else f"Fell by {e[i - 1]:g}% to under {hi}")  # fmt: skip
+    labels.append(f"Within {e[0]:g}% either way")
+    for i in range(1, n + 1):
+        hi = f"{e[i]:g}%" if i < n else None
+        labels.append(f"Rose by {e[i - 1]:g}% or more" if hi is None
+                      else f"Rose by {e[i - 1]:g}% to under {hi}")  # fmt: skip
+    return idx, labels
+
+
+def _diverging_colours(n_classes: int) -> list:
+    if n_classes == len(CHANGE_COLOURS):
+        return list(CHANGE_COLOURS)
+    cmap = plt.get_cmap("RdBu_r")
+    return [cmap(x) for x in np.linspace(0.1, 0.9, n_classes)]
+
+
+def _inset_outline(geoms, inset: float):
+    """Each ward's boundary pulled ``inset`` metres inside it, so that two neighbouring
+    outlined wards show two separate lines (falls back to the boundary for a tiny ward)."""
+    import geopandas as gpd
+
+    out = []
+    for g in geoms:
+        shrunk = g.buffer(-inset)
+        out.append((g if shrunk.is_empty else shrunk).boundary)
+    return gpd.GeoSeries(out, crs=getattr(geoms, "crs", None))
+
+
+def change_map(
+    wards,
+    pct,
+    significant,
+    direction,
+    title: str | None = None,
+    suppressed=None,
+    threshold: int | None = None,
+    fdr_alpha: float = 0.05,
+    edges=CHANGE_EDGES,
+    legend_title: str = "Change against the comparison period",
+    labels: bool = True,
+    ax=None,
+    figsize=CHANGE_MAP_SIZE,
+):
+    """Wards shaded by % change in fixed classes centred on 0 (:func:`change_classes`,
+    ColorBrewer RdBu: blue falls, red rises), with significant changes outlined inside the ward:
+    a solid black line and ▲ after the name for a significant rise, a dashed line and ▼ for a
+    significant fall. All arguments are aligned with ``wards``: ``pct`` (NaN where there is no
+    earlier figure), ``significant`` (bool), ``direction`` ("up"/"down"/"same"/None),
+    ``suppressed`` (bool: hatched, not shaded, no direction shown). Returns the figure; its
+    legend names every class with the number of wards in it.
+    """
+    from matplotlib.lines import Line2D
+
+    n = len(wards)
+    vals = pd.to_numeric(pd.Series(np.asarray(pct, dtype=float)), errors="coerce").to_numpy()
+    sup = np.zeros(n, dtype=bool) if suppressed is None else np.asarray(suppressed, dtype=bool)
+    sig = np.asarray(significant, dtype=bool)
+    dirn = np.asarray(pd.Series(list(direction), dtype="object").fillna(""), dtype=object)
+    vals = np.where(sup, np.nan, vals)
+    idx, class_labels = change_classes(vals, edges)
+    colours = _diverging_colours(len(class_labels))
+    fig, ax = _base_axes(wards, ax, figsize=figsize)
+    handles = []
+    for i, text in enumerate(class_labels):
+        sel = (idx == i) & ~sup
+        if sel.any():
+            wards.loc[sel].plot(ax=ax, color=colours[i], linewidth=0)
+        k = int(sel.sum())
+        handles.append(Patch(facecolor=colours[i], edgecolor="#444444", linewidth=0.5,
+                             label=f"{text} ({k} ward{'s' if k != 1 else ''})"))  # fmt: skip
+    missing = (idx == -1) & ~sup
+    if missing.any():
+        wards.loc[missing].plot(ax=ax, color=MISSING_COLOUR, linewidth=0)
+        handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="#444444",
+                             label="No earlier figure to compare"))  # fmt: skip
+    if sup.any():
+        wards.loc[sup].plot(ax=ax, facecolor="white", edgecolor="#777777", hatch=SUPPRESSED_HATCH,
+                            linewidth=0.3)  # fmt: skip
+        limit = f" (fewer than {threshold} in either period)" if threshold is not None else ""
+        handles.append(Patch(facecolor="white", edgecolor="#777777", hatch=SUPPRESSED_HATCH,
+                             label=f"Suppressed{limit}"))  # fmt: skip
+    rise = sig & (dirn == "up") & ~sup
+    fall = sig & (dirn == "down") & ~sup
+    x0, y0, x1, y1 = wards.total_bounds
+    inset = max(x1 - x0, y1 - y0) * 0.006
+    for sel, style, width in ((fall, (0, (3, 1.5)), 1.8), (rise, "solid", 2.2)):
+        if sel.any():  # a white line under the black one keeps it visible on dark shading
+            line = _inset_outline(wards.geometry[sel].values, inset)
+            line.plot(ax=ax, color="white", linewidth=width + 1.6, zorder=2.4)
+            line.plot(ax=ax, color="black", linewidth=width, linestyle=style, zorder=2.5)
+
+    def _n(k: int) -> str:
+        return f"{k} ward{'s' if k != 1 else ''}"
+
+    handles.append(Line2D([], [], color="black", linewidth=2.2,
+                          label=f"{RISE_MARK} Significant rise ({_n(int(rise.sum()))})"))  # fmt: skip
+    handles.append(Line2D([], [], color="black", linewidth=1.8, linestyle=(0, (3, 1.5)),
+                          label=f"{FALL_MARK} Significant fall ({_n(int(fall.sum()))})"))  # fmt: skip
+    names = wards["ward_name"].astype(str).to_numpy().copy()
+    names = np.where(rise, [f"{s} {RISE_MARK}" for s in names],
+                     np.where(fall, [f"{s} {FALL_MARK}" for s in names], names))  # fmt: skip
+    wards.boundary.plot(ax=ax, color="#444444", linewidth=0.5)
+    if labels:
+        label_wards(ax, wards, names=names)
+    add_north_arrow(ax)
+    add_scale_bar(ax, wards.crs)
+    if title:
+        ax.set_title(title, loc="left")
+    method = (
+        f"{len(class_labels)} fixed classes centred on no change; significant = false discovery "
+        f"rate {fdr_alpha * 100:g}% across wards"
+    )
+    ax.legend(handles=handles, title=f"{legend_title}\n{method}", loc="upper center",
+              bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False, fontsize=8,
+              title_fontsize=8.5)  # fmt: skip
+    fig.tight_layout()
+    return fig

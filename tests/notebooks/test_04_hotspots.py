@@ -55,6 +55,38 @@ def _outputs(nb: dict, mime: str) -> list[str]:
     return out
 
 
+SAC = ("Burglary", "Robbery", "Vehicle crime")
+SELECT = {  # the five measures, written here from police.uk crime types (independent of helpers)
+    "all_crime": lambda d: d["crime_type"] != "Anti-social behaviour",
+    "violence": lambda d: d["crime_type"] == "Violence and sexual offences",
+    "sac": lambda d: d["crime_type"].isin(SAC),
+    "burglary": lambda d: d["crime_type"] == "Burglary",
+    "asb": lambda d: d["crime_type"] == "Anti-social behaviour",
+}
+
+
+def _bh(p: np.ndarray, alpha: float) -> np.ndarray:
+    """Benjamini-Hochberg step-up, written out: reject the k smallest where k is the largest
+    rank with p_(k) <= k / m * alpha."""
+    order = np.argsort(p)
+    m = len(p)
+    ok = p[order] <= np.arange(1, m + 1) / m * alpha
+    reject = np.zeros(m, dtype=bool)
+    if ok.any():
+        reject[order[: np.flatnonzero(ok).max() + 1]] = True
+    return reject
+
+
+def _alts(nb: dict) -> list[str]:
+    out = []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            if "image/svg+xml" in o.get("data", {}):
+                meta = o.get("metadata", {})
+                out.append(meta.get("image/svg+xml", {}).get("alt", "") or meta.get("alt", ""))
+    return out
+
+
 def test_default_run_on_sample(processed_sample, tmp_path):
     res = _run(tmp_path)
     fig = res["figures"]["figures"]
@@ -103,9 +135,52 @@ def test_default_run_on_sample(processed_sample, tmp_path):
     gi = _table("gistar_all_crime")
     assert set(gi["spot"]) <= {"Hot spot", "Cold spot", "Not significant"}
     assert ((gi["q"] >= gi["p"] - 1e-9) | gi["p"].isna()).all()  # BH never lowers a p-value
+    # change by ward for all five measures: wards up and significant rises, counted here from
+    # street.parquet for the current and comparison months (exact binomial test + BH by hand)
+    from scipy.stats import binomtest
+
+    codes = wards.index
+    previous = street[street["month"].astype(str).isin(prev_months)]
+    html = "\n".join(_outputs(res["nb"], "text/html"))
+    for key, select in SELECT.items():
+        now = cur[select(cur)].groupby("ward_code").size().reindex(codes).fillna(0).astype(int)
+        before = (
+            previous[select(previous)].groupby("ward_code").size().reindex(codes).fillna(0)
+        ).astype(int)
+        assert fig["wards_up"][key] == int((now > before).sum()), key
+        assert fig["wards_down"][key] == int((now < before).sum()), key
+        p = np.array([binomtest(int(a), int(a + b), 0.5).pvalue if a + b else 1.0
+                      for a, b in zip(now, before, strict=True)])  # fmt: skip
+        sig = _bh(p, 0.05)
+        assert fig["wards_up_significant"][key] == int((sig & (now > before)).sum()), key
+        assert fig["wards_down_significant"][key] == int((sig & (now < before)).sum()), key
+        full = _table(f"change_{key}")
+        assert len(full) == 30 and "previous" not in full.columns
+        # published direction (where not suppressed) agrees with the independent counts, and the
+        # compact table lists the wards that rose or changed significantly, at most 8
+        full = full.set_index("ward_code")
+        shown = full["direction"].notna()
+        expected_dir = np.where(now > before, "up", np.where(now < before, "down", "same"))
+        expected_dir = pd.Series(expected_dir, codes).reindex(full.index)
+        assert (full.loc[shown, "direction"] == expected_dir[shown]).all(), key
+        assert (full["significant"] == pd.Series(sig, codes).reindex(full.index)).all()
+        listed = int(((full["direction"] == "up") | full["significant"]).sum())
+        assert fig["change_wards_listed"][key] == min(8, listed), key
+        label = {"all_crime": "All crime", "violence": "Violence and sexual offences",
+                 "sac": "Serious acquisitive crime", "burglary": "Burglary",
+                 "asb": "Anti-social behaviour"}[key]  # fmt: skip
+        if listed:
+            assert f"{label}: wards that rose or changed significantly" in html
+    sentences = res["figures"]["sentences"]
+    assert any(s.startswith("Violence and sexual offences rose in") for s in sentences)
+    alts = _alts(res["nb"])
+    change_alts = [a for a in alts if "percentage change in" in a]
+    assert len(change_alts) == 5 and all(
+        "Significant rises (solid outline" in a for a in change_alts
+    )
     # reader-facing outputs: maps drawn, generated sentences present, no DataFrame reprs
     svgs = _outputs(res["nb"], "image/svg+xml")
-    assert len(svgs) >= 10 + 5 + 1  # counts and rates x 5, hot spots x 5, Lorenz
+    assert len(svgs) >= 10 + 5 + 1 + 5  # counts and rates x 5, hot spots x 5, Lorenz, change x 5
     text = "\n".join(_outputs(res["nb"], "text/markdown"))
     assert "Synthetic data" in text
     sentences = res["figures"]["sentences"]
@@ -131,6 +206,14 @@ def test_high_threshold_suppresses_and_hides_small_counts(processed_sample, tmp_
     html = "\n".join(_outputs(res["nb"], "text/html"))
     assert "suppressed" in html
     assert "Suppressed (fewer than 60)" in " ".join(_outputs(res["nb"], "image/svg+xml"))
+    # change maps hatch wards whose change is hidden; no change CSV shows a small current count
+    assert "Suppressed (fewer than 60 in either period)" in " ".join(
+        _outputs(res["nb"], "image/svg+xml")
+    )
+    for key in ("all_crime", "violence", "sac", "burglary", "asb"):
+        ch = _table(f"change_{key}")
+        assert (ch["current"].dropna() >= 60).all()
+        assert ch.loc[ch["current"].isna(), "change"].isna().all()
 
 
 def test_bad_parameter_gives_a_clear_error(processed_sample, tmp_path):

@@ -438,3 +438,73 @@ def test_published_change_table_hides_changes_that_reveal_small_counts():
     # exactly one change hidden -> the smallest other change (W3: -1) is hidden too
     assert np.isnan(d.loc["W3", "change"]) and d.loc["W0", "change"] == 5
     assert pub.secondary == 1 and "previous" not in pub.data.columns
+
+
+# ---------------------------------------------------------------------------- change highlights
+
+# W0 60 v 20 (p 8.6e-6), W1 30 v 28 (p 0.90), W2 50 v 50, W3 20 v 45 (p 0.0026),
+# W4 100 v 300 (p 2.6e-24). BH over five wards: ranks 1-3 (W4, W0, W3) are below
+# 0.01, 0.02, 0.03, so W0 is a significant rise and W4, W3 significant falls; W1 is a rise
+# that is not significant; W2 did not change.
+HL_CUR, HL_PREV = [60, 30, 50, 20, 100], [20, 28, 50, 45, 300]
+
+
+def test_change_highlights_lists_rises_and_significant_changes_in_order():
+    ch = h.ward_change(*_change_frames(HL_CUR, HL_PREV), "asb")
+    hl = h.change_highlights(h.published_change_table(ch, threshold=0))
+    t = hl.table
+    assert t["Ward"].tolist() == ["W0", "W1", "W4", "W3"]  # W2 (no change) is not listed
+    assert t["Significant"].tolist() == ["Yes, rise", "No", "Yes, fall", "Yes, fall"]
+    assert t["Now"].tolist() == [60, 30, 100, 20]
+    assert t["Change"].tolist() == [40, 2, -200, -25]
+    # % change by hand: 40/20, 2/28, -200/300, -25/45
+    assert t["Change (%)"].tolist() == pytest.approx([200.0, 200 / 28, -200 / 3, -2500 / 45])
+    assert hl.eligible == 4 and hl.omitted == 0 and not hl.mask.to_numpy().any()
+    short = h.change_highlights(h.published_change_table(ch, threshold=0), max_rows=2)
+    assert short.table["Ward"].tolist() == ["W0", "W1"] and short.omitted == 2
+    assert "2 of the 4 wards" in short.note(0.05, 5, "x.csv") and "x.csv" in short.note(
+        0.05, 5, "x.csv"
+    )
+
+
+def test_change_highlights_keep_suppression_and_hide_direction():
+    # add W5: 0 now v 30 before (significant fall, but its count is below the threshold).
+    # One small current count -> the next smallest (W3, 20) is hidden too, so W3's and W5's
+    # changes are hidden; both are significant, so they are listed last as plain "Yes".
+    ch = h.ward_change(*_change_frames(HL_CUR + [0], HL_PREV + [30]), "asb")
+    pub = h.published_change_table(ch, threshold=5)
+    hl = h.change_highlights(pub)
+    t = hl.table.set_index("Ward")
+    assert hl.table["Ward"].tolist() == ["W0", "W1", "W4", "W3", "W5"]
+    assert t.loc["W3", "Significant"] == "Yes" and t.loc["W5", "Significant"] == "Yes"
+    m = hl.mask.set_index(hl.table["Ward"])
+    assert m.loc["W5", ["Now", "Change", "Change (%)"]].all()
+    assert m.loc["W3", ["Now", "Change", "Change (%)"]].all()
+    assert np.isnan(t.loc["W5", "Change"]) and np.isnan(t.loc["W3", "Now"])
+    assert not m.loc["W0"].any()
+    with pytest.raises(ParameterError):
+        h.change_highlights(pub, max_rows=0)
+
+
+def test_change_highlights_with_nothing_to_list():
+    ch = h.ward_change(*_change_frames([10, 9], [10, 10]), "asb")  # one small fall, not significant
+    hl = h.change_highlights(h.published_change_table(ch, threshold=0))
+    assert hl.eligible == 0 and hl.table.empty
+    assert hl.note(0.05, 2, "f.csv").startswith("No ward rose or changed significantly")
+
+
+def test_change_map_caption_names_significant_wards():
+    ch = h.ward_change(*_change_frames(HL_CUR, HL_PREV), "asb")
+    cap = h.change_map_caption(h.published_change_table(ch, 0), "All crime", "2022 against 2021")
+    assert cap == (
+        "Map of the 5 wards shaded by the percentage change in all crime, 2022 against 2021. "
+        "Significant rises (solid outline, ▲): W0. "
+        "Significant falls (dashed outline, ▼): W4 and W3."
+    )
+    ch = h.ward_change(*_change_frames(HL_CUR + [0], HL_PREV + [30]), "asb")
+    cap = h.change_map_caption(h.published_change_table(ch, 5), "ASB", "p")
+    assert "Significant falls (dashed outline, ▼): W4." in cap
+    assert cap.endswith(
+        "Two further wards changed significantly but their counts are suppressed, so they are "
+        "not marked."
+    )

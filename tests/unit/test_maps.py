@@ -100,3 +100,70 @@ def test_few_distinct_values_reduce_k_and_density_and_lorenz_build(wards):
     fig = maps.lorenz_chart({"All crime": lc}, {"All crime": 0.3})
     assert "All crime (Gini 0.30)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     plt.close(fig)
+
+
+# ---------------------------------------------------------------------------- change map
+
+
+def test_change_classes_by_hand():
+    pct = [-80, -50, -49.9, -25, -24.9, -10, -9.99, 0, 9.99, 10, 24.9, 25, 49.9, 50, 300, np.nan]
+    idx, labels = maps.change_classes(pct)
+    # <=-50 | (-50,-25] | (-25,-10] | (-10,10) | [10,25) | [25,50) | >=50 ; NaN -> -1
+    assert idx.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 6, -1]
+    assert labels == [
+        "Fell by 50% or more", "Fell by 25% to under 50%", "Fell by 10% to under 25%",
+        "Within 10% either way",
+        "Rose by 10% to under 25%", "Rose by 25% to under 50%", "Rose by 50% or more",
+    ]  # fmt: skip
+    idx, labels = maps.change_classes([-5, 5, 20], edges=(15,))
+    assert idx.tolist() == [1, 1, 2] and labels[1] == "Within 15% either way"
+    with pytest.raises(ParameterError):
+        maps.change_classes([1.0], edges=(25, 10))
+
+
+def _black_lines(ax, width):
+    """Line segments drawn in black at ``width`` (the significant-change outlines)."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_hex
+
+    n = 0
+    for c in ax.collections:
+        if isinstance(c, LineCollection) and np.isclose(c.get_linewidth()[0], width):
+            if to_hex(c.get_colors()[0]) == "#000000":
+                n += len(c.get_segments())
+    return n
+
+
+def test_change_map_legend_outlines_and_labels(wards):
+    #        0    1    2    3    4   5  6  7   8   9   10  11
+    pct = [-60, -30, -15, -5, 0, 5, 12, 30, 70, 80, np.nan, 20]
+    sig = [True, False, False, False, False, False, False, True, True, False, False, True]
+    direction = ["down", "down", "down", "down", "same", "up", "up", "up", "up", "up", None, "up"]
+    suppressed = [False] * 11 + [True]  # ward 11 hidden: never outlined even though significant
+    fig = maps.change_map(wards, pct, sig, direction, title="Change", suppressed=suppressed,
+                          threshold=5, fdr_alpha=0.05)  # fmt: skip
+    title, items = legend_texts(fig)
+    assert "7 fixed classes centred on no change" in title and "false discovery rate 5%" in title
+    assert items[:7] == [
+        "Fell by 50% or more (1 ward)", "Fell by 25% to under 50% (1 ward)",
+        "Fell by 10% to under 25% (1 ward)", "Within 10% either way (3 wards)",
+        "Rose by 10% to under 25% (1 ward)", "Rose by 25% to under 50% (1 ward)",
+        "Rose by 50% or more (2 wards)",
+    ]  # fmt: skip
+    assert "No earlier figure to compare" in items  # ward 10
+    assert "Suppressed (fewer than 5 in either period)" in items
+    assert "▲ Significant rise (2 wards)" in items and "▼ Significant fall (1 ward)" in items
+    ax = fig.axes[0]
+    # each outlined square is one closed ring: 2 solid (rises: wards 7, 8), 1 dashed (ward 0)
+    assert _black_lines(ax, 2.2) == 2 and _black_lines(ax, 1.8) == 1
+    texts = {t.get_text().replace("\n", " ") for t in ax.texts}
+    assert {"Ward number 7 ▲", "Ward number 8 ▲", "Ward number 0 ▼", "Ward number 11"} <= texts
+    assert "N" in texts and "500 m" in texts
+    plt.close(fig)
+
+
+def test_inset_outline_stays_inside_each_ward(wards):
+    lines = maps._inset_outline(wards.geometry.values, 50.0)
+    for line, ward in zip(lines, wards.geometry, strict=True):
+        assert ward.contains(line)
+        assert line.length == pytest.approx(4 * 900.0)  # 1 km square pulled in 50 m each side
