@@ -235,10 +235,10 @@ if density and counts.totals["all_crime"] >= 3:
 # centred on no change (blues for falls, reds for rises, near-white within 10% either way), so
 # the same colour means the same change on every map. Wards whose change is statistically
 # significant are outlined inside their boundary: a **solid line and ▲** for a significant rise,
-# a **dashed line and ▼** for a significant fall. The table beneath lists only the wards that
-# rose or changed significantly; every ward's figures are in the table files saved with the
-# report. Each map is followed by its sentence and table. Changes are suppressed (hatched, `*`) where either period's count is below the
-# disclosure threshold.
+# a **dashed line and ▼** for a significant fall. Each map is followed by its sentence and a
+# short table of the wards that rose or changed significantly; the figures for every ward are
+# in the table files saved with this report. A change is suppressed (hatched on the map, `*` in
+# the table) where either period's count is below the disclosure threshold.
 
 # %%
 changes, change_sentences, published_changes = {}, {}, {}

@@ -613,7 +613,8 @@ def change_sentence(change: pd.DataFrame, label: str, noun: str = "crimes") -> s
     """The seeds' sentence, from the figures.
 
     Overall fall: 'Anti-social behaviour fell in 30 of the 33 wards: only three wards showed any
-    increase, none significant.' Overall rise: 'All crime rose in 27 of the 30 wards, 18 of
+    increase, none significant.' (with '(12 of them significantly)' after 'wards' when some
+    falls are significant). Overall rise: 'All crime rose in 27 of the 30 wards, 18 of
     them significantly (Castle, Victoria, ... and 13 others).'
     """
     n = len(change)
@@ -622,7 +623,11 @@ def change_sentence(change: pd.DataFrame, label: str, noun: str = "crimes") -> s
     total_cur, total_prev = int(change["current"].sum()), int(change["previous"].sum())
     sig_up = up[up["significant"]].sort_values("change", ascending=False)
     if total_cur > total_prev:
-        head = f"{label} rose in {fmt_int(len(up))} of the {fmt_int(n)} wards"
+        head = (
+            f"{label} rose in all {fmt_int(n)} wards"
+            if len(up) == n
+            else f"{label} rose in {fmt_int(len(up))} of the {fmt_int(n)} wards"
+        )
         if sig_up.empty:
             return f"{head}, none of them significantly."
         return f"{head}, {fmt_int(len(sig_up))} of them significantly ({_names(sig_up)})."
@@ -632,6 +637,11 @@ def change_sentence(change: pd.DataFrame, label: str, noun: str = "crimes") -> s
             if len(down) == n
             else f"{label} fell in {fmt_int(len(down))} of the {fmt_int(n)} wards"
         )
+        n_sig_down = int(down["significant"].sum())
+        if n_sig_down:
+            every = n_sig_down == len(down) and len(down) > 1
+            how_many = ("both" if len(down) == 2 else "all") if every else fmt_int(n_sig_down)
+            head += f" ({how_many} of them significantly)"
     else:
         head = f"{label} was unchanged overall across the {fmt_int(n)} wards"
     if up.empty:
@@ -1061,9 +1071,15 @@ def change_map_caption(published: Suppressed, label: str, period_text: str) -> s
     hidden = sig & direction.isna()
     text = (
         f"Map of the {len(d)} wards shaded by the percentage change in {label[0].lower()}{label[1:]}, "
-        f"{period_text}. Significant rises (solid outline, ▲): {names(rise)}. "
-        f"Significant falls (dashed outline, ▼): {names(fall)}."
+        f"{period_text}. "
     )
+    if rise.any() or fall.any():
+        text += (
+            f"Significant rises (solid outline, ▲): {names(rise)}. "
+            f"Significant falls (dashed outline, ▼): {names(fall)}."
+        )
+    else:
+        text += "No ward's change was statistically significant, so no ward is outlined."
     if hidden.any():
         n = int(hidden.sum())
         text += (

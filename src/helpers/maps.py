@@ -305,7 +305,11 @@ CHANGE_EDGES = (10.0, 25.0, 50.0)  # % either side of no change
 # ColorBrewer RdBu (colour-blind safe, diverging): falls blue, little change near white, rises red
 CHANGE_COLOURS = ("#2166AC", "#67A9CF", "#D1E5F0", "#F7F7F7", "#FDDBC7", "#EF8A62", "#B2182B")
 RISE_MARK, FALL_MARK = "▲", "▼"
-CHANGE_MAP_SIZE = (7.5, 7.4)  # a little shorter than MAP_SIZE so map and table share a page
+CHANGE_MAP_SIZE = (7.5, 7.4)
+RISE_WIDTH, FALL_WIDTH = (
+    1.9,
+    1.4,
+)  # outline widths (points) of significant rises and falls  # a little shorter than MAP_SIZE so map and table share a page
 
 
 def change_classes(pct, edges=CHANGE_EDGES) -> tuple[np.ndarray, list[str]]:
@@ -420,18 +424,18 @@ def change_map(
     fall = sig & (dirn == "down") & ~sup
     x0, y0, x1, y1 = wards.total_bounds
     inset = max(x1 - x0, y1 - y0) * 0.006
-    for sel, style, width in ((fall, (0, (3, 1.5)), 1.8), (rise, "solid", 2.2)):
+    for sel, style, width in ((fall, (0, (3, 1.5)), FALL_WIDTH), (rise, "solid", RISE_WIDTH)):
         if sel.any():  # a white line under the black one keeps it visible on dark shading
             line = _inset_outline(wards.geometry[sel].values, inset)
-            line.plot(ax=ax, color="white", linewidth=width + 1.6, zorder=2.4)
+            line.plot(ax=ax, color="white", linewidth=width + 1.2, zorder=2.4)
             line.plot(ax=ax, color="black", linewidth=width, linestyle=style, zorder=2.5)
 
     def _n(k: int) -> str:
         return f"{k} ward{'s' if k != 1 else ''}"
 
-    handles.append(Line2D([], [], color="black", linewidth=2.2,
+    handles.append(Line2D([], [], color="black", linewidth=RISE_WIDTH,
                           label=f"{RISE_MARK} Significant rise ({_n(int(rise.sum()))})"))  # fmt: skip
-    handles.append(Line2D([], [], color="black", linewidth=1.8, linestyle=(0, (3, 1.5)),
+    handles.append(Line2D([], [], color="black", linewidth=FALL_WIDTH, linestyle=(0, (3, 1.5)),
                           label=f"{FALL_MARK} Significant fall ({_n(int(fall.sum()))})"))  # fmt: skip
     names = wards["ward_name"].astype(str).to_numpy().copy()
     names = np.where(rise, [f"{s} {RISE_MARK}" for s in names],

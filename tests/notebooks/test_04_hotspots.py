@@ -142,6 +142,7 @@ def test_default_run_on_sample(processed_sample, tmp_path):
     codes = wards.index
     previous = street[street["month"].astype(str).isin(prev_months)]
     html = "\n".join(_outputs(res["nb"], "text/html"))
+    rises_named, sig_any = {}, {}
     for key, select in SELECT.items():
         now = cur[select(cur)].groupby("ward_code").size().reindex(codes).fillna(0).astype(int)
         before = (
@@ -165,6 +166,9 @@ def test_default_run_on_sample(processed_sample, tmp_path):
         assert (full.loc[shown, "direction"] == expected_dir[shown]).all(), key
         assert (full["significant"] == pd.Series(sig, codes).reindex(full.index)).all()
         listed = int(((full["direction"] == "up") | full["significant"]).sum())
+        rises = full["significant"] & full["direction"].eq("up")
+        rises_named[key] = wards.loc[full.index[rises], "ward_name"].tolist()
+        sig_any[key] = bool(sig.any())
         assert fig["change_wards_listed"][key] == min(8, listed), key
         label = {"all_crime": "All crime", "violence": "Violence and sexual offences",
                  "sac": "Serious acquisitive crime", "burglary": "Burglary",
@@ -173,11 +177,16 @@ def test_default_run_on_sample(processed_sample, tmp_path):
             assert f"{label}: wards that rose or changed significantly" in html
     sentences = res["figures"]["sentences"]
     assert any(s.startswith("Violence and sexual offences rose in") for s in sentences)
-    alts = _alts(res["nb"])
-    change_alts = [a for a in alts if "percentage change in" in a]
-    assert len(change_alts) == 5 and all(
-        "Significant rises (solid outline" in a for a in change_alts
-    )
+    # one change map per measure; its caption names every significant rise (counted above)
+    change_alts = [a for a in _alts(res["nb"]) if "percentage change in" in a]
+    assert len(change_alts) == 5
+    for key, alt in zip(SELECT, change_alts, strict=True):
+        names = rises_named[key]
+        if sig_any[key]:
+            head, _, falls = alt.partition("Significant falls")
+            assert all(n in head for n in names), key
+        else:
+            assert "No ward's change was statistically significant" in alt, key
     # reader-facing outputs: maps drawn, generated sentences present, no DataFrame reprs
     svgs = _outputs(res["nb"], "image/svg+xml")
     assert len(svgs) >= 10 + 5 + 1 + 5  # counts and rates x 5, hot spots x 5, Lorenz, change x 5

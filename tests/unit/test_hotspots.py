@@ -508,3 +508,31 @@ def test_change_map_caption_names_significant_wards():
         "Two further wards changed significantly but their counts are suppressed, so they are "
         "not marked."
     )
+
+
+def test_change_sentence_counts_significant_falls():
+    # 100 -> 40 in three wards is significant in each (binomial p < 1e-5); 50 -> 49 is not
+    ch = h.ward_change(*_change_frames([40, 40, 40, 49], [100, 100, 100, 50]), "asb")
+    assert h.change_sentence(ch, "ASB") == (
+        "ASB fell in all 4 wards (3 of them significantly): no ward showed any increase."
+    )
+    ch = h.ward_change(*_change_frames([40, 40, 40], [100, 100, 100]), "asb")
+    assert h.change_sentence(ch, "ASB").startswith("ASB fell in all 3 wards (all of them sig")
+    ch = h.ward_change(*_change_frames([40, 40, 60], [100, 100, 50]), "asb")
+    assert h.change_sentence(ch, "ASB").startswith(
+        "ASB fell in 2 of the 3 wards (both of them significantly): only one ward showed any"
+    )
+
+
+def test_change_map_caption_when_nothing_is_significant():
+    ch = h.ward_change(*_change_frames([10, 9], [10, 10]), "asb")
+    cap = h.change_map_caption(h.published_change_table(ch, 0), "Burglary", "p")
+    assert cap.endswith("No ward's change was statistically significant, so no ward is outlined.")
+
+
+def test_change_sentence_when_every_ward_rose():
+    ch = h.ward_change(*_change_frames([200, 110, 101], [100, 100, 100]), "asb")
+    # 200 v 100 is significant (binomial p < 1e-8); 110 v 100 and 101 v 100 are not
+    assert h.change_sentence(ch, "All crime") == (
+        "All crime rose in all 3 wards, 1 of them significantly (W0)."
+    )

@@ -155,7 +155,7 @@ def test_change_map_legend_outlines_and_labels(wards):
     assert "▲ Significant rise (2 wards)" in items and "▼ Significant fall (1 ward)" in items
     ax = fig.axes[0]
     # each outlined square is one closed ring: 2 solid (rises: wards 7, 8), 1 dashed (ward 0)
-    assert _black_lines(ax, 2.2) == 2 and _black_lines(ax, 1.8) == 1
+    assert _black_lines(ax, maps.RISE_WIDTH) == 2 and _black_lines(ax, maps.FALL_WIDTH) == 1
     texts = {t.get_text().replace("\n", " ") for t in ax.texts}
     assert {"Ward number 7 ▲", "Ward number 8 ▲", "Ward number 0 ▼", "Ward number 11"} <= texts
     assert "N" in texts and "500 m" in texts
