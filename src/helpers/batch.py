@@ -10,7 +10,8 @@ Failure isolation
     A failing stage (an exception in a cell, a kernel that died, a cell that ran past the
     timeout) is caught and reported; its partly executed notebook is kept with the error written
     into it (a red note at the top and ``metadata.scrutiny_batch.error``). The later stages of the
-    *same* item are skipped (they need the earlier outputs); other items carry on.
+    *same* item are skipped only when the failing stage is the cleaning stage (every later stage
+    reads its outputs); stages 02-04 are independent of each other. Other items carry on.
 
 Resume
     ``reports/<area>/<period>/.batch_state.json`` records, for every stage that succeeded, a key:
@@ -83,6 +84,9 @@ class BatchOptions:
 # --------------------------------------------------------------------------- discovery
 
 
+CLEANING_PREFIX = "01_"
+
+
 def stage_notebooks() -> list[Path]:
     return sorted(p for p in paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
 
@@ -125,6 +129,19 @@ def work_items(
         parse_month(p, "period")
     root_s = str(Path(root).resolve()) if root else str(paths.project_root())
     return [WorkItem(a, p, c, root_s) for a, c in areas for p in periods]
+
+
+def validate_items(items: list[WorkItem], notebooks: list[Path] | None = None) -> None:
+    """Check every item's parameters against every stage notebook's parameters cell.
+
+    Runs before anything executes, so a misspelt area or a future period stops the whole batch
+    with one :class:`ParameterError` naming the value and what to do, not halfway through.
+    """
+    from .parameters import validate_parameters
+
+    for nb in notebooks if notebooks is not None else stage_notebooks():
+        for item in items:
+            validate_parameters(nb, {"area": item.area, "period": item.period})
 
 
 # --------------------------------------------------------------------------- content keys
@@ -241,6 +258,10 @@ def _mark_failed_notebook(target: Path, stage: str, error: str) -> None:
 
 def _error_text(exc: BaseException) -> str:
     name = type(exc).__name__
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename and evalue:  # papermill: the cell's own exception, whole (ours say what and what to do)
+        text = " ".join(ln.strip() for ln in str(evalue).splitlines() if ln.strip())
+        return f"{ename}: {text}"[:500]
     lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
     # papermill's message ends with the cell's exception line ("ValueError: ...")
     text = lines[-1] if lines else traceback.format_exception_only(type(exc), exc)[-1].strip()
@@ -263,7 +284,7 @@ def run_area(
     """Run every stage notebook for one area and period; returns one row per stage.
 
     Never raises for a stage failure: the failing stage is ``failed`` (error kept in its
-    notebook), later stages ``skipped``. Unchanged stages (see module docstring) are
+    notebook); if it is the cleaning stage, later stages are ``skipped``. Unchanged stages (see module docstring) are
     ``unchanged`` unless ``force``.
     """
     import papermill as pm
@@ -288,7 +309,8 @@ def run_area(
         if failed:
             results.append(
                 StageResult(
-                    cfg.area, period, stage, "skipped", 0.0, None, None, "an earlier stage failed"
+                    cfg.area, period, stage, "skipped", 0.0, None, None,
+                    "the cleaning stage failed, so there is no processed data",
                 )
             )
             done.pop(stage, None)
@@ -336,7 +358,9 @@ def run_area(
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
             }
         except Exception as exc:  # a stage failure is reported, never hidden, never fatal
-            failed = True
+            # Stages 02-04 each read only the cleaning stage's outputs: only a cleaning failure
+            # leaves the later stages with nothing to read.
+            failed = failed or stage.startswith(CLEANING_PREFIX)
             err = _error_text(exc)
             if target.exists():
                 _mark_failed_notebook(target, stage, err)

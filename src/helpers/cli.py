@@ -56,7 +56,7 @@ def cmd_clean(args) -> int:
 
 def cmd_run(args) -> int:
     from . import paths
-    from .batch import batch_failed, resolve_areas, run_batch, summary_table, work_items
+    from .batch import batch_failed, resolve_areas, run_batch, summary_table, validate_items, work_items
     from .config import load_area_config
     from .executors import make_executor
 
@@ -71,6 +71,7 @@ def cmd_run(args) -> int:
             sample.ensure_sample()
             break
     items = work_items(areas, args.period)
+    validate_items(items)  # every parameter checked before any notebook runs
     workers = args.workers if args.workers else None
     if not args.scheduler and len(items) == 1:
         workers = 1  # one area-period: run it here, no pool to start

@@ -16,6 +16,10 @@ import yaml
 from . import paths
 from .errors import ConfigError
 
+STANDARD_BASELINES = {
+    "pre-COVID (year to Dec 2019)": "2019-12",
+    "year to June 2019": "2019-06",
+}
 REQUIRED_KEYS = ("area", "name", "csp_name", "force", "sources")
 KNOWN_KEYS = {*REQUIRED_KEYS, "synthetic", "geography", "analysis", "outputs"}
 
@@ -66,7 +70,14 @@ class AreaConfig:
 
     @property
     def baselines(self) -> dict[str, str]:
-        return {str(k): str(v) for k, v in (self.analysis.get("baselines") or {}).items()}
+        """Named 12-month baselines (name -> last month): the standard ones, then the config's.
+
+        Every area has the baselines the seeds use (the pre-COVID year to December 2019 and the
+        12 months to June 2019); ``analysis.baselines`` in the config adds or overrides names.
+        """
+        out = dict(STANDARD_BASELINES)
+        out.update({str(k): str(v) for k, v in (self.analysis.get("baselines") or {}).items()})
+        return out
 
 
 def available_areas() -> list[str]:

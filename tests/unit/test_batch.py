@@ -25,7 +25,7 @@ def project(tmp_path_factory):
     root = tiny_project(tmp_path_factory.mktemp("batch") / "root", AREAS, n_stages=3)
     fail(root, "boom", "02_second", "raise")
     fail(root, "killed", "02_second", "kill")
-    fail(root, "slow", "02_second", "sleep")
+    fail(root, "slow", "01_first", "sleep")  # the cleaning stage itself times out
     mp = pytest.MonkeyPatch()
     mp.setenv("CSP_SCRUTINY_ROOT", str(root))
     items = batch.work_items(batch.resolve_areas(["all"]), [P], root)
@@ -70,28 +70,34 @@ def test_one_failing_notebook_does_not_stop_the_others(project):
         expected = sum(ord(c) for c in area + P) * 3  # the third stage's value, computed here
         assert stage_json(root, area, P, "03_third")["value"] == expected
         assert stage_json(root, area, P, "03_third")["root"] == str(root)  # env reached the kernel
-    for area, word in (("boom", "deliberate failure"), ("killed", "died"), ("slow", "Timeout")):
+    for area, word in (("boom", "deliberate failure"), ("killed", "died")):
         assert res[(area, "01_first")].status == "ok"
         r = res[(area, "02_second")]
         assert r.status == "failed"
         assert word.lower() in r.error.lower()
-        assert res[(area, "03_third")].status == "skipped"
-        assert runs(root, area, P) == ["01_first", "02_second"]  # the third never started
+        # stage 03 reads only the cleaning stage's outputs, so a failed 02 does not stop it
+        assert res[(area, "03_third")].status == "ok"
+        assert runs(root, area, P) == ["01_first", "02_second", "03_third"]
         # the partly executed notebook is kept, with the error written into it
         nb = nbformat.read(root / "reports" / area / P / "02_second.ipynb", as_version=4)
         assert nb.metadata["scrutiny_batch"]["status"] == "failed"
         assert "batch-error" in nb.cells[0].metadata["tags"]
+    # a failed cleaning stage leaves nothing to analyse: the later stages are skipped, not run
+    assert res[("slow", "01_first")].status == "failed" and "timeout" in res[("slow", "01_first")].error.lower()
+    assert [res[("slow", s)].status for s in ("02_second", "03_third")] == ["skipped", "skipped"]
+    assert "cleaning stage failed" in res[("slow", "02_second")].error
+    assert runs(root, "slow", P) == ["01_first"]
     assert batch.batch_failed(project["first"])
     table = batch.summary_table(project["first"])
     assert "deliberate failure in boom" in table
-    assert "9 ran ok, 0 unchanged (not re-run), 3 failed, 3 skipped." in table
+    assert "10 ran ok, 0 unchanged (not re-run), 3 failed, 2 skipped." in table
 
 
 def test_resume_reruns_only_failed_or_changed(project):
     root, items = project["root"], project["items"]
     before = {a: runs(root, a, P) for a in AREAS}
-    for area in ("boom", "killed", "slow"):
-        (root / "fail" / f"{area}-02_second").unlink()  # the cause of each failure is fixed
+    for marker in ("boom-02_second", "killed-02_second", "slow-01_first"):
+        (root / "fail" / marker).unlink()  # the cause of each failure is fixed
     res = batch.run_batch(
         items, SerialExecutor(), pdf=False, timeout=30, progress=False, code_version=CODE
     )
@@ -101,10 +107,12 @@ def test_resume_reruns_only_failed_or_changed(project):
         assert {st[(area, s)].status for s in ("01_first", "02_second", "03_third")} == {
             "unchanged"
         }
-    for area in ("boom", "killed", "slow"):
-        assert runs(root, area, P) == before[area] + ["02_second", "03_third"]
-        assert st[(area, "01_first")].status == "unchanged"
-        assert st[(area, "02_second")].status == st[(area, "03_third")].status == "ok"
+    for area in ("boom", "killed"):  # only the failed stage re-runs
+        assert runs(root, area, P) == before[area] + ["02_second"]
+        assert st[(area, "01_first")].status == st[(area, "03_third")].status == "unchanged"
+        assert st[(area, "02_second")].status == "ok"
+    assert runs(root, "slow", P) == before["slow"] + ["01_first", "02_second", "03_third"]
+    assert {st[("slow", s)].status for s in ("01_first", "02_second", "03_third")} == {"ok"}
     assert not batch.batch_failed(res)
 
     # a changed input (the a2 config) re-runs a2 only; a changed parameter set is a new item
@@ -204,3 +212,13 @@ def test_cli_run_reports_and_exit_codes(project, capsys):
 def test_cli_unknown_area_is_a_clear_error(project, capsys):
     assert cli.main(["run", "--area", "nowhere", "--period", P, "--no-pdf"]) == 2
     assert "Unknown area 'nowhere'" in capsys.readouterr().err
+
+
+def test_bad_parameters_stop_the_batch_before_anything_runs(project, capsys):
+    root = project["root"]
+    before = {a: runs(root, a, P) for a in AREAS}
+    assert cli.main(["run", "--area", "all", "--period", P, "2099-01", "--no-pdf", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "2099-01" in err and "What to do" in err
+    assert {a: runs(root, a, P) for a in AREAS} == before  # nothing executed, not even 2022-03
+    assert not (root / "reports" / "a1" / "2099-01").exists()
