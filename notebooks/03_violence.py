@@ -41,7 +41,7 @@ from IPython.display import Markdown, display
 from helpers import charts, narrative, processed
 from helpers import violence as V
 from helpers.config import load_area_config
-from helpers.errors import ParameterError
+from helpers.errors import ParameterError, PeriodError
 from helpers.periods import ReportingPeriod, compare_coverage, month_range, parse_month
 from helpers.tables import show_table
 
@@ -124,6 +124,14 @@ else:
         else "there is no usable force extract for this area and period"
     )
     say(f"**Only police.uk data is used here**, because {why}. {V.POLICEUK_CAVEAT}")
+if not cur_m:
+    raise PeriodError(
+        f"No month of {current.name} has its same month a year earlier in the data "
+        f"(the data hold {available[0]} to {available[-1]}), so violence cannot be compared "
+        "like-for-like with the previous period.",
+        "Choose a period whose previous 12 months the data also cover, or add the missing "
+        "months and re-run the cleaning stage.",
+    )
 if coverage.message():
     say(f"> **{coverage.message()}**")
 comparison = f"{previous.name}" + (
