@@ -238,6 +238,15 @@ def comparison_months(
     return like_for_like_months(available, current, previous)
 
 
+
+def _share_and_change(df: pd.DataFrame, key: str, alpha: float) -> pd.DataFrame:
+    """Add each row's share of the current total and the change test; standard column order."""
+    total = df["current"].sum()
+    df["share"] = df["current"] / total * 100 if total else np.nan
+    df = _change_columns(df, alpha)
+    return df[[key, "current", "previous", "change", "pct_change", "share", "p_value",
+               "significant", "direction"]]
+
 def _change_columns(df: pd.DataFrame, alpha: float) -> pd.DataFrame:
     df["change"] = df["current"] - df["previous"]
     df["pct_change"] = [
@@ -279,22 +288,7 @@ def subgroup_table(
     df = pd.DataFrame({"subgroup": names})
     df["current"] = [int(cur.get(n, 0)) for n in names]
     df["previous"] = [int(prev.get(n, 0)) for n in names]
-    total = df["current"].sum()
-    df["share"] = df["current"] / total * 100 if total else np.nan
-    df = _change_columns(df, alpha)
-    return df[
-        [
-            "subgroup",
-            "current",
-            "previous",
-            "change",
-            "pct_change",
-            "share",
-            "p_value",
-            "significant",
-            "direction",
-        ]
-    ]
+    return _share_and_change(df, "subgroup", alpha)
 
 
 def total_row(
@@ -397,22 +391,7 @@ def domestic_table(
             }
         )
     df = pd.DataFrame(rows)
-    total = df["current"].sum()
-    df["share"] = df["current"] / total * 100 if total else np.nan
-    df = _change_columns(df, alpha)
-    return df[
-        [
-            "group",
-            "current",
-            "previous",
-            "change",
-            "pct_change",
-            "share",
-            "p_value",
-            "significant",
-            "direction",
-        ]
-    ]
+    return _share_and_change(df, "group", alpha)
 
 
 def null_flag_count(violence: pd.DataFrame, months: list[str]) -> int:
