@@ -27,14 +27,12 @@
 area: str = "wexley"  # area config name in config/
 period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
 comparison_months: int = 12  # compare with the same-length period this many months earlier
-scheme: str = (
-    "NaturalBreaks"  # map classes, one of: NaturalBreaks | Quantiles | FisherJenks | EqualInterval
-)
+# fmt: off
+scheme: str = "NaturalBreaks"  # one of: NaturalBreaks | Quantiles | FisherJenks | EqualInterval
 k: int = 5  # number of map classes (2 to 9)
 fdr_alpha: float = 0.05  # false discovery rate for hot spots and ward changes, e.g. 0.05
-disclosure_threshold: int = (
-    -1
-)  # suppress ward counts below this; -1 uses the area config (-1 to 1000)
+disclosure_threshold: int = -1  # hide ward counts below this; -1: area config (-1 to 1000)
+# fmt: on
 top_n: int = 10  # wards in each priority table
 density: bool = True  # draw a kernel density surface of all crime points
 
