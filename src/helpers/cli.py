@@ -56,7 +56,14 @@ def cmd_clean(args) -> int:
 
 def cmd_run(args) -> int:
     from . import paths
-    from .batch import batch_failed, resolve_areas, run_batch, summary_table, validate_items, work_items
+    from .batch import (
+        batch_failed,
+        resolve_areas,
+        run_batch,
+        summary_table,
+        validate_items,
+        work_items,
+    )
     from .config import load_area_config
     from .executors import make_executor
 
