@@ -25,7 +25,9 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real open data not present at {SHARED_DATA} (back-tests run where ../shared/data exists, e.g. CI)")
+        pytest.skip(
+            f"real open data not present at {SHARED_DATA} (back-tests run where ../shared/data exists, e.g. CI)"
+        )
     return SHARED_DATA
 
 

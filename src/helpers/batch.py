@@ -259,7 +259,9 @@ def _mark_failed_notebook(target: Path, stage: str, error: str) -> None:
 def _error_text(exc: BaseException) -> str:
     name = type(exc).__name__
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    if ename and evalue:  # papermill: the cell's own exception, whole (ours say what and what to do)
+    if (
+        ename and evalue
+    ):  # papermill: the cell's own exception, whole (ours say what and what to do)
         text = " ".join(ln.strip() for ln in str(evalue).splitlines() if ln.strip())
         return f"{ename}: {text}"[:500]
     lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
@@ -309,7 +311,13 @@ def run_area(
         if failed:
             results.append(
                 StageResult(
-                    cfg.area, period, stage, "skipped", 0.0, None, None,
+                    cfg.area,
+                    period,
+                    stage,
+                    "skipped",
+                    0.0,
+                    None,
+                    None,
                     "the cleaning stage failed, so there is no processed data",
                 )
             )

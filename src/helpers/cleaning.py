@@ -28,8 +28,23 @@ from .ledger import Ledger
 from .periods import ReportingPeriod, check_period_in_data, month_range, parse_month
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-PACKAGES = ("pandas", "pyarrow", "geopandas", "shapely", "pyproj", "numpy", "scipy", "pandera",
-            "papermill", "nbconvert", "esda", "libpysal", "mapclassify", "statsmodels", "csp-scrutiny")
+PACKAGES = (
+    "pandas",
+    "pyarrow",
+    "geopandas",
+    "shapely",
+    "pyproj",
+    "numpy",
+    "scipy",
+    "pandera",
+    "papermill",
+    "nbconvert",
+    "esda",
+    "libpysal",
+    "mapclassify",
+    "statsmodels",
+    "csp-scrutiny",
+)
 
 
 @dataclass
@@ -48,8 +63,11 @@ class CleaningResult:
 
 # --------------------------------------------------------------------------- helpers
 
+
 def _float(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.astype("string").str.strip().replace("", pd.NA), errors="coerce").astype(float)
+    return pd.to_numeric(s.astype("string").str.strip().replace("", pd.NA), errors="coerce").astype(
+        float
+    )
 
 
 def _area_geo(cfg: AreaConfig) -> tuple[geography.WardLayer | None, pd.DataFrame | None]:
@@ -60,8 +78,13 @@ def _area_geo(cfg: AreaConfig) -> tuple[geography.WardLayer | None, pd.DataFrame
         pop = loading.read_small_csv(ward_pop_path, ["ward_code", "population"], "ward population")
     layer = None
     if wards_path is not None:
-        layer = geography.read_wards(wards_path, cfg.geography.get("ward_code", "ward_code"),
-                                     cfg.geography.get("ward_name", "ward_name"), cfg.crs, pop)
+        layer = geography.read_wards(
+            wards_path,
+            cfg.geography.get("ward_code", "ward_code"),
+            cfg.geography.get("ward_name", "ward_name"),
+            cfg.crs,
+            pop,
+        )
     lookup = None
     lookup_path = cfg.source("lsoa_lookup", required=False)
     if lookup_path is not None:
@@ -69,8 +92,12 @@ def _area_geo(cfg: AreaConfig) -> tuple[geography.WardLayer | None, pd.DataFrame
     return layer, lookup
 
 
-def assign_wards(df: pd.DataFrame, layer: geography.WardLayer | None, lookup: pd.DataFrame | None,
-                 have_coords: pd.Series) -> tuple[pd.DataFrame, pd.Series, int]:
+def assign_wards(
+    df: pd.DataFrame,
+    layer: geography.WardLayer | None,
+    lookup: pd.DataFrame | None,
+    have_coords: pd.Series,
+) -> tuple[pd.DataFrame, pd.Series, int]:
     """Add ward_code, ward_name, ward_method, lookup_ward_code; return (df, in_area mask, overlaps).
 
     A row is in the area when its point is inside a ward, or (failing that) its LSOA is in the
@@ -111,8 +138,13 @@ def assign_wards(df: pd.DataFrame, layer: geography.WardLayer | None, lookup: pd
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.project_root(), capture_output=True,
-                             text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=paths.project_root(),
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -128,8 +160,15 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _read_police_files(files, table: str, period: ReportingPeriod, ledger: Ledger, warnings: list[str],
-                       skipped: list[tuple[str, str]], inputs: list[dict]) -> list[pd.DataFrame]:
+def _read_police_files(
+    files,
+    table: str,
+    period: ReportingPeriod,
+    ledger: Ledger,
+    warnings: list[str],
+    skipped: list[tuple[str, str]],
+    inputs: list[dict],
+) -> list[pd.DataFrame]:
     """Read each police.uk file of one kind up to the period end, accounting for it in the ledger.
 
     Files for later months are listed in ``skipped``; every row read is counted, malformed rows
@@ -144,7 +183,9 @@ def _read_police_files(files, table: str, period: ReportingPeriod, ledger: Ledge
         df, malformed, repair = loading.read_police_uk_file(f)
         inputs.append({"path": f.label, "kind": f"police.uk {table}"})
         ledger.add_read(f.label, table, len(df) + malformed)
-        ledger.add_rejected(f.label, table, "malformed row (more fields than the header)", malformed)
+        ledger.add_rejected(
+            f.label, table, "malformed row (more fields than the header)", malformed
+        )
         if repair:
             ledger.add_repair(f.label, table, repair, len(df))
         _note_file_shape(f.label, df, malformed, warnings)
@@ -159,18 +200,27 @@ def _read_police_files(files, table: str, period: ReportingPeriod, ledger: Ledge
 
 # --------------------------------------------------------------------------- police.uk
 
+
 def _note_file_shape(label: str, df: pd.DataFrame, malformed: int, warnings: list[str]) -> None:
     """Warnings naming a file's header-only state, ignored extra columns and truncated rows."""
     if len(df) + malformed == 0:
-        warnings.append(f"{label} has a header but no data rows; it is counted as read with 0 rows.")
+        warnings.append(
+            f"{label} has a header but no data rows; it is counted as read with 0 rows."
+        )
     extra = df.attrs.get("extra_columns") or []
     if extra:
-        warnings.append(f"{label} has extra column(s) {', '.join(repr(c) for c in extra)}, which are ignored.")
+        warnings.append(
+            f"{label} has extra column(s) {', '.join(repr(c) for c in extra)}, which are ignored."
+        )
     short = df.attrs.get("short_rows") or []
     if short:
-        where = ", ".join(f"row {r} ({n} fields)" for r, n in short[:5]) + (" ..." if len(short) > 5 else "")
-        warnings.append(f"{label} has {len(short)} row(s) with fewer fields than the header (truncated?): {where}; "
-                        "the missing fields are taken as blank, so such rows are usually rejected below.")
+        where = ", ".join(f"row {r} ({n} fields)" for r, n in short[:5]) + (
+            " ..." if len(short) > 5 else ""
+        )
+        warnings.append(
+            f"{label} has {len(short)} row(s) with fewer fields than the header (truncated?): {where}; "
+            "the missing fields are taken as blank, so such rows are usually rejected below."
+        )
 
 
 def _row_numbers(df: pd.DataFrame) -> np.ndarray:
@@ -180,16 +230,19 @@ def _row_numbers(df: pd.DataFrame) -> np.ndarray:
     return np.arange(2, len(df) + 2, dtype="int64")
 
 
-def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledger: Ledger,
-                    warnings: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str]], list[dict]]:
+def clean_police_uk(
+    cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledger: Ledger, warnings: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str]], list[dict]]:
     src = cfg.source("police_uk")
     found = loading.discover_police_uk(src, cfg.force_slug)
     skipped = list(found.skipped)
     street_files = [f for f in found.files if f.kind == "street"]
     outcome_files = [f for f in found.files if f.kind == "outcomes"]
     if not street_files:
-        raise DataFileError(f"No police.uk street files for force '{cfg.force_slug}' under {src}.",
-                            "Check 'force.slug' and 'sources.police_uk' in the area config.")
+        raise DataFileError(
+            f"No police.uk street files for force '{cfg.force_slug}' under {src}.",
+            "Check 'force.slug' and 'sources.police_uk' in the area config.",
+        )
     inputs: list[dict] = []
     frames = _read_police_files(street_files, "street", period, ledger, warnings, skipped, inputs)
     if not frames:
@@ -200,21 +253,25 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
             f"Choose a period ending between {months[0]} and {months[-1]}.",
         )
     raw = pd.concat(frames, ignore_index=True)
-    street = pd.DataFrame({
-        "crime_id": raw["Crime ID"].str.strip().replace("", pd.NA).astype("string"),
-        "month": raw["Month"].str.strip().astype("string"),
-        "reported_by": raw["Reported by"].astype("string"),
-        "falls_within": raw["Falls within"].astype("string"),
-        "longitude": _float(raw["Longitude"]),
-        "latitude": _float(raw["Latitude"]),
-        "location": raw["Location"].astype("string"),
-        "lsoa_code": raw["LSOA code"].str.strip().replace("", pd.NA).astype("string"),
-        "lsoa_name": raw["LSOA name"].astype("string"),
-        "crime_type": raw["Crime type"].str.strip().astype("string"),
-        "last_outcome_category": raw["Last outcome category"].replace("", pd.NA).astype("string"),
-        "source_file": raw["source_file"].astype("string"),
-        "source_row": raw["source_row"].astype("int64"),
-    })
+    street = pd.DataFrame(
+        {
+            "crime_id": raw["Crime ID"].str.strip().replace("", pd.NA).astype("string"),
+            "month": raw["Month"].str.strip().astype("string"),
+            "reported_by": raw["Reported by"].astype("string"),
+            "falls_within": raw["Falls within"].astype("string"),
+            "longitude": _float(raw["Longitude"]),
+            "latitude": _float(raw["Latitude"]),
+            "location": raw["Location"].astype("string"),
+            "lsoa_code": raw["LSOA code"].str.strip().replace("", pd.NA).astype("string"),
+            "lsoa_name": raw["LSOA name"].astype("string"),
+            "crime_type": raw["Crime type"].str.strip().astype("string"),
+            "last_outcome_category": raw["Last outcome category"]
+            .replace("", pd.NA)
+            .astype("string"),
+            "source_file": raw["source_file"].astype("string"),
+            "source_row": raw["source_row"].astype("int64"),
+        }
+    )
     reason = pd.Series(pd.NA, index=street.index, dtype="string")
 
     def reject(mask: pd.Series, why: str) -> None:
@@ -223,26 +280,43 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
 
     bad_month = ~street["month"].fillna("").str.match(MONTH_RE)
     reject(bad_month, "unparseable month")
-    reject(~bad_month & (street["month"] > period.end), "month outside the requested span (after the period end)")
+    reject(
+        ~bad_month & (street["month"] > period.end),
+        "month outside the requested span (after the period end)",
+    )
     cls = offences.classify_police_uk(street["crime_type"])
     street = pd.concat([street, cls.drop(columns="known_type")], axis=1)
     reject(~cls["known_type"], "unknown crime type")
-    unknown_types = sorted(t for t in street.loc[~cls["known_type"], "crime_type"].dropna().unique() if t)
+    unknown_types = sorted(
+        t for t in street.loc[~cls["known_type"], "crime_type"].dropna().unique() if t
+    )
     if unknown_types:
-        warnings.append(f"{int((~cls['known_type']).sum())} street row(s) were rejected for an unknown crime type: "
-                        f"{', '.join(repr(t) for t in unknown_types[:10])}"
-                        f"{' ...' if len(unknown_types) > 10 else ''} (blank types come from truncated rows). "
-                        "If a police.uk type was renamed, add it to helpers/data/police_uk_crime_types.csv.")
+        warnings.append(
+            f"{int((~cls['known_type']).sum())} street row(s) were rejected for an unknown crime type: "
+            f"{', '.join(repr(t) for t in unknown_types[:10])}"
+            f"{' ...' if len(unknown_types) > 10 else ''} (blank types come from truncated rows). "
+            "If a police.uk type was renamed, add it to helpers/data/police_uk_crime_types.csv."
+        )
     reject(~street["is_asb"] & street["crime_id"].isna(), "crime row without a Crime ID")
     # Duplicates across monthly files: a Crime ID already published in an earlier file is rejected.
     # The same ID repeated *within* one file is kept: police.uk publishes one row per crime
     # location/record (the real Northamptonshire 2019-09 file has 37 such IDs) and counts each.
     ids = street["crime_id"]
-    first_file = (street[ids.notna()].sort_values(["month", "source_file", "source_row"], kind="mergesort")
-                  .drop_duplicates("crime_id").set_index("crime_id")["source_file"])
+    first_file = (
+        street[ids.notna()]
+        .sort_values(["month", "source_file", "source_row"], kind="mergesort")
+        .drop_duplicates("crime_id")
+        .set_index("crime_id")["source_file"]
+    )
     dup = ids.notna() & (ids.map(first_file) != street["source_file"]).fillna(False)
-    reject(dup.astype(bool) & reason.isna(), "duplicate Crime ID (already in an earlier monthly file)")
-    have = street["longitude"].notna() & street["latitude"].notna() & ~((street["longitude"] == 0) & (street["latitude"] == 0))
+    reject(
+        dup.astype(bool) & reason.isna(), "duplicate Crime ID (already in an earlier monthly file)"
+    )
+    have = (
+        street["longitude"].notna()
+        & street["latitude"].notna()
+        & ~((street["longitude"] == 0) & (street["latitude"] == 0))
+    )
     street["easting"] = np.nan
     street["northing"] = np.nan
     if have.any():
@@ -253,7 +327,12 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
     street.loc[zeroed, ["longitude", "latitude"]] = np.nan
     street, in_area, overlaps = assign_wards(street, layer, lookup, have)
     if overlaps:
-        ledger.add_repair("(all street files)", "street", "point in overlapping wards: first ward by code", overlaps)
+        ledger.add_repair(
+            "(all street files)",
+            "street",
+            "point in overlapping wards: first ward by code",
+            overlaps,
+        )
     reject(~in_area & ~have, "missing or zeroed coordinates and LSOA not in the area")
     reject(~in_area & have, "outside the area")
     kept = reason.isna()
@@ -261,32 +340,53 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
     street = street[kept].drop(columns=[]).reset_index(drop=True)
     # outcomes
     kept_ids = set(street["crime_id"].dropna())
-    oframes = _read_police_files(outcome_files, "outcomes", period, ledger, warnings, skipped, inputs)
+    oframes = _read_police_files(
+        outcome_files, "outcomes", period, ledger, warnings, skipped, inputs
+    )
     if oframes:
         oraw = pd.concat(oframes, ignore_index=True)
-        outc = pd.DataFrame({
-            "crime_id": oraw["Crime ID"].str.strip().replace("", pd.NA).astype("string"),
-            "month": oraw["Month"].str.strip().astype("string"),
-            "outcome_type": oraw["Outcome type"].str.strip().astype("string"),
-            "source_file": oraw["source_file"].astype("string"),
-        })
+        outc = pd.DataFrame(
+            {
+                "crime_id": oraw["Crime ID"].str.strip().replace("", pd.NA).astype("string"),
+                "month": oraw["Month"].str.strip().astype("string"),
+                "outcome_type": oraw["Outcome type"].str.strip().astype("string"),
+                "source_file": oraw["source_file"].astype("string"),
+            }
+        )
         oreason = pd.Series(pd.NA, index=outc.index, dtype="string")
         bad = ~outc["month"].fillna("").str.match(MONTH_RE)
         oreason = oreason.mask(bad, "unparseable month")
-        oreason = oreason.mask(oreason.isna() & (outc["month"] > period.end), "month outside the requested span (after the period end)")
-        oreason = oreason.mask(oreason.isna() & outc["crime_id"].isna(), "outcome without a Crime ID")
-        oreason = oreason.mask(oreason.isna() & (outc["outcome_type"].fillna("") == ""), "missing outcome type")
-        oreason = oreason.mask(oreason.isna() & ~outc["crime_id"].isin(kept_ids),
-                               "crime not in this area's kept street data")
+        oreason = oreason.mask(
+            oreason.isna() & (outc["month"] > period.end),
+            "month outside the requested span (after the period end)",
+        )
+        oreason = oreason.mask(
+            oreason.isna() & outc["crime_id"].isna(), "outcome without a Crime ID"
+        )
+        oreason = oreason.mask(
+            oreason.isna() & (outc["outcome_type"].fillna("") == ""), "missing outcome type"
+        )
+        oreason = oreason.mask(
+            oreason.isna() & ~outc["crime_id"].isin(kept_ids),
+            "crime not in this area's kept street data",
+        )
         okept = oreason.isna()
         ledger.record_frame(outc["source_file"], "outcomes", okept, oreason.fillna(""))
         outc = outc[okept].reset_index(drop=True)
         outc["is_positive"] = offences.is_positive_outcome(outc["outcome_type"])
     else:
-        outc = pd.DataFrame({"crime_id": pd.Series(dtype="string"), "month": pd.Series(dtype="string"),
-                             "outcome_type": pd.Series(dtype="string"), "source_file": pd.Series(dtype="string"),
-                             "is_positive": pd.Series(dtype=bool)})
-        warnings.append("No police.uk outcomes files were found: positive outcome rates cannot be computed.")
+        outc = pd.DataFrame(
+            {
+                "crime_id": pd.Series(dtype="string"),
+                "month": pd.Series(dtype="string"),
+                "outcome_type": pd.Series(dtype="string"),
+                "source_file": pd.Series(dtype="string"),
+                "is_positive": pd.Series(dtype=bool),
+            }
+        )
+        warnings.append(
+            "No police.uk outcomes files were found: positive outcome rates cannot be computed."
+        )
     return street, outc, skipped, inputs
 
 
@@ -294,16 +394,26 @@ def clean_police_uk(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, led
 
 _TRUE = {"y", "yes", "true", "1", "t", "dv", "da"}
 _FALSE = {"n", "no", "false", "0", "f", ""}
-_LOCATION = {"domestic": "Domestic", "town centre": "Town centre", "town center": "Town centre",
-             "tc": "Town centre", "night-time economy": "Town centre", "nte": "Town centre", "residual": "Residual"}
+_LOCATION = {
+    "domestic": "Domestic",
+    "town centre": "Town centre",
+    "town center": "Town centre",
+    "tc": "Town centre",
+    "night-time economy": "Town centre",
+    "nte": "Town centre",
+    "residual": "Residual",
+}
 
 
-def clean_extract(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledger: Ledger,
-                  warnings: list[str]) -> pd.DataFrame | None:
+def clean_extract(
+    cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledger: Ledger, warnings: list[str]
+) -> pd.DataFrame | None:
     path = cfg.source("force_extract", required=False)
     if path is None:
-        warnings.append("No force extract is configured: violence subgroups, domestic flags and location "
-                        "types are not available; police.uk data are used alone.")
+        warnings.append(
+            "No force extract is configured: violence subgroups, domestic flags and location "
+            "types are not available; police.uk data are used alone."
+        )
         return None
     columns = cfg.source_options("force_extract").get("columns") or {}
     raw, malformed, repair, absent = loading.read_force_extract(path, columns)
@@ -315,9 +425,13 @@ def clean_extract(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledge
     if repair:
         ledger.add_repair(label, "extract", repair, len(raw))
     if absent:
-        warnings.append(f"The force extract has no {', '.join(absent)} column(s): the sections that need them "
-                        "will say so.")
-    df = pd.DataFrame({"offence_id": raw["offence_id"].str.strip().replace("", pd.NA).astype("string")})
+        warnings.append(
+            f"The force extract has no {', '.join(absent)} column(s): the sections that need them "
+            "will say so."
+        )
+    df = pd.DataFrame(
+        {"offence_id": raw["offence_id"].str.strip().replace("", pd.NA).astype("string")}
+    )
     date_text = raw["date"].str.strip()
     d = pd.to_datetime(date_text, format="%Y-%m-%d", errors="coerce")
     d2 = pd.to_datetime(date_text, format="%d/%m/%Y", errors="coerce")
@@ -330,9 +444,16 @@ def clean_extract(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledge
         df["hour"] = pd.array([pd.NA] * len(raw), dtype="Int64")
     cls = offences.classify_codes(raw["ho_code"])
     df["ho_code"] = cls["ho_code"]
-    for ours, ref in (("offence_description", "ref_description"), ("offence_group", "ref_group"),
-                      ("offence_subgroup", "ref_subgroup")):
-        given = raw[ours].str.strip().replace("", pd.NA).astype("string") if ours in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
+    for ours, ref in (
+        ("offence_description", "ref_description"),
+        ("offence_group", "ref_group"),
+        ("offence_subgroup", "ref_subgroup"),
+    ):
+        given = (
+            raw[ours].str.strip().replace("", pd.NA).astype("string")
+            if ours in raw
+            else pd.Series(pd.NA, index=raw.index, dtype="string")
+        )
         # The reference table wins for known codes (consistent groups across forces); the force's own
         # text is kept for codes we do not know.
         df[ours] = cls[ref].fillna(given).astype("string")
@@ -354,11 +475,16 @@ def clean_extract(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledge
         df["location_type"] = lt.astype("string")
     else:
         df["location_type"] = pd.Series(pd.NA, index=raw.index, dtype="string")
-    df["lsoa_code"] = (raw["lsoa_code"].str.strip().replace("", pd.NA).astype("string")
-                       if "lsoa_code" in raw else pd.Series(pd.NA, index=raw.index, dtype="string"))
+    df["lsoa_code"] = (
+        raw["lsoa_code"].str.strip().replace("", pd.NA).astype("string")
+        if "lsoa_code" in raw
+        else pd.Series(pd.NA, index=raw.index, dtype="string")
+    )
     df["easting"] = _float(raw["easting"]) if "easting" in raw else np.nan
     df["northing"] = _float(raw["northing"]) if "northing" in raw else np.nan
-    have = df["easting"].notna() & df["northing"].notna() & (df["easting"] > 0) & (df["northing"] > 0)
+    have = (
+        df["easting"].notna() & df["northing"].notna() & (df["easting"] > 0) & (df["northing"] > 0)
+    )
     df.loc[~have, ["easting", "northing"]] = np.nan
     df["source_row"] = extract_rows
     reason = pd.Series(pd.NA, index=df.index, dtype="string")
@@ -371,10 +497,15 @@ def clean_extract(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledge
     reject(df["date"].isna(), "unparseable date")
     reject(df["month"] > period.end, "month outside the requested span (after the period end)")
     reject(df["ho_code"].fillna("") == "", "missing Home Office offence code")
-    reject(df["offence_id"].duplicated(keep="first") & df["offence_id"].notna(), "duplicate offence reference")
+    reject(
+        df["offence_id"].duplicated(keep="first") & df["offence_id"].notna(),
+        "duplicate offence reference",
+    )
     df, in_area, overlaps = assign_wards(df, layer, lookup, have)
     if overlaps:
-        ledger.add_repair(label, "extract", "point in overlapping wards: first ward by code", overlaps)
+        ledger.add_repair(
+            label, "extract", "point in overlapping wards: first ward by code", overlaps
+        )
     reject(~in_area & ~have, "missing coordinates and LSOA not in the area")
     reject(~in_area & have, "outside the area")
     kept = reason.isna()
@@ -383,37 +514,57 @@ def clean_extract(cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledge
     unknown = sorted(df.loc[~df["known_code"], "ho_code"].dropna().unique())
     if unknown:
         n = int((~df["known_code"]).sum())
-        warnings.append(f"{n} extract row(s) have Home Office offence code(s) not in the reference table: "
-                        f"{', '.join(unknown)}. They are kept (counted in all crime under the force's own "
-                        "group, where given) and listed here; add them to helpers/data/home_office_offence_codes.csv.")
+        warnings.append(
+            f"{n} extract row(s) have Home Office offence code(s) not in the reference table: "
+            f"{', '.join(unknown)}. They are kept (counted in all crime under the force's own "
+            "group, where given) and listed here; add them to helpers/data/home_office_offence_codes.csv."
+        )
     return df
 
 
 # --------------------------------------------------------------------------- Home Office, population, MSG
 
+
 def clean_csp_counts(cfg: AreaConfig, ledger: Ledger, warnings: list[str]) -> pd.DataFrame | None:
     path = cfg.source("home_office_csp", required=False)
     if path is None:
-        warnings.append("No Home Office CSP table is configured: the Most Similar Group comparison cannot run.")
+        warnings.append(
+            "No Home Office CSP table is configured: the Most Similar Group comparison cannot run."
+        )
         return None
     frames = []
     for label, df in loading.read_home_office_csp(path):
         ledger.add_read(label, "csp_counts", len(df))
-        out = pd.DataFrame({
-            "financial_year": df["financial_year"].astype("string").str.strip(),
-            "quarter": pd.to_numeric(df["quarter"], errors="coerce"),
-            "force_name": df["force_name"].astype("string").str.strip() if "force_name" in df else pd.NA,
-            "csp_name": df["csp_name"].astype("string").str.strip(),
-            "offence_code": df["offence_code"].map(offences.normalise_code).astype("string"),
-            "offence_description": df.get("offence_description", pd.Series(pd.NA, index=df.index)).astype("string"),
-            "offence_group": df.get("offence_group", pd.Series(pd.NA, index=df.index)).astype("string"),
-            "offence_subgroup": df.get("offence_subgroup", pd.Series(pd.NA, index=df.index)).astype("string"),
-            "count": pd.to_numeric(df["count"], errors="coerce"),
-            "source": label,
-        })
+        out = pd.DataFrame(
+            {
+                "financial_year": df["financial_year"].astype("string").str.strip(),
+                "quarter": pd.to_numeric(df["quarter"], errors="coerce"),
+                "force_name": df["force_name"].astype("string").str.strip()
+                if "force_name" in df
+                else pd.NA,
+                "csp_name": df["csp_name"].astype("string").str.strip(),
+                "offence_code": df["offence_code"].map(offences.normalise_code).astype("string"),
+                "offence_description": df.get(
+                    "offence_description", pd.Series(pd.NA, index=df.index)
+                ).astype("string"),
+                "offence_group": df.get("offence_group", pd.Series(pd.NA, index=df.index)).astype(
+                    "string"
+                ),
+                "offence_subgroup": df.get(
+                    "offence_subgroup", pd.Series(pd.NA, index=df.index)
+                ).astype("string"),
+                "count": pd.to_numeric(df["count"], errors="coerce"),
+                "source": label,
+            }
+        )
         reason = pd.Series(pd.NA, index=out.index, dtype="string")
-        reason = reason.mask(~out["financial_year"].fillna("").str.match(r"^\d{4}/\d{2}$"), "unparseable financial year")
-        reason = reason.mask(reason.isna() & ~out["quarter"].isin([1, 2, 3, 4]), "financial quarter not 1-4")
+        reason = reason.mask(
+            ~out["financial_year"].fillna("").str.match(r"^\d{4}/\d{2}$"),
+            "unparseable financial year",
+        )
+        reason = reason.mask(
+            reason.isna() & ~out["quarter"].isin([1, 2, 3, 4]), "financial quarter not 1-4"
+        )
         reason = reason.mask(reason.isna() & out["csp_name"].fillna("").eq(""), "missing CSP name")
         reason = reason.mask(reason.isna() & out["count"].isna(), "count is not a number")
         reason = reason.mask(reason.isna() & (out["count"] % 1 != 0), "count is not a whole number")
@@ -435,17 +586,21 @@ def clean_population(cfg: AreaConfig, ledger: Ledger) -> pd.DataFrame | None:
         return None
     raw = loading.read_small_csv(path, ["csp_name", "year", "population"], "CSP population")
     ledger.add_read(path.name, "csp_population", len(raw))
-    df = pd.DataFrame({
-        "csp_name": raw["csp_name"].str.strip().astype("string"),
-        "year": pd.to_numeric(raw["year"], errors="coerce"),
-        "population": pd.to_numeric(raw["population"].str.replace(",", ""), errors="coerce"),
-    })
+    df = pd.DataFrame(
+        {
+            "csp_name": raw["csp_name"].str.strip().astype("string"),
+            "year": pd.to_numeric(raw["year"], errors="coerce"),
+            "population": pd.to_numeric(raw["population"].str.replace(",", ""), errors="coerce"),
+        }
+    )
     reason = pd.Series(pd.NA, index=df.index, dtype="string")
     reason = reason.mask(df["year"].isna(), "unparseable year")
     reason = reason.mask(reason.isna() & df["population"].isna(), "missing population")
     reason = reason.mask(reason.isna() & (df["population"] <= 0), "population of zero or less")
     kept = reason.isna()
-    ledger.record_frame(pd.Series(path.name, index=df.index), "csp_population", kept, reason.fillna(""))
+    ledger.record_frame(
+        pd.Series(path.name, index=df.index), "csp_population", kept, reason.fillna("")
+    )
     df = df[kept].copy()
     df["year"] = df["year"].astype("int64")
     df["population"] = df["population"].astype("int64")
@@ -458,10 +613,16 @@ def clean_msg(cfg: AreaConfig, ledger: Ledger) -> pd.DataFrame | None:
         return None
     raw = loading.read_small_csv(path, ["csp_name", "msg_member"], "Most Similar Group list")
     ledger.add_read(path.name, "msg", len(raw))
-    df = pd.DataFrame({"csp_name": raw["csp_name"].str.strip().astype("string"),
-                       "msg_member": raw["msg_member"].str.strip().astype("string")})
+    df = pd.DataFrame(
+        {
+            "csp_name": raw["csp_name"].str.strip().astype("string"),
+            "msg_member": raw["msg_member"].str.strip().astype("string"),
+        }
+    )
     reason = pd.Series(pd.NA, index=df.index, dtype="string")
-    reason = reason.mask((df["csp_name"].fillna("") == "") | (df["msg_member"].fillna("") == ""), "blank name")
+    reason = reason.mask(
+        (df["csp_name"].fillna("") == "") | (df["msg_member"].fillna("") == ""), "blank name"
+    )
     reason = reason.mask(reason.isna() & df.duplicated(keep="first"), "duplicate membership row")
     kept = reason.isna()
     ledger.record_frame(pd.Series(path.name, index=df.index), "msg", kept, reason.fillna(""))
@@ -469,6 +630,7 @@ def clean_msg(cfg: AreaConfig, ledger: Ledger) -> pd.DataFrame | None:
 
 
 # --------------------------------------------------------------------------- orchestration
+
 
 def _hash_inputs(cfg: AreaConfig, police_inputs: list[dict]) -> list[dict]:
     out = []
@@ -480,15 +642,43 @@ def _hash_inputs(cfg: AreaConfig, police_inputs: list[dict]) -> list[dict]:
         if "!" in label:
             if pu not in hashed_zip:
                 hashed_zip.add(pu)
-                out.append({"path": _rel(pu, root), "kind": "police.uk zip", "sha256": sha256_file(pu),
-                            "bytes": pu.stat().st_size})
+                out.append(
+                    {
+                        "path": _rel(pu, root),
+                        "kind": "police.uk zip",
+                        "sha256": sha256_file(pu),
+                        "bytes": pu.stat().st_size,
+                    }
+                )
             continue
         p = pu / label if pu.is_dir() else pu
-        out.append({"path": _rel(p, root), "kind": item["kind"], "sha256": sha256_file(p), "bytes": p.stat().st_size})
-    for key in ("force_extract", "home_office_csp", "csp_population", "msg", "wards", "ward_population", "lsoa_lookup"):
+        out.append(
+            {
+                "path": _rel(p, root),
+                "kind": item["kind"],
+                "sha256": sha256_file(p),
+                "bytes": p.stat().st_size,
+            }
+        )
+    for key in (
+        "force_extract",
+        "home_office_csp",
+        "csp_population",
+        "msg",
+        "wards",
+        "ward_population",
+        "lsoa_lookup",
+    ):
         p = cfg.source(key, required=False)
         if p is not None and p.exists():
-            out.append({"path": _rel(p, root), "kind": key, "sha256": sha256_file(p), "bytes": p.stat().st_size})
+            out.append(
+                {
+                    "path": _rel(p, root),
+                    "kind": key,
+                    "sha256": sha256_file(p),
+                    "bytes": p.stat().st_size,
+                }
+            )
     return out
 
 
@@ -499,8 +689,13 @@ def _rel(p: Path, root: Path) -> str:
         return str(p)
 
 
-def run_cleaning(cfg: AreaConfig, period: str, out_dir: Path | None = None, write: bool = True,
-                 check_future: bool = True) -> CleaningResult:
+def run_cleaning(
+    cfg: AreaConfig,
+    period: str,
+    out_dir: Path | None = None,
+    write: bool = True,
+    check_future: bool = True,
+) -> CleaningResult:
     """Clean every raw input of ``cfg`` for the 12 months ending ``period`` (history kept too).
 
     All months up to ``period`` are kept (trends and baselines need them); later months are
@@ -516,7 +711,9 @@ def run_cleaning(cfg: AreaConfig, period: str, out_dir: Path | None = None, writ
         warnings.extend(layer.warnings)
         for what, n in layer.repairs.items():
             ledger.add_repair(Path(cfg.source("wards")).name, "wards", what, n)
-    street, outcomes, skipped, police_inputs = clean_police_uk(cfg, rp, layer, lookup, ledger, warnings)
+    street, outcomes, skipped, police_inputs = clean_police_uk(
+        cfg, rp, layer, lookup, ledger, warnings
+    )
     months = sorted(street["month"].dropna().unique().tolist())
     if not months:
         summ = ledger.summary()
@@ -526,41 +723,57 @@ def run_cleaning(cfg: AreaConfig, period: str, out_dir: Path | None = None, writ
         if read == 0:
             why = f"the {files} street file(s) read have a header but no data rows"
         else:
-            top = ledger.rejections().query("table == 'street'").sort_values("rows", ascending=False)
-            why = (f"all {read} row(s) in {files} street file(s) were rejected ("
-                   + "; ".join(f"{r.reason}: {r.rows}" for r in top.head(3).itertuples()) + ")")
-        raise PeriodError(f"No police.uk rows for {cfg.name} up to {period}: {why}.",
-                          "Check the files are the right force's police.uk downloads and that the period and "
-                          "area boundaries match them; the ledger reasons say which check removed the rows.")
+            top = (
+                ledger.rejections().query("table == 'street'").sort_values("rows", ascending=False)
+            )
+            why = (
+                f"all {read} row(s) in {files} street file(s) were rejected ("
+                + "; ".join(f"{r.reason}: {r.rows}" for r in top.head(3).itertuples())
+                + ")"
+            )
+        raise PeriodError(
+            f"No police.uk rows for {cfg.name} up to {period}: {why}.",
+            "Check the files are the right force's police.uk downloads and that the period and "
+            "area boundaries match them; the ledger reasons say which check removed the rows.",
+        )
     if check_future:
         check_period_in_data(rp, months)
     span = month_range(months[0], period)
     missing = [m for m in span if m not in set(months)]
     if missing:
-        warnings.append(f"police.uk data are missing for {len(missing)} month(s): {', '.join(missing)}. "
-                        "Comparisons that include these months are shown like-for-like.")
+        warnings.append(
+            f"police.uk data are missing for {len(missing)} month(s): {', '.join(missing)}. "
+            "Comparisons that include these months are shown like-for-like."
+        )
     extract = clean_extract(cfg, rp, layer, lookup, ledger, warnings)
     csp_counts = clean_csp_counts(cfg, ledger, warnings)
     population = clean_population(cfg, ledger)
     msg = clean_msg(cfg, ledger)
     ledger.check()
 
-    street = street.sort_values(["month", "source_file", "source_row"], kind="mergesort").reset_index(drop=True)
+    street = street.sort_values(
+        ["month", "source_file", "source_row"], kind="mergesort"
+    ).reset_index(drop=True)
     validation.street_schema.validate(street)
     validation.outcomes_schema.validate(outcomes)
     tables: dict[str, pd.DataFrame] = {"street": street, "outcomes": outcomes}
     if extract is not None:
-        extract = extract.sort_values(["date", "offence_id"], kind="mergesort").reset_index(drop=True)
+        extract = extract.sort_values(["date", "offence_id"], kind="mergesort").reset_index(
+            drop=True
+        )
         validation.extract_schema.validate(extract)
         tables["extract"] = extract
     if csp_counts is not None:
-        csp_counts = csp_counts.sort_values(["financial_year", "quarter", "csp_name", "offence_code"],
-                                            kind="mergesort").reset_index(drop=True)
+        csp_counts = csp_counts.sort_values(
+            ["financial_year", "quarter", "csp_name", "offence_code"], kind="mergesort"
+        ).reset_index(drop=True)
         validation.csp_counts_schema.validate(csp_counts)
         tables["csp_counts"] = csp_counts
     if population is not None:
         validation.population_schema.validate(population)
-        tables["csp_population"] = population.sort_values(["csp_name", "year"]).reset_index(drop=True)
+        tables["csp_population"] = population.sort_values(["csp_name", "year"]).reset_index(
+            drop=True
+        )
     if msg is not None:
         tables["msg"] = msg.sort_values(["csp_name", "msg_member"]).reset_index(drop=True)
     ledger_df = ledger.to_frame()
@@ -572,8 +785,14 @@ def run_cleaning(cfg: AreaConfig, period: str, out_dir: Path | None = None, writ
         "area_name": cfg.name,
         "period": period,
         "period_name": rp.name,
-        "parameters": {"area": cfg.area, "period": period, "config": _rel(cfg.path, paths.project_root()) if cfg.path else None,
-                       "synthetic": cfg.synthetic, "csp_name": cfg.csp_name, "force": cfg.force_name},
+        "parameters": {
+            "area": cfg.area,
+            "period": period,
+            "config": _rel(cfg.path, paths.project_root()) if cfg.path else None,
+            "synthetic": cfg.synthetic,
+            "csp_name": cfg.csp_name,
+            "force": cfg.force_name,
+        },
         "months_available": months,
         "months_missing": missing,
         "warnings": warnings,
@@ -583,7 +802,9 @@ def run_cleaning(cfg: AreaConfig, period: str, out_dir: Path | None = None, writ
         "git_commit": _git_commit(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    result = CleaningResult(cfg.area, period, folder, tables, ledger, manifest, warnings, skipped, months, missing)
+    result = CleaningResult(
+        cfg.area, period, folder, tables, ledger, manifest, warnings, skipped, months, missing
+    )
     if write:
         manifest["inputs"] = _hash_inputs(cfg, police_inputs)
         outputs = []
@@ -593,7 +814,9 @@ def run_cleaning(cfg: AreaConfig, period: str, out_dir: Path | None = None, writ
         write_csv(ledger_df, folder / "ledger.csv")
         if layer is not None:
             p = write_parquet(layer.wards, folder / "wards.parquet")
-            outputs.append({"path": p.name, "rows": int(len(layer.wards)), "sha256": sha256_file(p)})
+            outputs.append(
+                {"path": p.name, "rows": int(len(layer.wards)), "sha256": sha256_file(p)}
+            )
         manifest["outputs"] = outputs
         write_json(manifest, folder / "manifest.json")
     return result
@@ -615,9 +838,13 @@ def summarise_skipped(skipped: list[tuple[str, str]], max_listed: int = 5) -> li
     if after:
         months = sorted({m for f in after for m in re.findall(r"\d{4}-\d{2}", f)})
         span = f" ({months[0]} to {months[-1]})" if months else ""
-        notes.append(f"{len(after)} police.uk file(s) for months after the reporting period{span} were not "
-                     "read; they are not needed for this period.")
+        notes.append(
+            f"{len(after)} police.uk file(s) for months after the reporting period{span} were not "
+            "read; they are not needed for this period."
+        )
     for why, files in sorted(other.items()):
-        listed = ", ".join(files[:max_listed]) + (f" and {len(files) - max_listed} more" if len(files) > max_listed else "")
+        listed = ", ".join(files[:max_listed]) + (
+            f" and {len(files) - max_listed} more" if len(files) > max_listed else ""
+        )
         notes.append(f"{len(files)} file(s) not read ({why}): {listed}.")
     return notes

@@ -84,8 +84,15 @@ def cmd_run(args) -> int:
         workers = 1  # one area-period: run it here, no pool to start
     executor = make_executor(workers, args.scheduler)
     try:
-        results = run_batch(items, executor, pdf=not args.no_pdf, stages=args.stages, timeout=args.timeout,
-                            force=args.force, progress=not args.quiet)
+        results = run_batch(
+            items,
+            executor,
+            pdf=not args.no_pdf,
+            stages=args.stages,
+            timeout=args.timeout,
+            force=args.force,
+            progress=not args.quiet,
+        )
     finally:
         executor.close()
     print(summary_table(results))
@@ -106,7 +113,9 @@ def cmd_download(args) -> int:
     for month in months:
         d = download_archive(month, args.to, base_url=args.base_url or DEFAULT_BASE_URL)
         state = "already present" if d.reused else "downloaded"
-        print(f"{month}: {state} {d.path} ({d.bytes:,} bytes, {d.members} police.uk CSVs, sha256 {d.sha256[:12]}...)")
+        print(
+            f"{month}: {state} {d.path} ({d.bytes:,} bytes, {d.members} police.uk CSVs, sha256 {d.sha256[:12]}...)"
+        )
     return 0
 
 
@@ -120,26 +129,40 @@ def cmd_clean_national(args) -> int:
 
     source = Path(args.source)
     if not source.exists():
-        raise DataFileError(f"The source {source} does not exist.",
-                            "Give the folder (or zip) holding the police.uk monthly folders.")
+        raise DataFileError(
+            f"The source {source} does not exist.",
+            "Give the folder (or zip) holding the police.uk monthly folders.",
+        )
     period = args.period
     if period is None:  # the latest month that has a street file
         found = loading.discover_police_uk(source, args.force, kinds=("street",))
         if not found.files:
-            raise DataFileError(f"No police.uk street files under {source}.",
-                                "Check the folder: files are named YYYY-MM-<force>-street.csv.")
+            raise DataFileError(
+                f"No police.uk street files under {source}.",
+                "Check the folder: files are named YYYY-MM-<force>-street.csv.",
+            )
         period = max(f.month for f in found.files)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "street.parquet"
-    res = clean_street(source, period, out=target, force_slug=args.force, project=args.project,
-                       threads=args.threads or None)
+    res = clean_street(
+        source,
+        period,
+        out=target,
+        force_slug=args.force,
+        project=args.project,
+        threads=args.threads or None,
+    )
     ledger = res.ledger.to_frame()
     ledger.to_csv(out_dir / "ledger.csv", index=False)
-    print(f"Cleaned {res.files:,} street files up to {period} in {res.seconds:.1f} s "
-          f"({res.rows_read / max(res.seconds, 1e-9):,.0f} rows a second) -> {target}")
-    print(f"Rows read {res.rows_read:,}: kept {res.rows_kept:,}, rejected {res.rows_read - res.rows_kept:,}."
-          + ("" if args.project else " (No BNG coordinates: add --project for them.)"))
+    print(
+        f"Cleaned {res.files:,} street files up to {period} in {res.seconds:.1f} s "
+        f"({res.rows_read / max(res.seconds, 1e-9):,.0f} rows a second) -> {target}"
+    )
+    print(
+        f"Rows read {res.rows_read:,}: kept {res.rows_kept:,}, rejected {res.rows_read - res.rows_kept:,}."
+        + ("" if args.project else " (No BNG coordinates: add --project for them.)")
+    )
     print(res.ledger.summary().to_string(index=False))
     rej = res.ledger.rejections()
     if len(rej):
@@ -156,7 +179,9 @@ def cmd_clean_national(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="scrutiny", description="CSP crime and disorder scrutiny reports.")
+    p = argparse.ArgumentParser(
+        prog="scrutiny", description="CSP crime and disorder scrutiny reports."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sample", help="write the synthetic sample data into data/raw/")
     s.add_argument("--force", action="store_true", help="regenerate even if present")
@@ -167,32 +192,73 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--config", help="path to an area config YAML")
     c.add_argument("--period", required=True, help="last month of the 12-month period, YYYY-MM")
     c.set_defaults(func=cmd_clean)
-    r = sub.add_parser("run", help="execute every stage notebook and export PDFs, for one or many areas and periods")
-    r.add_argument("--area", nargs="+", help="area name(s) in config/, or 'all' for every config (default wexley)")
+    r = sub.add_parser(
+        "run",
+        help="execute every stage notebook and export PDFs, for one or many areas and periods",
+    )
+    r.add_argument(
+        "--area",
+        nargs="+",
+        help="area name(s) in config/, or 'all' for every config (default wexley)",
+    )
     r.add_argument("--config", nargs="+", help="path(s) to area config YAML files")
-    r.add_argument("--period", nargs="+", required=True,
-                   help="last month(s) of the 12-month period, YYYY-MM (several for a back series)")
-    r.add_argument("--workers", type=int, default=0, help="parallel local worker processes (default: cores)")
-    r.add_argument("--scheduler", help="Dask: 'local' starts a LocalCluster; tcp://host:port uses a running one")
-    r.add_argument("--timeout", type=int, default=1800, help="seconds a notebook cell may run (default 1800)")
-    r.add_argument("--force", action="store_true", help="re-run everything, even stages whose inputs are unchanged")
+    r.add_argument(
+        "--period",
+        nargs="+",
+        required=True,
+        help="last month(s) of the 12-month period, YYYY-MM (several for a back series)",
+    )
+    r.add_argument(
+        "--workers", type=int, default=0, help="parallel local worker processes (default: cores)"
+    )
+    r.add_argument(
+        "--scheduler",
+        help="Dask: 'local' starts a LocalCluster; tcp://host:port uses a running one",
+    )
+    r.add_argument(
+        "--timeout", type=int, default=1800, help="seconds a notebook cell may run (default 1800)"
+    )
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="re-run everything, even stages whose inputs are unchanged",
+    )
     r.add_argument("--no-pdf", action="store_true", help="skip PDF export")
-    r.add_argument("--stages", nargs="*", help="only stages whose names start with these (e.g. 01 02)")
+    r.add_argument(
+        "--stages", nargs="*", help="only stages whose names start with these (e.g. 01 02)"
+    )
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
-    n = sub.add_parser("clean-national",
-                       help="clean national police.uk street files (many forces and months) to one Parquet file")
-    n.add_argument("--source", required=True, help="folder tree (YYYY-MM/…-street.csv) or zip from police.uk")
-    n.add_argument("--out", required=True, help="folder to write street.parquet and ledger.csv into")
-    n.add_argument("--period", help="last month to include, YYYY-MM (default: the latest month found)")
+    n = sub.add_parser(
+        "clean-national",
+        help="clean national police.uk street files (many forces and months) to one Parquet file",
+    )
+    n.add_argument(
+        "--source", required=True, help="folder tree (YYYY-MM/…-street.csv) or zip from police.uk"
+    )
+    n.add_argument(
+        "--out", required=True, help="folder to write street.parquet and ledger.csv into"
+    )
+    n.add_argument(
+        "--period", help="last month to include, YYYY-MM (default: the latest month found)"
+    )
     n.add_argument("--force", help="only this force's files (its police.uk slug, e.g. kent)")
-    n.add_argument("--project", action="store_true",
-                   help="add British National Grid easting/northing (slower; area stages project their own rows)")
+    n.add_argument(
+        "--project",
+        action="store_true",
+        help="add British National Grid easting/northing (slower; area stages project their own rows)",
+    )
     n.add_argument("--threads", type=int, default=0, help="reading threads (default: cores)")
     n.set_defaults(func=cmd_clean_national)
-    d = sub.add_parser("download", help="download police.uk monthly archives (zips, read in place by cleaning)")
+    d = sub.add_parser(
+        "download", help="download police.uk monthly archives (zips, read in place by cleaning)"
+    )
     d.add_argument("--month", nargs="+", required=True, help="YYYY-MM, or a span YYYY-MM:YYYY-MM")
-    d.add_argument("--to", required=True, help="folder to save the zips in (e.g. data/raw/<area>/police_uk_zips)")
+    d.add_argument(
+        "--to",
+        required=True,
+        help="folder to save the zips in (e.g. data/raw/<area>/police_uk_zips)",
+    )
     d.add_argument("--base-url", help="alternative server (default: data.police.uk)")
     d.set_defaults(func=cmd_download)
     return p

@@ -90,8 +90,11 @@ def config_path(area_or_path: str | Path) -> Path:
     if text.endswith((".yaml", ".yml")) or "/" in text:
         p = paths.resolve(text)
         if not p.exists():
-            raise ConfigError(f"Config file {p} does not exist.", "Check the path, or pass an area name "
-                              f"from config/: {', '.join(available_areas()) or '(none)'}.")
+            raise ConfigError(
+                f"Config file {p} does not exist.",
+                "Check the path, or pass an area name "
+                f"from config/: {', '.join(available_areas()) or '(none)'}.",
+            )
         return p
     p = paths.config_dir() / f"{paths.safe_name(text, 'area')}.yaml"
     if not p.exists():
@@ -111,20 +114,26 @@ def _check_analysis(p: Path, analysis: dict) -> None:
 
     thr = analysis.get("disclosure_threshold")
     if thr is not None and (isinstance(thr, bool) or not isinstance(thr, int) or thr < 1):
-        raise ConfigError(f"{p}: 'analysis.disclosure_threshold' is {thr!r}; it must be a whole number of at least 1.",
-                          "Use the threshold your partnership's data-sharing agreement sets, e.g. 5.")
+        raise ConfigError(
+            f"{p}: 'analysis.disclosure_threshold' is {thr!r}; it must be a whole number of at least 1.",
+            "Use the threshold your partnership's data-sharing agreement sets, e.g. 5.",
+        )
     baselines = analysis.get("baselines")
     if baselines is None:
         return
     if not isinstance(baselines, dict):
-        raise ConfigError(f"{p}: 'analysis.baselines' must map a name to a month, not {baselines!r}.",
-                          "e.g. baselines: {pre-COVID (year to Dec 2019): 2019-12}")
+        raise ConfigError(
+            f"{p}: 'analysis.baselines' must map a name to a month, not {baselines!r}.",
+            "e.g. baselines: {pre-COVID (year to Dec 2019): 2019-12}",
+        )
     for name, month in baselines.items():
         try:
             parse_month(str(month), "baseline month")
         except Exception as exc:
-            raise ConfigError(f"{p}: baseline {name!r} ends in {month!r}, which is not a month in the form YYYY-MM.",
-                              "Give the last month of the 12-month baseline, e.g. 2019-12.") from exc
+            raise ConfigError(
+                f"{p}: baseline {name!r} ends in {month!r}, which is not a month in the form YYYY-MM.",
+                "Give the last month of the 12-month baseline, e.g. 2019-12.",
+            ) from exc
 
 
 def load_area_config(area_or_path: str | Path) -> AreaConfig:
@@ -133,36 +142,60 @@ def load_area_config(area_or_path: str | Path) -> AreaConfig:
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p} is not UTF-8 text (byte {exc.start} cannot be read).",
-                          "Save the config as UTF-8 (most editors offer it under 'Save as... encoding').") from exc
+        raise ConfigError(
+            f"{p} is not UTF-8 text (byte {exc.start} cannot be read).",
+            "Save the config as UTF-8 (most editors offer it under 'Save as... encoding').",
+        ) from exc
     except OSError as exc:
-        raise ConfigError(f"Cannot read the config {p}: {exc.strerror or exc}.", "Check the file is readable.") from exc
+        raise ConfigError(
+            f"Cannot read the config {p}: {exc.strerror or exc}.", "Check the file is readable."
+        ) from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{p} is not valid YAML: {exc}", "Fix the YAML syntax (indentation, colons).") from exc
+        raise ConfigError(
+            f"{p} is not valid YAML: {exc}", "Fix the YAML syntax (indentation, colons)."
+        ) from exc
     if not isinstance(raw, dict):
-        raise ConfigError(f"{p} does not hold a mapping of settings.", "See config/wexley.yaml for the shape.")
+        raise ConfigError(
+            f"{p} does not hold a mapping of settings.", "See config/wexley.yaml for the shape."
+        )
     missing = [k for k in REQUIRED_KEYS if k not in raw]
     if missing:
-        raise ConfigError(f"{p} is missing required key(s): {', '.join(missing)}.",
-                          "See config/wexley.yaml for every key and what it means.")
+        raise ConfigError(
+            f"{p} is missing required key(s): {', '.join(missing)}.",
+            "See config/wexley.yaml for every key and what it means.",
+        )
     unknown = sorted(set(raw) - KNOWN_KEYS)
     if unknown:
         sugg = {u: difflib.get_close_matches(u, sorted(KNOWN_KEYS), n=1) for u in unknown}
-        detail = ", ".join(f"{u!r}" + (f" (did you mean {s[0]!r}?)" if s else "") for u, s in sugg.items())
+        detail = ", ".join(
+            f"{u!r}" + (f" (did you mean {s[0]!r}?)" if s else "") for u, s in sugg.items()
+        )
         raise ConfigError(f"{p} has unknown key(s): {detail}.", "Remove or correct them.")
     force = raw["force"] or {}
     if not isinstance(force, dict) or "name" not in force or "slug" not in force:
-        raise ConfigError(f"{p}: 'force' needs 'name' and 'slug'.", "e.g. force: {name: Wexshire Police, slug: wexshire}")
+        raise ConfigError(
+            f"{p}: 'force' needs 'name' and 'slug'.",
+            "e.g. force: {name: Wexshire Police, slug: wexshire}",
+        )
     for key in ("sources", "geography", "analysis", "outputs"):
         if raw.get(key) is not None and not isinstance(raw[key], dict):
-            raise ConfigError(f"{p}: '{key}' must be a set of 'name: value' settings, not {type(raw[key]).__name__} "
-                              f"({raw[key]!r}).", f"See config/wexley.yaml for the shape of '{key}'.")
+            raise ConfigError(
+                f"{p}: '{key}' must be a set of 'name: value' settings, not {type(raw[key]).__name__} "
+                f"({raw[key]!r}).",
+                f"See config/wexley.yaml for the shape of '{key}'.",
+            )
     _check_analysis(p, raw.get("analysis") or {})
     fx = (raw.get("sources") or {}).get("force_extract")
-    if isinstance(fx, dict) and fx.get("columns") is not None and not isinstance(fx["columns"], dict):
-        raise ConfigError(f"{p}: 'sources.force_extract.columns' must map our column names to the export's "
-                          f"column names, not {fx['columns']!r}.",
-                          "e.g. columns: {offence_id: Occurrence Ref, date: Committed Date, ho_code: HO Offence Code}")
+    if (
+        isinstance(fx, dict)
+        and fx.get("columns") is not None
+        and not isinstance(fx["columns"], dict)
+    ):
+        raise ConfigError(
+            f"{p}: 'sources.force_extract.columns' must map our column names to the export's "
+            f"column names, not {fx['columns']!r}.",
+            "e.g. columns: {offence_id: Occurrence Ref, date: Committed Date, ho_code: HO Offence Code}",
+        )
     area = paths.safe_name(str(raw["area"]), "area")
     return AreaConfig(
         area=area,

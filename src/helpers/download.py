@@ -41,8 +41,14 @@ def archive_url(month: str, base_url: str = DEFAULT_BASE_URL) -> str:
     return f"{base_url.rstrip('/')}/data/archive/{month}.zip"
 
 
-def download_archive(month: str, dest_dir: str | Path, base_url: str = DEFAULT_BASE_URL,
-                     retries: int = 3, timeout: float = 60.0, backoff: float = 1.0) -> Downloaded:
+def download_archive(
+    month: str,
+    dest_dir: str | Path,
+    base_url: str = DEFAULT_BASE_URL,
+    retries: int = 3,
+    timeout: float = 60.0,
+    backoff: float = 1.0,
+) -> Downloaded:
     """Fetch the police.uk archive for ``month`` into ``dest_dir/<month>.zip``.
 
     An existing, valid file is reused, not downloaded again. HTTP 404 means police.uk has not
@@ -66,21 +72,27 @@ def download_archive(month: str, dest_dir: str | Path, base_url: str = DEFAULT_B
                         n += len(chunk)
                 expected = resp.headers.get("Content-Length")
                 if expected is not None and int(expected) != n:
-                    raise DataFileError(f"Download of {url} stopped early ({n} of {expected} bytes).",
-                                        "Try again; the connection was interrupted.")
+                    raise DataFileError(
+                        f"Download of {url} stopped early ({n} of {expected} bytes).",
+                        "Try again; the connection was interrupted.",
+                    )
                 members = _check_zip(tmp, label=url)
             return Downloaded(dest, h.hexdigest(), n, members, reused=False)
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
-                raise DataFileError(f"police.uk has no archive for {month} ({url} returned 404).",
-                                    "police.uk publishes about two months behind: choose an earlier month.") from exc
+                raise DataFileError(
+                    f"police.uk has no archive for {month} ({url} returned 404).",
+                    "police.uk publishes about two months behind: choose an earlier month.",
+                ) from exc
             last = exc
         except (urllib.error.URLError, TimeoutError, ConnectionError, DataFileError) as exc:
             last = exc
         if attempt < retries:
             time.sleep(backoff * attempt)
-    raise DataFileError(f"Could not download {url} after {retries} attempts: {last}.",
-                        "Check the network connection, or download the zip by hand into data/raw/.")
+    raise DataFileError(
+        f"Could not download {url} after {retries} attempts: {last}.",
+        "Check the network connection, or download the zip by hand into data/raw/.",
+    )
 
 
 def _check_zip(path: Path, label: str | None = None) -> int:
@@ -89,11 +101,15 @@ def _check_zip(path: Path, label: str | None = None) -> int:
             bad = zf.testzip()
             names = [n for n in zf.namelist() if POLICE_UK_FILE.search(n)]
     except zipfile.BadZipFile as exc:
-        raise DataFileError(f"{label or path} is not a valid zip file.", "Download it again.") from exc
+        raise DataFileError(
+            f"{label or path} is not a valid zip file.", "Download it again."
+        ) from exc
     if bad:
         raise DataFileError(f"{label or path}: member {bad} is damaged.", "Download it again.")
     if not names:
-        raise DataFileError(f"{label or path} holds no police.uk CSV files.", "Check the URL or the file.")
+        raise DataFileError(
+            f"{label or path} holds no police.uk CSV files.", "Check the URL or the file."
+        )
     return len(names)
 
 

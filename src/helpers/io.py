@@ -41,8 +41,10 @@ def ensure_dir(path: str | Path) -> Path:
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"Cannot create the output folder {p}: {exc.strerror}.",
-                          "Check the folder is writable and the disk is not full.") from exc
+        raise OutputError(
+            f"Cannot create the output folder {p}: {exc.strerror}.",
+            "Check the folder is writable and the disk is not full.",
+        ) from exc
     return p
 
 
@@ -54,8 +56,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise OutputError(f"Cannot write in {target.parent}: {exc.strerror}.",
-                          "Check the folder is writable and the disk is not full.") from exc
+        raise OutputError(
+            f"Cannot write in {target.parent}: {exc.strerror}.",
+            "Check the folder is writable and the disk is not full.",
+        ) from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -65,10 +69,16 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
-        hint = "The disk is full: free some space." if exc.errno == errno.ENOSPC else \
-            "Check the folder is writable and the disk is not full."
-        raise OutputError(f"Could not write {target}: {exc.strerror or exc}. The previous file, if any, "
-                          "is unchanged.", hint) from exc
+        hint = (
+            "The disk is full: free some space."
+            if exc.errno == errno.ENOSPC
+            else "Check the folder is writable and the disk is not full."
+        )
+        raise OutputError(
+            f"Could not write {target}: {exc.strerror or exc}. The previous file, if any, "
+            "is unchanged.",
+            hint,
+        ) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
@@ -82,7 +92,11 @@ def write_parquet(df: pd.DataFrame, target: str | Path, sort_by: list[str] | Non
     df = df.reset_index(drop=True)
     target = Path(target)
     with atomic_path(target) as tmp:
-        if hasattr(df, "geometry") and hasattr(df, "to_parquet") and df.__class__.__name__ == "GeoDataFrame":
+        if (
+            hasattr(df, "geometry")
+            and hasattr(df, "to_parquet")
+            and df.__class__.__name__ == "GeoDataFrame"
+        ):
             df.to_parquet(tmp, index=False, compression="zstd")
         else:
             table = pa.Table.from_pandas(df, preserve_index=False)

@@ -35,7 +35,9 @@ class Ledger:
         if rows:
             self.repairs[(source, table, what)] += int(rows)
 
-    def record_frame(self, source_col: pd.Series, table: str, kept_mask: pd.Series, reasons: pd.Series) -> None:
+    def record_frame(
+        self, source_col: pd.Series, table: str, kept_mask: pd.Series, reasons: pd.Series
+    ) -> None:
         """Bulk form: one row per input row with its source file, kept flag and reject reason."""
         kept = source_col[kept_mask].value_counts()
         for src, n in kept.items():
@@ -51,24 +53,33 @@ class Ledger:
         for (src, table), n in self.kept.items():
             rows.append({"source": src, "table": table, "status": "kept", "reason": "", "rows": n})
         for (src, table, reason), n in self.rejected.items():
-            rows.append({"source": src, "table": table, "status": "rejected", "reason": reason, "rows": n})
+            rows.append(
+                {"source": src, "table": table, "status": "rejected", "reason": reason, "rows": n}
+            )
         for (src, table, what), n in self.repairs.items():
-            rows.append({"source": src, "table": table, "status": "repaired", "reason": what, "rows": n})
+            rows.append(
+                {"source": src, "table": table, "status": "repaired", "reason": what, "rows": n}
+            )
         df = pd.DataFrame(rows, columns=["source", "table", "status", "reason", "rows"])
-        return df.sort_values(["table", "source", "status", "reason"], kind="mergesort").reset_index(drop=True)
+        return df.sort_values(
+            ["table", "source", "status", "reason"], kind="mergesort"
+        ).reset_index(drop=True)
 
     def summary(self) -> pd.DataFrame:
         """One row per table: files, read, kept, rejected, balanced."""
         df = self.to_frame()
         if df.empty:
             return pd.DataFrame(columns=["table", "files", "read", "kept", "rejected", "balanced"])
-        piv = df[df.status != "repaired"].pivot_table(index="table", columns="status", values="rows",
-                                                      aggfunc="sum", fill_value=0)
+        piv = df[df.status != "repaired"].pivot_table(
+            index="table", columns="status", values="rows", aggfunc="sum", fill_value=0
+        )
         for c in ("read", "kept", "rejected"):
             if c not in piv:
                 piv[c] = 0
         files = df[df.status == "read"].groupby("table")["source"].nunique()
-        out = pd.DataFrame({"files": files, "read": piv["read"], "kept": piv["kept"], "rejected": piv["rejected"]})
+        out = pd.DataFrame(
+            {"files": files, "read": piv["read"], "kept": piv["kept"], "rejected": piv["rejected"]}
+        )
         out["balanced"] = out["read"] == out["kept"] + out["rejected"]
         return out.reset_index().rename(columns={"index": "table"})
 
@@ -94,5 +105,7 @@ class Ledger:
     def check(self) -> None:
         bad = self.unbalanced()
         if bad:
-            detail = "; ".join(f"{s} ({t}): read {n}, kept {k}, rejected {r}" for s, t, n, k, r in bad)
+            detail = "; ".join(
+                f"{s} ({t}): read {n}, kept {k}, rejected {r}" for s, t, n, k, r in bad
+            )
             raise AssertionError(f"Ledger does not balance: {detail}")

@@ -27,25 +27,45 @@ import pandas as pd
 from .errors import DataFileError
 
 STREET_COLUMNS = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 ]
 OUTCOME_COLUMNS = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Outcome type",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Outcome type",
 ]
-POLICE_UK_FILE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$")
+POLICE_UK_FILE = re.compile(
+    r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$"
+)
 
 
 @dataclass(frozen=True)
 class RawFile:
     """One police.uk CSV: a path on disk, or a member of a zip read in place."""
 
-    label: str            # how the ledger names it (relative path, or zip!member)
-    month: str            # from the file name
-    force: str            # force slug from the file name
-    kind: str             # street | outcomes
-    path: Path            # the file, or the zip
+    label: str  # how the ledger names it (relative path, or zip!member)
+    month: str  # from the file name
+    force: str  # force slug from the file name
+    kind: str  # street | outcomes
+    path: Path  # the file, or the zip
     member: str | None = None
 
     def open_bytes(self) -> bytes:
@@ -67,7 +87,9 @@ class Discovery:
     skipped: list[tuple[str, str]]  # (name, why)
 
 
-def discover_police_uk(source: str | Path, force_slug: str | None = None, kinds=("street", "outcomes")) -> Discovery:
+def discover_police_uk(
+    source: str | Path, force_slug: str | None = None, kinds=("street", "outcomes")
+) -> Discovery:
     """Find police.uk CSVs under a folder (any depth) or inside a zip.
 
     Files for other forces (when ``force_slug`` is given) and members that are not police.uk CSVs
@@ -84,8 +106,10 @@ def discover_police_uk(source: str | Path, force_slug: str | None = None, kinds=
         if not zipfile.is_zipfile(src):
             m = POLICE_UK_FILE.search(src.name)
             if not m:
-                raise DataFileError(f"{src} is neither a police.uk CSV nor a zip of them.",
-                                    "Point 'sources.police_uk' at the folder or zip from data.police.uk.")
+                raise DataFileError(
+                    f"{src} is neither a police.uk CSV nor a zip of them.",
+                    "Point 'sources.police_uk' at the folder or zip from data.police.uk.",
+                )
             names.append((src.name, src, None))
         else:
             try:
@@ -94,7 +118,9 @@ def discover_police_uk(source: str | Path, force_slug: str | None = None, kinds=
                         if not info.is_dir():
                             names.append((f"{src.name}!{info.filename}", src, info.filename))
             except zipfile.BadZipFile as exc:
-                raise DataFileError(f"{src} is a damaged zip file: {exc}.", "Download it again.") from exc
+                raise DataFileError(
+                    f"{src} is a damaged zip file: {exc}.", "Download it again."
+                ) from exc
     else:
         for p in sorted(src.rglob("*")):
             if p.is_file():
@@ -137,29 +163,38 @@ def decode_bytes(data: bytes, label: str) -> tuple[str, str | None]:
     """
     for magic, what in _BINARY_SIGNATURES:
         if data.startswith(magic):
-            raise DataFileError(f"{label} is not CSV text: it is {what} saved under a text-file name.",
-                                "Open it in the program that made it and save or export it as CSV (UTF-8).")
+            raise DataFileError(
+                f"{label} is not CSV text: it is {what} saved under a text-file name.",
+                "Open it in the program that made it and save or export it as CSV (UTF-8).",
+            )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "decoded as UTF-16 (file was not UTF-8)"
         except UnicodeDecodeError as exc:
-            raise DataFileError(f"{label} starts like UTF-16 text but cannot be decoded ({exc}).",
-                                "Re-export it as CSV (UTF-8).") from exc
+            raise DataFileError(
+                f"{label} starts like UTF-16 text but cannot be decoded ({exc}).",
+                "Re-export it as CSV (UTF-8).",
+            ) from exc
     if b"\x00" in data[:4096]:
-        raise DataFileError(f"{label} is not CSV text: it holds binary (NUL) bytes.",
-                            "Check it is the right file; re-export it as CSV (UTF-8).")
+        raise DataFileError(
+            f"{label} is not CSV text: it holds binary (NUL) bytes.",
+            "Check it is the right file; re-export it as CSV (UTF-8).",
+        )
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         try:
             return data.decode("cp1252"), "decoded as Windows-1252 (file was not UTF-8)"
         except UnicodeDecodeError as exc:
-            raise DataFileError(f"{label} is not a text file in UTF-8 or Windows-1252 ({exc}).",
-                                "Re-export it as CSV (UTF-8).") from exc
+            raise DataFileError(
+                f"{label} is not a text file in UTF-8 or Windows-1252 ({exc}).",
+                "Re-export it as CSV (UTF-8).",
+            ) from exc
 
 
-def read_csv_text(text: str, label: str, expected: list[str] | None = None,
-                  aliases: dict[str, str] | None = None) -> tuple[pd.DataFrame, int]:
+def read_csv_text(
+    text: str, label: str, expected: list[str] | None = None, aliases: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, int]:
     """Parse CSV text with every field as a string. Returns (frame, malformed_row_count).
 
     Rows with more fields than the header are malformed: they are counted, not parsed, and the
@@ -179,7 +214,9 @@ def read_csv_text(text: str, label: str, expected: list[str] | None = None,
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise DataFileError(f"{label}: cannot read the header row ({exc}).", "Check the file is a CSV.") from exc
+        raise DataFileError(
+            f"{label}: cannot read the header row ({exc}).", "Check the file is a CSV."
+        ) from exc
     header = [h.strip().lstrip("\ufeff").strip() for h in header]
     if aliases:
         header = [aliases.get(h, h) for h in header]
@@ -220,17 +257,27 @@ def read_csv_text(text: str, label: str, expected: list[str] | None = None,
             rows.append(rec)
             row_numbers.append(record)
     except csv.Error as exc:
-        raise DataFileError(f"{label}: CSV structure error near line {reader.line_num}: {exc}.",
-                            "Check for an unclosed quote; re-export the file.") from exc
-    if last_rec is not None and text.count('"') % 2 == 1 and any("\n" in f or "\r" in f for f in last_rec):
+        raise DataFileError(
+            f"{label}: CSV structure error near line {reader.line_num}: {exc}.",
+            "Check for an unclosed quote; re-export the file.",
+        ) from exc
+    if (
+        last_rec is not None
+        and text.count('"') % 2 == 1
+        and any("\n" in f or "\r" in f for f in last_rec)
+    ):
         swallowed = reader.line_num - last_start
         raise DataFileError(
-            f"{label}: a quote (\") opened on line {last_start} is never closed, so the {swallowed} line(s) "
+            f'{label}: a quote (") opened on line {last_start} is never closed, so the {swallowed} line(s) '
             "after it would be read as one field and lost.",
             f"Open the file in a text editor, close or remove the stray quote on line {last_start}, and save "
             "it under a new name (or re-download the original).",
         )
-    df = pd.DataFrame(rows, columns=header, dtype="string") if rows else pd.DataFrame(columns=header, dtype="string")
+    df = (
+        pd.DataFrame(rows, columns=header, dtype="string")
+        if rows
+        else pd.DataFrame(columns=header, dtype="string")
+    )
     extra: list[str] = []
     if expected is not None:
         extra = [h for h in header if h not in expected]
@@ -246,7 +293,9 @@ def read_police_uk_file(f: RawFile) -> tuple[pd.DataFrame, int, str | None]:
     try:
         data = f.open_bytes()
     except OSError as exc:
-        raise DataFileError(f"Cannot read {f.label}: {exc}.", "Check the file exists and is readable.") from exc
+        raise DataFileError(
+            f"Cannot read {f.label}: {exc}.", "Check the file exists and is readable."
+        ) from exc
     text, repair = decode_bytes(data, f.label)
     expected = STREET_COLUMNS if f.kind == "street" else OUTCOME_COLUMNS
     df, malformed = read_csv_text(text, f.label, expected)
@@ -261,19 +310,32 @@ def iter_police_uk(files: list[RawFile]) -> Iterator[tuple[RawFile, pd.DataFrame
 # --------------------------------------------------------------------------- force extract
 
 FORCE_EXTRACT_REQUIRED = ("offence_id", "date", "ho_code")
-FORCE_EXTRACT_OPTIONAL = ("hour", "offence_description", "offence_group", "offence_subgroup",
-                          "domestic_flag", "location_type", "lsoa_code", "easting", "northing")
+FORCE_EXTRACT_OPTIONAL = (
+    "hour",
+    "offence_description",
+    "offence_group",
+    "offence_subgroup",
+    "domestic_flag",
+    "location_type",
+    "lsoa_code",
+    "easting",
+    "northing",
+)
 
 
-def read_force_extract(path: Path, columns: dict[str, str]) -> tuple[pd.DataFrame, int, str | None, list[str]]:
+def read_force_extract(
+    path: Path, columns: dict[str, str]
+) -> tuple[pd.DataFrame, int, str | None, list[str]]:
     """Read a force extract and rename its columns to ours through the config mapping.
 
     Returns (frame with our column names, malformed rows, repair note, list of optional columns
     that are absent). A required column missing is an error naming the column and the mapping.
     """
     if not path.exists():
-        raise DataFileError(f"The force extract {path} does not exist.",
-                            "Check 'sources.force_extract.path' in the area config.")
+        raise DataFileError(
+            f"The force extract {path} does not exist.",
+            "Check 'sources.force_extract.path' in the area config.",
+        )
     text, repair = decode_bytes(path.read_bytes(), path.name)
     df, malformed = read_csv_text(text, path.name)
     theirs_to_ours = {v: k for k, v in columns.items()}
@@ -331,8 +393,10 @@ def _tidy_ho_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
     df = df.loc[:, [c for c in df.columns if c and c != "nan"]]
     missing = [c for c in HO_REQUIRED if c not in df.columns]
     if missing:
-        raise DataFileError(f"{label}: missing column(s) {', '.join(missing)} (header on row {h + 1}).",
-                            "Check the table is the Home Office CSP open-data format.")
+        raise DataFileError(
+            f"{label}: missing column(s) {', '.join(missing)} (header on row {h + 1}).",
+            "Check the table is the Home Office CSP open-data format.",
+        )
     df = df.dropna(how="all")
     df["source_row"] = [h + 2 + i for i in range(len(df))]  # 1-based spreadsheet row
     return df
@@ -341,8 +405,10 @@ def _tidy_ho_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
 def read_home_office_csp(path: Path) -> list[tuple[str, pd.DataFrame]]:
     """Read every financial-year sheet (or the single CSV). Returns [(label, frame)] of raw rows."""
     if not path.exists():
-        raise DataFileError(f"The Home Office CSP table {path} does not exist.",
-                            "Check 'sources.home_office_csp' in the area config.")
+        raise DataFileError(
+            f"The Home Office CSP table {path} does not exist.",
+            "Check 'sources.home_office_csp' in the area config.",
+        )
     suffix = path.suffix.lower()
     out: list[tuple[str, pd.DataFrame]] = []
     if suffix == ".csv":
@@ -353,24 +419,32 @@ def read_home_office_csp(path: Path) -> list[tuple[str, pd.DataFrame]]:
             # Title lines above the header have fewer fields than the table: pad, never refuse.
             recs = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
         except csv.Error as exc:
-            raise DataFileError(f"{path.name} cannot be read as CSV: {exc}.",
-                                "Re-download the table, or save the sheet as CSV (UTF-8) again.") from exc
+            raise DataFileError(
+                f"{path.name} cannot be read as CSV: {exc}.",
+                "Re-download the table, or save the sheet as CSV (UTF-8) again.",
+            ) from exc
         width = max(len(r) for r in recs)
         raw = pd.DataFrame([r + [""] * (width - len(r)) for r in recs], dtype=object)
         out.append((path.name, _tidy_ho_frame(raw.replace("", pd.NA), path.name)))
         return out
     engine = {".xlsx": "openpyxl", ".xlsm": "openpyxl", ".ods": "odf", ".xls": "xlrd"}.get(suffix)
     if engine is None:
-        raise DataFileError(f"{path.name}: unsupported file type {suffix!r}.", "Use CSV, XLSX or ODS.")
+        raise DataFileError(
+            f"{path.name}: unsupported file type {suffix!r}.", "Use CSV, XLSX or ODS."
+        )
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine=engine)
     except Exception as exc:  # the engines raise many types for damaged files
-        raise DataFileError(f"Cannot open {path.name} as a spreadsheet: {exc}.", "Re-download or re-save it.") from exc
+        raise DataFileError(
+            f"Cannot open {path.name} as a spreadsheet: {exc}.", "Re-download or re-save it."
+        ) from exc
     fy_sheets = [(n, s) for n, s in sheets.items() if SHEET_FY.match(str(n).strip())]
     if not fy_sheets:
-        raise DataFileError(f"{path.name} has no sheet named like a financial year (e.g. 2021_22); "
-                            f"its sheets are: {', '.join(map(str, sheets))}.",
-                            "Use the Home Office table as published, one sheet per financial year.")
+        raise DataFileError(
+            f"{path.name} has no sheet named like a financial year (e.g. 2021_22); "
+            f"its sheets are: {', '.join(map(str, sheets))}.",
+            "Use the Home Office table as published, one sheet per financial year.",
+        )
     for name, sheet in sorted(fy_sheets, key=lambda t: str(t[0])):
         out.append((f"{path.name}!{name}", _tidy_ho_frame(sheet, f"{path.name}, sheet {name}")))
     return out
@@ -378,15 +452,23 @@ def read_home_office_csp(path: Path) -> list[tuple[str, pd.DataFrame]]:
 
 # --------------------------------------------------------------------------- small tables
 
+
 def read_small_csv(path: Path, required: list[str], what: str) -> pd.DataFrame:
     if not path.exists():
-        raise DataFileError(f"The {what} file {path} does not exist.", "Check the area config's sources.")
+        raise DataFileError(
+            f"The {what} file {path} does not exist.", "Check the area config's sources."
+        )
     text, _ = decode_bytes(path.read_bytes(), path.name)
     df, malformed = read_csv_text(text, path.name)
     missing = [c for c in required if c not in df.columns]
     if missing:
-        raise DataFileError(f"{path.name} ({what}) lacks column(s) {', '.join(missing)}; it has "
-                            f"{', '.join(df.columns)}.", f"Provide a CSV with columns {', '.join(required)}.")
+        raise DataFileError(
+            f"{path.name} ({what}) lacks column(s) {', '.join(missing)}; it has "
+            f"{', '.join(df.columns)}.",
+            f"Provide a CSV with columns {', '.join(required)}.",
+        )
     if malformed:
-        raise DataFileError(f"{path.name} ({what}) has {malformed} malformed row(s).", "Fix or re-export the file.")
+        raise DataFileError(
+            f"{path.name} ({what}) has {malformed} malformed row(s).", "Fix or re-export the file."
+        )
     return df

@@ -30,19 +30,27 @@ def pct_change(current: float, previous: float) -> float:
     return (current - previous) / previous * 100.0
 
 
-def direction_word(change: float, up: str = "increased", down: str = "decreased", flat: str = "did not change") -> str:
+def direction_word(
+    change: float, up: str = "increased", down: str = "decreased", flat: str = "did not change"
+) -> str:
     if change is None or (isinstance(change, float) and math.isnan(change)) or change == 0:
         return flat
     return up if change > 0 else down
 
 
-def change_phrase(current: float, previous: float, up: str = "increased", down: str = "fell") -> str:
+def change_phrase(
+    current: float, previous: float, up: str = "increased", down: str = "fell"
+) -> str:
     """'increased by 0.5%' / 'fell by 10.2%' / 'did not change'."""
     pc = pct_change(current, previous)
     if math.isnan(pc):
         return f"rose from 0 to {fmt_int(current)}" if current else "did not change"
     if round(pc, 1) == 0:
-        return "did not change" if current == previous else f"{direction_word(pc, up, down)} by less than 0.1%"
+        return (
+            "did not change"
+            if current == previous
+            else f"{direction_word(pc, up, down)} by less than 0.1%"
+        )
     return f"{direction_word(pc, up, down)} by {fmt_pct(abs(pc))}"
 
 

@@ -86,10 +86,16 @@ def classify_police_uk(crime_type: pd.Series) -> pd.DataFrame:
     known = ct.isin(ref.index)
     out = pd.DataFrame(index=crime_type.index)
     out["crime_group"] = ct.map(ref["crime_group"]).astype("string")
-    for col, refcol in (("is_asb", "is_asb"), ("is_sac", "sac"), ("is_neighbourhood", "neighbourhood")):
+    for col, refcol in (
+        ("is_asb", "is_asb"),
+        ("is_sac", "sac"),
+        ("is_neighbourhood", "neighbourhood"),
+    ):
         # map through plain object values: with pandas' string dtype an all-unknown series maps to
         # an all-null string array that cannot be cast to bool
-        out[col] = ct.astype(object).map(ref[refcol].to_dict()).fillna(False).astype(bool).to_numpy()
+        out[col] = (
+            ct.astype(object).map(ref[refcol].to_dict()).fillna(False).astype(bool).to_numpy()
+        )
     out["known_type"] = known.fillna(False).astype(bool)
     return out
 

@@ -191,11 +191,20 @@ def glance_entries(figs: list[dict], titles: dict[str, str], stems: list[str]) -
                 "title": titles.get(stem, humanise(f.get("stage", ""))),
                 # A councillor's first page: the stage's chosen headlines (else its first three
                 # sentences) and its chosen headline figures (else the first few figures).
-                "sentences_html": [markdown2html(str(s)) for s in
-                                   (f.get("headlines") or (f.get("sentences") or [])[:3])],
-                "figures": ([(str(k), str(v)) for k, v in (f["glance"].items() if isinstance(f["glance"], dict)
-                                                             else f["glance"])] if f.get("glance")
-                            else glance_figures(f.get("figures", {}), limit=4)),
+                "sentences_html": [
+                    markdown2html(str(s))
+                    for s in (f.get("headlines") or (f.get("sentences") or [])[:3])
+                ],
+                "figures": (
+                    [
+                        (str(k), str(v))
+                        for k, v in (
+                            f["glance"].items() if isinstance(f["glance"], dict) else f["glance"]
+                        )
+                    ]
+                    if f.get("glance")
+                    else glance_figures(f.get("figures", {}), limit=4)
+                ),
             }
         )
     return entries

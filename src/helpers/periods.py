@@ -70,7 +70,9 @@ class ReportingPeriod:
     def __post_init__(self) -> None:
         parse_month(self.end, "period end")
         if not 1 <= int(self.months) <= 60:
-            raise ParameterError(f"A period of {self.months} months is not allowed.", "Use 1 to 60 months.")
+            raise ParameterError(
+                f"A period of {self.months} months is not allowed.", "Use 1 to 60 months."
+            )
 
     @property
     def start(self) -> str:
@@ -102,7 +104,9 @@ class ReportingPeriod:
         return f"{self.months} months to {b.strftime('%b %Y')}"
 
 
-def missing_months(available: list[str] | set[str] | pd.Series, period: ReportingPeriod) -> list[str]:
+def missing_months(
+    available: list[str] | set[str] | pd.Series, period: ReportingPeriod
+) -> list[str]:
     """Months of ``period`` absent from ``available``."""
     have = set(pd.Series(list(available), dtype="object").astype(str))
     return [m for m in period.month_list if m not in have]
@@ -129,7 +133,9 @@ class Coverage:
         if self.previous_missing:
             parts.append(f"the previous period is missing {', '.join(self.previous_missing)}")
         return (
-            "Incomplete data: " + " and ".join(parts) + ". Figures are shown like-for-like over the "
+            "Incomplete data: "
+            + " and ".join(parts)
+            + ". Figures are shown like-for-like over the "
             f"{len(self.like_for_like_offsets)} calendar months both periods hold."
         )
 
@@ -146,7 +152,9 @@ def compare_coverage(available, current: ReportingPeriod, previous: ReportingPer
     return Coverage(missing_months(have, current), missing_months(have, previous), offsets)
 
 
-def like_for_like_months(available, current: ReportingPeriod, previous: ReportingPeriod) -> tuple[list[str], list[str]]:
+def like_for_like_months(
+    available, current: ReportingPeriod, previous: ReportingPeriod
+) -> tuple[list[str], list[str]]:
     """The current and previous months to use for a like-for-like comparison."""
     cov = compare_coverage(available, current, previous)
     cur, prev = current.month_list, previous.month_list
@@ -165,7 +173,9 @@ def check_period_in_data(period: ReportingPeriod, available, today: date | None 
         )
     have = sorted(set(pd.Series(list(available), dtype="object").astype(str)))
     if not have:
-        raise PeriodError("The data hold no months at all.", "Check the raw data folder for this area.")
+        raise PeriodError(
+            "The data hold no months at all.", "Check the raw data folder for this area."
+        )
     if period.end > have[-1] or period.start < have[0] and period.end < have[0]:
         raise PeriodError(
             f"The period {period.name} is outside the data, which cover {have[0]} to {have[-1]}.",

@@ -42,7 +42,9 @@ class ProcessedData:
         return bool(self.manifest.get("parameters", {}).get("synthetic", False))
 
 
-def require_table(df: pd.DataFrame | None, cols: list[str], table: str, allow_empty: bool = True) -> pd.DataFrame:
+def require_table(
+    df: pd.DataFrame | None, cols: list[str], table: str, allow_empty: bool = True
+) -> pd.DataFrame:
     """Return ``df`` if it exists (and, unless ``allow_empty``, has rows) with columns ``cols``.
 
     Otherwise raise :class:`DataFileError` saying which processed table or column is missing and
@@ -109,9 +111,17 @@ def save_stage_outputs(
     stage = paths.safe_name(stage, "stage")
     for name, df in (tables or {}).items():
         write_csv(df, out / "tables" / f"{stage}__{paths.safe_name(name, 'table name')}.csv")
-    write_json({"stage": stage, "area": area, "period": period, "figures": figures or {},
-                "sentences": list(sentences or []), "headlines": list(headlines or []),
-                # a list of pairs, not a mapping: write_json sorts keys and the order is the author's
-                "glance": [[str(k), str(v)] for k, v in (glance or {}).items()]},
-               out / "figures" / f"{stage}.json")
+    write_json(
+        {
+            "stage": stage,
+            "area": area,
+            "period": period,
+            "figures": figures or {},
+            "sentences": list(sentences or []),
+            "headlines": list(headlines or []),
+            # a list of pairs, not a mapping: write_json sorts keys and the order is the author's
+            "glance": [[str(k), str(v)] for k, v in (glance or {}).items()],
+        },
+        out / "figures" / f"{stage}.json",
+    )
     return out

@@ -61,34 +61,96 @@ FORCE_NAME, FORCE_SLUG, CSP_NAME = "Wexshire Police", "wexshire", "Wexley"
 MARKER = "SYNTHETIC_DATA.txt"
 SAMPLE_VERSION = 4  # bump when the generated data change; ensure_sample then regenerates
 
-STREET_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-                  "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category",
-                  "Context"]
-OUTCOME_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-                   "Location", "LSOA code", "LSOA name", "Outcome type"]
-EXTRACT_COLUMNS = ["Occurrence Ref", "Committed Date", "Committed Hour", "HO Offence Code",
-                   "Offence Description", "Offence Group", "Offence Subgroup",
-                   "Domestic Abuse Flag", "Location Type", "LSOA Code", "Easting", "Northing"]
-HO_COLUMNS = ["Financial Year", "Financial Quarter", "Force Name", "CSP Name",
-              "Offence Description", "Offence Group", "Offence Subgroup", "Offence Code"]
+STREET_COLUMNS = [
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+]
+OUTCOME_COLUMNS = [
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Outcome type",
+]
+EXTRACT_COLUMNS = [
+    "Occurrence Ref",
+    "Committed Date",
+    "Committed Hour",
+    "HO Offence Code",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Domestic Abuse Flag",
+    "Location Type",
+    "LSOA Code",
+    "Easting",
+    "Northing",
+]
+HO_COLUMNS = [
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "CSP Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+]
 HO_SHEETS = ["2018_19", "2019_20", "2020_21", "2021_22", "2022_23"]
-UNKNOWN_CODES = [("999Z", "Legacy local code - not mapped"), ("999Z", "Legacy local code - not mapped"),
-                 ("999Z", "Legacy local code - not mapped"), ("5Z", "Assault (old code)"),
-                 ("5Z", "Assault (old code)")]
+UNKNOWN_CODES = [
+    ("999Z", "Legacy local code - not mapped"),
+    ("999Z", "Legacy local code - not mapped"),
+    ("999Z", "Legacy local code - not mapped"),
+    ("5Z", "Assault (old code)"),
+    ("5Z", "Assault (old code)"),
+]
 
 # --------------------------------------------------------------------------------------------
 # The offence model: annual rates (2019/20 level) per Home Office code, split into streams.
 # (code, annual rate, share domestic, share night-time economy) for violence against the person;
 # the rest of the violence stream is "residual".
 _VAP = [
-    ("105A", 3300, 0.32, 0.39), ("104", 180, 0.0, 0.55), ("105B", 120, 0.03, 0.45),
-    ("3B", 160, 0.45, 0.05), ("11A", 200, 0.55, 0.0), ("12", 25, 0.05, 0.05),
-    ("13", 10, 0.3, 0.0), ("36", 30, 0.35, 0.05), ("3A", 0.4, 0.0, 0.0),
-    ("8N", 2830, 0.33, 0.38), ("8P", 30, 0.03, 0.45), ("5D", 170, 0.25, 0.35),
-    ("5E", 17, 0.3, 0.1), ("2", 1.5, 0.3, 0.2), ("4.3", 0.3, 1.0, 0.0), ("37.1", 3, 0.0, 0.0),
-    ("8L", 700, 0.45, 0.02), ("8Q", 250, 0.6, 0.0), ("8R", 900, 0.35, 0.0), ("8M", 50, 0.03, 0.1),
-    ("1", 2.5, 0.4, 0.2), ("4.1", 0.5, 0.2, 0.2),
-    ("4.4", 0.6, 0.0, 0.0), ("4.6", 0.5, 0.0, 0.0), ("4.8", 0.3, 0.0, 0.0), ("4.9", 2.0, 0.0, 0.0),
+    ("105A", 3300, 0.32, 0.39),
+    ("104", 180, 0.0, 0.55),
+    ("105B", 120, 0.03, 0.45),
+    ("3B", 160, 0.45, 0.05),
+    ("11A", 200, 0.55, 0.0),
+    ("12", 25, 0.05, 0.05),
+    ("13", 10, 0.3, 0.0),
+    ("36", 30, 0.35, 0.05),
+    ("3A", 0.4, 0.0, 0.0),
+    ("8N", 2830, 0.33, 0.38),
+    ("8P", 30, 0.03, 0.45),
+    ("5D", 170, 0.25, 0.35),
+    ("5E", 17, 0.3, 0.1),
+    ("2", 1.5, 0.3, 0.2),
+    ("4.3", 0.3, 1.0, 0.0),
+    ("37.1", 3, 0.0, 0.0),
+    ("8L", 700, 0.45, 0.02),
+    ("8Q", 250, 0.6, 0.0),
+    ("8R", 900, 0.35, 0.0),
+    ("8M", 50, 0.03, 0.1),
+    ("1", 2.5, 0.4, 0.2),
+    ("4.1", 0.5, 0.2, 0.2),
+    ("4.4", 0.6, 0.0, 0.0),
+    ("4.6", 0.5, 0.0, 0.0),
+    ("4.8", 0.3, 0.0, 0.0),
+    ("4.9", 2.0, 0.0, 0.0),
 ]
 # (code, rate, spatial profile, hour profile, weekday profile, season (amp, peak), trend, covid,
 #  domestic share)
@@ -151,20 +213,68 @@ ASB_RATE = 8600
 RATE_SCALE = 1.05  # calibrates the total to ~24,000 crimes a year
 
 _COVID = {
-    "acq": {"2020-03": 0.85, "2020-04": 0.55, "2020-05": 0.6, "2020-06": 0.75, "2020-07": 0.85,
-            "2020-08": 0.9, "2020-09": 0.92, "2020-10": 0.9, "2020-11": 0.72, "2020-12": 0.85,
-            "2021-01": 0.65, "2021-02": 0.68, "2021-03": 0.78, "2021-04": 0.88, "2021-05": 0.92,
-            "2021-06": 0.95},
-    "nte": {"2020-03": 0.7, "2020-04": 0.25, "2020-05": 0.3, "2020-06": 0.4, "2020-07": 0.7,
-            "2020-08": 0.8, "2020-09": 0.8, "2020-10": 0.65, "2020-11": 0.35, "2020-12": 0.55,
-            "2021-01": 0.3, "2021-02": 0.3, "2021-03": 0.4, "2021-04": 0.6, "2021-05": 0.8,
-            "2021-06": 0.9, "2021-07": 0.95},
-    "res": {"2020-04": 0.75, "2020-05": 0.8, "2020-06": 0.9, "2020-11": 0.9, "2021-01": 0.85,
-            "2021-02": 0.85},
+    "acq": {
+        "2020-03": 0.85,
+        "2020-04": 0.55,
+        "2020-05": 0.6,
+        "2020-06": 0.75,
+        "2020-07": 0.85,
+        "2020-08": 0.9,
+        "2020-09": 0.92,
+        "2020-10": 0.9,
+        "2020-11": 0.72,
+        "2020-12": 0.85,
+        "2021-01": 0.65,
+        "2021-02": 0.68,
+        "2021-03": 0.78,
+        "2021-04": 0.88,
+        "2021-05": 0.92,
+        "2021-06": 0.95,
+    },
+    "nte": {
+        "2020-03": 0.7,
+        "2020-04": 0.25,
+        "2020-05": 0.3,
+        "2020-06": 0.4,
+        "2020-07": 0.7,
+        "2020-08": 0.8,
+        "2020-09": 0.8,
+        "2020-10": 0.65,
+        "2020-11": 0.35,
+        "2020-12": 0.55,
+        "2021-01": 0.3,
+        "2021-02": 0.3,
+        "2021-03": 0.4,
+        "2021-04": 0.6,
+        "2021-05": 0.8,
+        "2021-06": 0.9,
+        "2021-07": 0.95,
+    },
+    "res": {
+        "2020-04": 0.75,
+        "2020-05": 0.8,
+        "2020-06": 0.9,
+        "2020-11": 0.9,
+        "2021-01": 0.85,
+        "2021-02": 0.85,
+    },
     "dom": {"2020-04": 1.1, "2020-05": 1.12, "2020-06": 1.08, "2021-01": 1.08, "2021-02": 1.05},
-    "asb": {"2020-03": 1.3, "2020-04": 2.3, "2020-05": 2.1, "2020-06": 1.6, "2020-07": 1.25,
-            "2020-08": 1.15, "2020-09": 1.1, "2020-10": 1.1, "2020-11": 1.5, "2020-12": 1.3,
-            "2021-01": 1.7, "2021-02": 1.5, "2021-03": 1.3, "2021-04": 1.1},
+    "asb": {
+        "2020-03": 1.3,
+        "2020-04": 2.3,
+        "2020-05": 2.1,
+        "2020-06": 1.6,
+        "2020-07": 1.25,
+        "2020-08": 1.15,
+        "2020-09": 1.1,
+        "2020-10": 1.1,
+        "2020-11": 1.5,
+        "2020-12": 1.3,
+        "2021-01": 1.7,
+        "2021-02": 1.5,
+        "2021-03": 1.3,
+        "2021-04": 1.1,
+    },
     "drugs": {"2020-04": 1.35, "2020-05": 1.3, "2020-06": 1.15},
     "bike": {"2020-04": 0.8, "2020-05": 1.2, "2020-06": 1.3, "2020-07": 1.2},
     "none": {},
@@ -174,10 +284,17 @@ _COVID = {
 def _trend(name: str, t: np.ndarray) -> np.ndarray:
     """Multiplier by month index t (0 = April 2018, 59 = March 2023)."""
     t = np.asarray(t, float)
-    if name == "sh":    # stalking & harassment: up to March 2021, then down
+    if name == "sh":  # stalking & harassment: up to March 2021, then down
         return np.where(t <= 35, 0.72 + 0.58 * t / 35, 1.30 - 0.25 * (t - 35) / 24)
-    lin = {"vwoi": (0.9, 0.2), "po": (0.75, 0.55), "burg": (1.15, -0.35), "theft": (1.05, -0.15),
-           "drugs": (0.9, 0.2), "asb": (1.04, -0.1), "flat": (1.0, 0.0)}
+    lin = {
+        "vwoi": (0.9, 0.2),
+        "po": (0.75, 0.55),
+        "burg": (1.15, -0.35),
+        "theft": (1.05, -0.15),
+        "drugs": (0.9, 0.2),
+        "asb": (1.04, -0.1),
+        "flat": (1.0, 0.0),
+    }
     if name == "shop":
         return 1.0 + 0.25 * np.clip(t - 48, 0, None) / 11
     a, b = lin[name]
@@ -185,19 +302,188 @@ def _trend(name: str, t: np.ndarray) -> np.ndarray:
 
 
 _HOURS = {
-    "nte": [14, 14, 11, 7, 3, 1, .5, .5, .5, .5, .5, .6, .6, .6, .6, .7, .8, 1, 1.2, 1.5, 3, 6, 9, 12],
-    "nightish": [3, 2.5, 2, 1, .6, .4, .4, .6, .8, 1, 1.2, 1.3, 1.5, 1.6, 1.8, 2, 2.3, 2.5, 2.7, 3,
-                 3.3, 3.5, 3.6, 3.4],
-    "evening": [1, .8, .6, .5, .4, .4, .5, .8, 1, 1.2, 1.3, 1.3, 1.4, 1.5, 1.7, 2.2, 2.8, 3.2, 3.4,
-                3.3, 3, 2.6, 2, 1.5],
-    "day": [.2, .1, .1, .1, .1, .2, .4, 1, 2, 3, 3.6, 4, 4.2, 4.2, 4.2, 4.3, 4.4, 4, 3.2, 2.2, 1.5,
-            1, .6, .3],
-    "general": [1, .8, .6, .4, .3, .3, .5, .9, 1.3, 1.5, 1.6, 1.7, 1.8, 1.9, 2.1, 2.4, 2.6, 2.7, 2.7,
-                2.6, 2.4, 2.1, 1.7, 1.3],
-    "night": [2.4, 2.2, 1.8, 1.4, 1, .7, .6, .7, .8, .9, .9, 1, 1, 1, 1, 1.1, 1.3, 1.6, 2, 2.4, 2.8,
-              3, 2.9, 2.6],
-    "dom": [1.6, 1.3, 1, .7, .5, .4, .5, .8, 1, 1.1, 1.2, 1.3, 1.3, 1.4, 1.5, 1.8, 2.1, 2.4, 2.7,
-            2.9, 3, 2.9, 2.5, 2],
+    "nte": [
+        14,
+        14,
+        11,
+        7,
+        3,
+        1,
+        0.5,
+        0.5,
+        0.5,
+        0.5,
+        0.5,
+        0.6,
+        0.6,
+        0.6,
+        0.6,
+        0.7,
+        0.8,
+        1,
+        1.2,
+        1.5,
+        3,
+        6,
+        9,
+        12,
+    ],
+    "nightish": [
+        3,
+        2.5,
+        2,
+        1,
+        0.6,
+        0.4,
+        0.4,
+        0.6,
+        0.8,
+        1,
+        1.2,
+        1.3,
+        1.5,
+        1.6,
+        1.8,
+        2,
+        2.3,
+        2.5,
+        2.7,
+        3,
+        3.3,
+        3.5,
+        3.6,
+        3.4,
+    ],
+    "evening": [
+        1,
+        0.8,
+        0.6,
+        0.5,
+        0.4,
+        0.4,
+        0.5,
+        0.8,
+        1,
+        1.2,
+        1.3,
+        1.3,
+        1.4,
+        1.5,
+        1.7,
+        2.2,
+        2.8,
+        3.2,
+        3.4,
+        3.3,
+        3,
+        2.6,
+        2,
+        1.5,
+    ],
+    "day": [
+        0.2,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.4,
+        1,
+        2,
+        3,
+        3.6,
+        4,
+        4.2,
+        4.2,
+        4.2,
+        4.3,
+        4.4,
+        4,
+        3.2,
+        2.2,
+        1.5,
+        1,
+        0.6,
+        0.3,
+    ],
+    "general": [
+        1,
+        0.8,
+        0.6,
+        0.4,
+        0.3,
+        0.3,
+        0.5,
+        0.9,
+        1.3,
+        1.5,
+        1.6,
+        1.7,
+        1.8,
+        1.9,
+        2.1,
+        2.4,
+        2.6,
+        2.7,
+        2.7,
+        2.6,
+        2.4,
+        2.1,
+        1.7,
+        1.3,
+    ],
+    "night": [
+        2.4,
+        2.2,
+        1.8,
+        1.4,
+        1,
+        0.7,
+        0.6,
+        0.7,
+        0.8,
+        0.9,
+        0.9,
+        1,
+        1,
+        1,
+        1,
+        1.1,
+        1.3,
+        1.6,
+        2,
+        2.4,
+        2.8,
+        3,
+        2.9,
+        2.6,
+    ],
+    "dom": [
+        1.6,
+        1.3,
+        1,
+        0.7,
+        0.5,
+        0.4,
+        0.5,
+        0.8,
+        1,
+        1.1,
+        1.2,
+        1.3,
+        1.3,
+        1.4,
+        1.5,
+        1.8,
+        2.1,
+        2.4,
+        2.7,
+        2.9,
+        3,
+        2.9,
+        2.5,
+        2,
+    ],
 }
 _WEEK = {  # Monday..Sunday; for "nte", the night the offence started
     "flat": [1, 1, 1, 1, 1.05, 1.1, 1.05],
@@ -240,12 +526,37 @@ def _streams() -> list[dict]:
                 prof = ("centre", "nte", "nte", (0.12, 7), trend, "nte", 0.0)
             else:
                 prof = ("pop", "general", "flat", (0.1, 7), trend, "res", 0.0)
-            out.append(dict(code=code, stream=stream, rate=rate * share, space=prof[0],
-                            hours=prof[1], week=prof[2], season=prof[3], trend=prof[4],
-                            covid=prof[5], dom=prof[6], vap=True))
+            out.append(
+                dict(
+                    code=code,
+                    stream=stream,
+                    rate=rate * share,
+                    space=prof[0],
+                    hours=prof[1],
+                    week=prof[2],
+                    season=prof[3],
+                    trend=prof[4],
+                    covid=prof[5],
+                    dom=prof[6],
+                    vap=True,
+                )
+            )
     for code, rate, space, hours, week, season, trend, covid, dom in _OTHER:
-        out.append(dict(code=code, stream="other", rate=rate, space=space, hours=hours, week=week,
-                        season=season, trend=trend, covid=covid, dom=dom, vap=False))
+        out.append(
+            dict(
+                code=code,
+                stream="other",
+                rate=rate,
+                space=space,
+                hours=hours,
+                week=week,
+                season=season,
+                trend=trend,
+                covid=covid,
+                dom=dom,
+                vap=False,
+            )
+        )
     return out
 
 
@@ -295,8 +606,12 @@ def _offences(seed: int, geo: Geography, months: list[str]) -> pd.DataFrame:
     weights = _spatial_weights(geo)
     streams = _streams()
     month_days = {m: calendar.monthrange(int(m[:4]), int(m[5:]))[1] for m in months}
-    month_wd = {m: np.array([calendar.weekday(int(m[:4]), int(m[5:]), d)
-                             for d in range(1, month_days[m] + 1)]) for m in months}
+    month_wd = {
+        m: np.array(
+            [calendar.weekday(int(m[:4]), int(m[5:]), d) for d in range(1, month_days[m] + 1)]
+        )
+        for m in months
+    }
     frames = []
     for s in streams:
         counts = rng.poisson(_expected(s, months))
@@ -319,11 +634,21 @@ def _offences(seed: int, geo: Geography, months: list[str]) -> pd.DataFrame:
                 days[sel] = rng.choice(len(wd), size=len(sel), p=p / p.sum()) + 1
         place = rng.choice(len(geo.pool_xy), size=n, p=weights[s["space"]])
         dom = rng.uniform(size=n) < s["dom"]
-        frames.append(pd.DataFrame({
-            "month_idx": month_idx, "day": days, "hour": hours, "code": s["code"],
-            "stream": s["stream"], "vap": s["vap"], "domestic": dom, "pool": place,
-            "key": rng.integers(0, 2**62, size=n),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month_idx": month_idx,
+                    "day": days,
+                    "hour": hours,
+                    "code": s["code"],
+                    "stream": s["stream"],
+                    "vap": s["vap"],
+                    "domestic": dom,
+                    "pool": place,
+                    "key": rng.integers(0, 2**62, size=n),
+                }
+            )
+        )
     df = pd.concat(frames, ignore_index=True)
     df["month"] = np.asarray(months)[df["month_idx"].to_numpy()]
     df["date"] = df["month"] + "-" + df["day"].map("{:02d}".format)
@@ -341,24 +666,32 @@ def _build_extract(seed: int, geo: Geography, months: list[str]) -> pd.DataFrame
     df["lsoa"] = np.asarray(geo.lsoa_codes)[geo.pool_lsoa[pool]]
     df["snap"] = geo.pool_snap[pool]
     ward = geo.pool_ward[pool]
-    loc_type = np.where(df["stream"] == "dom", "Domestic",
-                        np.where(ward == geo.centre_ward, "Town centre", "Residual"))
+    loc_type = np.where(
+        df["stream"] == "dom",
+        "Domestic",
+        np.where(ward == geo.centre_ward, "Town centre", "Residual"),
+    )
     df["location_type"] = np.where(df["vap"], loc_type, "")
     df["flaw"] = ""
     # blemishes: ~10 a year just outside the town, ~0.05% with no location, a handful at 0,0
     order = rng.permutation(n)
     n_out = int(round(10 * len(months) / 12))
     n_missing = int(round(0.0005 * n))
-    out_rows, miss_rows, zero_rows = (order[:n_out], order[n_out:n_out + n_missing],
-                                      order[n_out + n_missing:n_out + n_missing + 6])
+    out_rows, miss_rows, zero_rows = (
+        order[:n_out],
+        order[n_out : n_out + n_missing],
+        order[n_out + n_missing : n_out + n_missing + 6],
+    )
     k = rng.integers(0, len(geo.outside_xy), size=len(out_rows))
     df.loc[out_rows, "easting"] = geo.outside_xy[k, 0].astype(np.int64).astype(str)
     df.loc[out_rows, "northing"] = geo.outside_xy[k, 1].astype(np.int64).astype(str)
     df.loc[out_rows, "lsoa"] = np.asarray(geo.outside_lsoa_code)[k]
     df.loc[out_rows, "snap"] = geo.outside_snap[k]
-    df.loc[out_rows, "location_type"] = np.where(df.loc[out_rows, "vap"],
-                                                 np.where(df.loc[out_rows, "stream"] == "dom",
-                                                          "Domestic", "Residual"), "")
+    df.loc[out_rows, "location_type"] = np.where(
+        df.loc[out_rows, "vap"],
+        np.where(df.loc[out_rows, "stream"] == "dom", "Domestic", "Residual"),
+        "",
+    )
     df.loc[miss_rows, ["easting", "northing", "lsoa"]] = ""
     df.loc[miss_rows, "flaw"] = "missing"
     df.loc[zero_rows, ["easting", "northing"]] = "0"
@@ -377,8 +710,9 @@ def _build_extract(seed: int, geo: Geography, months: list[str]) -> pd.DataFrame
     df["ref"] = "WX" + year + "/" + seq.map("{:06d}".format)
     known = df["code"].isin(codes.index)
     desc = dict(UNKNOWN_CODES)
-    df["description"] = np.where(known, df["code"].map(codes["offence_description"]),
-                                 df["code"].map(desc))
+    df["description"] = np.where(
+        known, df["code"].map(codes["offence_description"]), df["code"].map(desc)
+    )
     df["group"] = df["code"].map(codes["offence_group"]).fillna("")
     df["subgroup"] = df["code"].map(codes["offence_subgroup"]).fillna("")
     df["crime_type"] = df["code"].map(codes["police_uk_crime_type"]).fillna("")
@@ -387,46 +721,93 @@ def _build_extract(seed: int, geo: Geography, months: list[str]) -> pd.DataFrame
 
 
 def _extract_table(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Occurrence Ref": df["ref"], "Committed Date": df["date"],
-        "Committed Hour": df["hour"].astype(str), "HO Offence Code": df["code"],
-        "Offence Description": df["description"], "Offence Group": df["group"],
-        "Offence Subgroup": df["subgroup"],
-        "Domestic Abuse Flag": np.where(df["domestic"], "Y", "N"),
-        "Location Type": df["location_type"], "LSOA Code": df["lsoa"], "Easting": df["easting"],
-        "Northing": df["northing"],
-    })[EXTRACT_COLUMNS]
+    return pd.DataFrame(
+        {
+            "Occurrence Ref": df["ref"],
+            "Committed Date": df["date"],
+            "Committed Hour": df["hour"].astype(str),
+            "HO Offence Code": df["code"],
+            "Offence Description": df["description"],
+            "Offence Group": df["group"],
+            "Offence Subgroup": df["subgroup"],
+            "Domestic Abuse Flag": np.where(df["domestic"], "Y", "N"),
+            "Location Type": df["location_type"],
+            "LSOA Code": df["lsoa"],
+            "Easting": df["easting"],
+            "Northing": df["northing"],
+        }
+    )[EXTRACT_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------------
 # Outcomes
-_DISPOSALS = ["charged", "Offender given a caution", "Local resolution",
-              "Offender given penalty notice", "Offender given a drugs possession warning",
-              "Suspect charged as part of another case",
-              "Investigation complete; no suspect identified", "Unable to prosecute suspect",
-              "Formal action is not in the public interest",
-              "Further investigation is not in the public interest",
-              "Action to be taken by another organisation", "none"]
+_DISPOSALS = [
+    "charged",
+    "Offender given a caution",
+    "Local resolution",
+    "Offender given penalty notice",
+    "Offender given a drugs possession warning",
+    "Suspect charged as part of another case",
+    "Investigation complete; no suspect identified",
+    "Unable to prosecute suspect",
+    "Formal action is not in the public interest",
+    "Further investigation is not in the public interest",
+    "Action to be taken by another organisation",
+    "none",
+]
 _DISPOSAL_P = {
-    "Violence and sexual offences": [.07, .025, .03, 0, 0, .005, .10, .63, .03, .04, .02, .05],
-    "Burglary": [.04, .003, .005, 0, 0, .01, .80, .07, .005, .02, .005, .042],
-    "Vehicle crime": [.03, .002, .005, 0, 0, .005, .85, .05, 0, .02, .005, .033],
-    "Shoplifting": [.20, .04, .06, .01, 0, .01, .45, .12, .02, .04, .01, .04],
-    "Other theft": [.03, .01, .02, 0, 0, .005, .70, .15, .01, .03, .01, .035],
-    "Criminal damage and arson": [.05, .02, .04, 0, 0, .005, .55, .25, .02, .03, .01, .025],
-    "Public order": [.07, .02, .04, .01, 0, .005, .15, .56, .03, .04, .02, .055],
-    "Drugs": [.35, .05, .05, .01, .25, .01, .02, .15, .04, .03, .01, .03],
-    "Robbery": [.10, .005, .005, 0, 0, .01, .45, .35, .01, .03, .01, .03],
-    "Theft from the person": [.02, 0, .005, 0, 0, .005, .85, .08, 0, .02, .005, .015],
-    "Bicycle theft": [.02, 0, .01, 0, 0, .005, .88, .05, 0, .02, .005, .01],
-    "Possession of weapons": [.45, .08, .05, 0, 0, .01, .03, .25, .04, .03, .02, .04],
-    "Other crime": [.15, .03, .03, 0, 0, .01, .20, .40, .04, .05, .04, .05],
+    "Violence and sexual offences": [
+        0.07,
+        0.025,
+        0.03,
+        0,
+        0,
+        0.005,
+        0.10,
+        0.63,
+        0.03,
+        0.04,
+        0.02,
+        0.05,
+    ],
+    "Burglary": [0.04, 0.003, 0.005, 0, 0, 0.01, 0.80, 0.07, 0.005, 0.02, 0.005, 0.042],
+    "Vehicle crime": [0.03, 0.002, 0.005, 0, 0, 0.005, 0.85, 0.05, 0, 0.02, 0.005, 0.033],
+    "Shoplifting": [0.20, 0.04, 0.06, 0.01, 0, 0.01, 0.45, 0.12, 0.02, 0.04, 0.01, 0.04],
+    "Other theft": [0.03, 0.01, 0.02, 0, 0, 0.005, 0.70, 0.15, 0.01, 0.03, 0.01, 0.035],
+    "Criminal damage and arson": [
+        0.05,
+        0.02,
+        0.04,
+        0,
+        0,
+        0.005,
+        0.55,
+        0.25,
+        0.02,
+        0.03,
+        0.01,
+        0.025,
+    ],
+    "Public order": [0.07, 0.02, 0.04, 0.01, 0, 0.005, 0.15, 0.56, 0.03, 0.04, 0.02, 0.055],
+    "Drugs": [0.35, 0.05, 0.05, 0.01, 0.25, 0.01, 0.02, 0.15, 0.04, 0.03, 0.01, 0.03],
+    "Robbery": [0.10, 0.005, 0.005, 0, 0, 0.01, 0.45, 0.35, 0.01, 0.03, 0.01, 0.03],
+    "Theft from the person": [0.02, 0, 0.005, 0, 0, 0.005, 0.85, 0.08, 0, 0.02, 0.005, 0.015],
+    "Bicycle theft": [0.02, 0, 0.01, 0, 0, 0.005, 0.88, 0.05, 0, 0.02, 0.005, 0.01],
+    "Possession of weapons": [0.45, 0.08, 0.05, 0, 0, 0.01, 0.03, 0.25, 0.04, 0.03, 0.02, 0.04],
+    "Other crime": [0.15, 0.03, 0.03, 0, 0, 0.01, 0.20, 0.40, 0.04, 0.05, 0.04, 0.05],
 }
-_COURT = ["Offender sent to prison", "Offender given suspended prison sentence", "Offender fined",
-          "Offender given community sentence", "Defendant found not guilty",
-          "Offender given conditional discharge", "Court case unable to proceed",
-          "Offender otherwise dealt with", "Offender deprived of property"]
-_COURT_P = [.18, .13, .2, .15, .1, .08, .08, .06, .02]
+_COURT = [
+    "Offender sent to prison",
+    "Offender given suspended prison sentence",
+    "Offender fined",
+    "Offender given community sentence",
+    "Defendant found not guilty",
+    "Offender given conditional discharge",
+    "Court case unable to proceed",
+    "Offender otherwise dealt with",
+    "Offender deprived of property",
+]
+_COURT_P = [0.18, 0.13, 0.2, 0.15, 0.1, 0.08, 0.08, 0.06, 0.02]
 
 
 def _outcomes(seed: int, crimes: pd.DataFrame, n_months: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -439,14 +820,16 @@ def _outcomes(seed: int, crimes: pd.DataFrame, n_months: int) -> tuple[pd.DataFr
     for t, p in _DISPOSAL_P.items():
         sel = np.flatnonzero(ctype == t)
         p = np.asarray(p, float)
-        disp[sel] = np.asarray(_DISPOSALS, dtype=object)[rng.choice(len(p), size=len(sel),
-                                                                      p=p / p.sum())]
+        disp[sel] = np.asarray(_DISPOSALS, dtype=object)[
+            rng.choice(len(p), size=len(sel), p=p / p.sum())
+        ]
     d1 = mi + rng.geometric(0.55, size=n) - 1
     court_gap = rng.integers(2, 11, size=n)
     court_type = np.asarray(_COURT, dtype=object)[rng.choice(len(_COURT), size=n, p=_COURT_P)]
     has_court = rng.uniform(size=n) < 0.85
     compensation = (rng.uniform(size=n) < 0.12) & np.isin(
-        court_type, ["Offender fined", "Offender given community sentence"])
+        court_type, ["Offender fined", "Offender given community sentence"]
+    )
     rows_i, rows_m, rows_t = [], [], []
     charged = disp == "charged"
     plain = ~charged & (disp != "none")
@@ -465,8 +848,13 @@ def _outcomes(seed: int, crimes: pd.DataFrame, n_months: int) -> tuple[pd.DataFr
     rows_i += [idx[comp]]
     rows_m += [d1[comp] + court_gap[comp]]
     rows_t += [np.full(comp.sum(), "Offender ordered to pay compensation", dtype=object)]
-    ev = pd.DataFrame({"row": np.concatenate(rows_i), "month_idx": np.concatenate(rows_m),
-                       "type": np.concatenate(rows_t)})
+    ev = pd.DataFrame(
+        {
+            "row": np.concatenate(rows_i),
+            "month_idx": np.concatenate(rows_m),
+            "type": np.concatenate(rows_t),
+        }
+    )
     ev = ev[ev["month_idx"] < n_months]
     # last outcome category as at the end of the period
     last = np.where(n_months - 1 - mi < 6, "Under investigation", "Status update unavailable")
@@ -475,10 +863,12 @@ def _outcomes(seed: int, crimes: pd.DataFrame, n_months: int) -> tuple[pd.DataFr
     last[lastev["row"].to_numpy()] = lastev["type"].to_numpy()
     is_charge = last == "Suspect charged"
     age = n_months - 1 - d1
-    last[is_charge] = np.where(age[is_charge] >= 12, "Court result unavailable",
-                               "Awaiting court outcome")
+    last[is_charge] = np.where(
+        age[is_charge] >= 12, "Court result unavailable", "Awaiting court outcome"
+    )
     last[last == "Offender ordered to pay compensation"] = court_type[
-        last == "Offender ordered to pay compensation"]
+        last == "Offender ordered to pay compensation"
+    ]
     return ev, last
 
 
@@ -500,9 +890,11 @@ _PEERS = [  # name, force, mid-2020 population, growth per year
     ("Redcastle", "Ashcombe and Vale Constabulary", 294_000, 0.007),
     ("Stanholt", "Wexshire Police", 166_000, 0.004),
 ]
-_PEER_OUTLIERS = {("Redcastle", "Violence against the person"): 1.55,
-                  ("Lowestoke", "Shoplifting"): 1.9,
-                  ("Fernley", "Residential burglary"): 0.5}
+_PEER_OUTLIERS = {
+    ("Redcastle", "Violence against the person"): 1.55,
+    ("Lowestoke", "Shoplifting"): 1.9,
+    ("Fernley", "Residential burglary"): 0.5,
+}
 _PEER_LOW = {"Greywater": 0.68}
 
 
@@ -548,14 +940,24 @@ def _ho_rows(seed: int, extract: pd.DataFrame, months: list[str], fys: list[str]
             f *= _PEER_OUTLIERS.get((name, sub), 1.0)
             mult.append(f)
         lam = expd["lam"].to_numpy() * pop / wex_pop * np.asarray(mult)
-        frames.append(pd.DataFrame({"fy": expd["fy"], "quarter": expd["quarter"],
-                                    "code": expd["code"], "count": rng.poisson(lam),
-                                    "csp": name, "force": force}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "fy": expd["fy"],
+                    "quarter": expd["quarter"],
+                    "code": expd["code"],
+                    "count": rng.poisson(lam),
+                    "csp": name,
+                    "force": force,
+                }
+            )
+        )
     allr = pd.concat(frames, ignore_index=True)
     allr = allr[allr["count"] > 0]
     code_order = {c: i for i, c in enumerate(codes.index)}
     allr = allr.assign(_o=allr["code"].map(code_order)).sort_values(
-        ["fy", "csp", "quarter", "_o"], kind="mergesort")
+        ["fy", "csp", "quarter", "_o"], kind="mergesort"
+    )
     allr["description"] = allr["code"].map(codes["offence_description"])
     allr["group"] = allr["code"].map(codes["offence_group"])
     allr["subgroup"] = allr["code"].map(codes["offence_subgroup"])
@@ -576,14 +978,26 @@ def _write_workbook(rows: pd.DataFrame, fys: list[str], target: Path) -> int:
         count_col = "Number of Offences" if sheet < "2021_22" else "Offence Count"
         ws.append(["Police recorded crime by Community Safety Partnership area"])
         ws.append(["Synthetic data generated by helpers.sample - not official statistics"])
-        ws.append([f"Financial year {fy}. Offence counts by quarter; rows with no offences "
-                   "are omitted."])
+        ws.append(
+            [f"Financial year {fy}. Offence counts by quarter; rows with no offences are omitted."]
+        )
         ws.append([])
         ws.append(HO_COLUMNS + [count_col])
         sub = rows[rows["fy"] == fy]
         for r in sub.itertuples(index=False):
-            ws.append([r.fy, int(r.quarter), r.force, r.csp, r.description, r.group,
-                       r.subgroup, str(r.code), int(r.count)])
+            ws.append(
+                [
+                    r.fy,
+                    int(r.quarter),
+                    r.force,
+                    r.csp,
+                    r.description,
+                    r.group,
+                    r.subgroup,
+                    str(r.code),
+                    int(r.count),
+                ]
+            )
     tmp = target.with_suffix(".raw.xlsx")
     wb.save(tmp)
     _normalise_zip(tmp, target)
@@ -600,8 +1014,11 @@ def _normalise_zip(src: Path, dst: Path) -> None:
             zi.external_attr = 0o600 << 16
             data = zin.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" at save time
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>2023-07-20T09:30:00Z\g<2>", data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>2023-07-20T09:30:00Z\g<2>",
+                    data,
+                )
             zout.writestr(zi, data)
 
 
@@ -636,9 +1053,11 @@ byte-for-byte identical for the same seed.
 
 
 def _marker_text(area: str, seed: int, months: list[str]) -> str:
-    return (f"SYNTHETIC DATA - NOT REAL.\nArea: {area} (Wexley Community Safety Partnership, "
-            f"{FORCE_NAME}), all fictional.\nGenerated by helpers.sample version {SAMPLE_VERSION} "
-            f"with seed {seed}, months {months[0]} to {months[-1]}.\n")
+    return (
+        f"SYNTHETIC DATA - NOT REAL.\nArea: {area} (Wexley Community Safety Partnership, "
+        f"{FORCE_NAME}), all fictional.\nGenerated by helpers.sample version {SAMPLE_VERSION} "
+        f"with seed {seed}, months {months[0]} to {months[-1]}.\n"
+    )
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -656,18 +1075,25 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
 
     # geography
     gj = wards_geojson(geo)
-    (out / "wards.geojson").write_text(json.dumps(gj, separators=(",", ":")) + "\n",
-                                       encoding="utf-8")
+    (out / "wards.geojson").write_text(
+        json.dumps(gj, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     files["wards.geojson"] = len(gj["features"])
-    wp = pd.DataFrame({"ward_code": geo.ward_codes, "ward_name": geo.ward_names,
-                       "population": geo.ward_pop}).sort_values("ward_code")
+    wp = pd.DataFrame(
+        {"ward_code": geo.ward_codes, "ward_name": geo.ward_names, "population": geo.ward_pop}
+    ).sort_values("ward_code")
     _write_csv(wp, out / "ward_population.csv")
     files["ward_population.csv"] = len(wp)
-    lk = pd.DataFrame({
-        "LSOA11CD": geo.lsoa_codes, "LSOA11NM": geo.lsoa_names,
-        "WD19CD": [geo.ward_codes[i] for i in geo.lsoa_ward],
-        "WD19NM": [geo.ward_names[i] for i in geo.lsoa_ward],
-        "LAD19CD": "E07990001", "LAD19NM": "Wexley"}).sort_values("LSOA11CD")
+    lk = pd.DataFrame(
+        {
+            "LSOA11CD": geo.lsoa_codes,
+            "LSOA11NM": geo.lsoa_names,
+            "WD19CD": [geo.ward_codes[i] for i in geo.lsoa_ward],
+            "WD19NM": [geo.ward_names[i] for i in geo.lsoa_ward],
+            "LAD19CD": "E07990001",
+            "LAD19NM": "Wexley",
+        }
+    ).sort_values("LSOA11CD")
     _write_csv(lk, out / "lsoa_to_ward.csv")
     files["lsoa_to_ward.csv"] = len(lk)
 
@@ -679,8 +1105,7 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
 
     # police.uk street rows derived from the extract
     crimes = ext[ext["known"]].reset_index(drop=True)
-    crimes["crime_id"] = [hashlib.sha256(f"{seed}|{r}".encode()).hexdigest()
-                          for r in crimes["ref"]]
+    crimes["crime_id"] = [hashlib.sha256(f"{seed}|{r}".encode()).hexdigest() for r in crimes["ref"]]
     events, last = _outcomes(seed, crimes, len(all_months))
     crimes["last"] = last
     snap = crimes["snap"].to_numpy()
@@ -688,8 +1113,9 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
     flaw = crimes["flaw"].to_numpy()
     crimes["lon"] = np.where(flaw == "missing", "", np.where(flaw == "zero", "0.000000", lon))
     crimes["lat"] = np.where(flaw == "missing", "", np.where(flaw == "zero", "0.000000", lat))
-    crimes["location"] = np.where(flaw == "missing", "No location",
-                                  np.asarray(geo.snap_location)[snap])
+    crimes["location"] = np.where(
+        flaw == "missing", "No location", np.asarray(geo.snap_location)[snap]
+    )
     crimes["lsoa_code"] = np.where(flaw == "missing", "", np.asarray(geo.snap_lsoa_code)[snap])
     crimes["lsoa_name"] = np.where(flaw == "missing", "", np.asarray(geo.snap_lsoa_name)[snap])
 
@@ -700,23 +1126,31 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
     cal = np.array([int(m[5:]) for m in all_months])
     lam = lam * np.where(cal == 10, 1.15, np.where(cal == 11, 1.1, 1.0))  # fireworks season
     counts = rng.poisson(lam)
-    asb_pool = rng.choice(len(geo.pool_xy), size=int(counts.sum()),
-                          p=_spatial_weights(geo)["asb"])
+    asb_pool = rng.choice(len(geo.pool_xy), size=int(counts.sum()), p=_spatial_weights(geo)["asb"])
     asb_snap = geo.pool_snap[asb_pool]
-    asb_frames = pd.DataFrame({
-        "crime_id": "", "month": np.repeat(np.asarray(all_months), counts),
-        "lon": np.asarray(geo.snap_lon)[asb_snap], "lat": np.asarray(geo.snap_lat)[asb_snap],
-        "location": np.asarray(geo.snap_location)[asb_snap],
-        "lsoa_code": np.asarray(geo.snap_lsoa_code)[asb_snap],
-        "lsoa_name": np.asarray(geo.snap_lsoa_name)[asb_snap],
-        "crime_type": "Anti-social behaviour", "last": "",
-    })
+    asb_frames = pd.DataFrame(
+        {
+            "crime_id": "",
+            "month": np.repeat(np.asarray(all_months), counts),
+            "lon": np.asarray(geo.snap_lon)[asb_snap],
+            "lat": np.asarray(geo.snap_lat)[asb_snap],
+            "location": np.asarray(geo.snap_location)[asb_snap],
+            "lsoa_code": np.asarray(geo.snap_lsoa_code)[asb_snap],
+            "lsoa_name": np.asarray(geo.snap_lsoa_name)[asb_snap],
+            "crime_type": "Anti-social behaviour",
+            "last": "",
+        }
+    )
     street = pd.concat([asb_frames, crimes[asb_frames.columns]], ignore_index=True)
     street["asb_first"] = street["crime_id"] != ""
-    street = street.sort_values(["month", "asb_first", "lsoa_code", "crime_type", "crime_id",
-                                 "location"], kind="mergesort")
-    ev = events.merge(crimes[["crime_id", "lon", "lat", "location", "lsoa_code", "lsoa_name"]],
-                      left_on="row", right_index=True)
+    street = street.sort_values(
+        ["month", "asb_first", "lsoa_code", "crime_type", "crime_id", "location"], kind="mergesort"
+    )
+    ev = events.merge(
+        crimes[["crime_id", "lon", "lat", "location", "lsoa_code", "lsoa_name"]],
+        left_on="row",
+        right_index=True,
+    )
     ev["month"] = np.asarray(all_months)[ev["month_idx"].to_numpy()]
     ev = ev.sort_values(["month", "lsoa_code", "crime_id", "row"], kind="mergesort")
     ev = ev[ev["month"].isin(months)]
@@ -726,28 +1160,54 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
     n_street = n_out = 0
     for m in months:
         s = by_month_street.get(m, street.iloc[:0])
-        table = pd.DataFrame({
-            "Crime ID": s["crime_id"], "Month": m, "Reported by": FORCE_NAME,
-            "Falls within": FORCE_NAME, "Longitude": s["lon"], "Latitude": s["lat"],
-            "Location": s["location"], "LSOA code": s["lsoa_code"], "LSOA name": s["lsoa_name"],
-            "Crime type": s["crime_type"], "Last outcome category": s["last"], "Context": ""},
-            columns=STREET_COLUMNS)
+        table = pd.DataFrame(
+            {
+                "Crime ID": s["crime_id"],
+                "Month": m,
+                "Reported by": FORCE_NAME,
+                "Falls within": FORCE_NAME,
+                "Longitude": s["lon"],
+                "Latitude": s["lat"],
+                "Location": s["location"],
+                "LSOA code": s["lsoa_code"],
+                "LSOA name": s["lsoa_name"],
+                "Crime type": s["crime_type"],
+                "Last outcome category": s["last"],
+                "Context": "",
+            },
+            columns=STREET_COLUMNS,
+        )
         _write_csv(table, out / "police_uk" / m / f"{m}-{FORCE_SLUG}-street.csv")
         files[f"police_uk/{m}/{m}-{FORCE_SLUG}-street.csv"] = len(table)
         n_street += len(table)
         e = by_month_ev.get(m, ev.iloc[:0])
-        otab = pd.DataFrame({
-            "Crime ID": e["crime_id"], "Month": m, "Reported by": FORCE_NAME,
-            "Falls within": FORCE_NAME, "Longitude": e["lon"], "Latitude": e["lat"],
-            "Location": e["location"], "LSOA code": e["lsoa_code"], "LSOA name": e["lsoa_name"],
-            "Outcome type": e["type"]}, columns=OUTCOME_COLUMNS)
+        otab = pd.DataFrame(
+            {
+                "Crime ID": e["crime_id"],
+                "Month": m,
+                "Reported by": FORCE_NAME,
+                "Falls within": FORCE_NAME,
+                "Longitude": e["lon"],
+                "Latitude": e["lat"],
+                "Location": e["location"],
+                "LSOA code": e["lsoa_code"],
+                "LSOA name": e["lsoa_name"],
+                "Outcome type": e["type"],
+            },
+            columns=OUTCOME_COLUMNS,
+        )
         _write_csv(otab, out / "police_uk" / m / f"{m}-{FORCE_SLUG}-outcomes.csv")
         files[f"police_uk/{m}/{m}-{FORCE_SLUG}-outcomes.csv"] = len(otab)
         n_out += len(otab)
 
     # Home Office table: whole financial years inside the window
-    fys = sorted({_fy(m)[0] for m in months
-                  if all(x in months for x in all_months if _fy(x)[0] == _fy(m)[0])})
+    fys = sorted(
+        {
+            _fy(m)[0]
+            for m in months
+            if all(x in months for x in all_months if _fy(x)[0] == _fy(m)[0])
+        }
+    )
     if fys:
         rows = _ho_rows(seed, ext, all_months, fys)
         files["prc-csp-synthetic.xlsx"] = _write_workbook(rows, fys, out / "prc-csp-synthetic.xlsx")
@@ -758,11 +1218,13 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
         for name, _force, base, growth in _PEERS:
             pop_rows.append((name, year, _population(year, base, growth)))
     pop = pd.DataFrame(pop_rows, columns=["csp_name", "year", "population"]).sort_values(
-        ["csp_name", "year"], kind="mergesort")
+        ["csp_name", "year"], kind="mergesort"
+    )
     _write_csv(pop, out / "population_by_csp.csv")
     files["population_by_csp.csv"] = len(pop)
-    msg = pd.DataFrame({"csp_name": CSP_NAME,
-                        "msg_member": [CSP_NAME] + sorted(p[0] for p in _PEERS)})
+    msg = pd.DataFrame(
+        {"csp_name": CSP_NAME, "msg_member": [CSP_NAME] + sorted(p[0] for p in _PEERS)}
+    )
     _write_csv(msg, out / "msg_groups.csv")
     files["msg_groups.csv"] = len(msg)
 
@@ -771,12 +1233,21 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
     marker = _marker_text(area, seed, months)
     (out / MARKER).write_text(marker, encoding="utf-8")
     files[MARKER] = 0
-    return {"files": dict(sorted(files.items())), "street_rows": n_street, "outcome_rows": n_out,
-            "extract_rows": files["force_extract.csv"], "months": [months[0], months[-1]]}
+    return {
+        "files": dict(sorted(files.items())),
+        "street_rows": n_street,
+        "outcome_rows": n_out,
+        "extract_rows": files["force_extract.csv"],
+        "months": [months[0], months[-1]],
+    }
 
 
-def generate_sample(out_dir: Path | None = None, seed: int = DEFAULT_SEED, area: str = "wexley",
-                    months: tuple[str, str] | None = None) -> dict:
+def generate_sample(
+    out_dir: Path | None = None,
+    seed: int = DEFAULT_SEED,
+    area: str = "wexley",
+    months: tuple[str, str] | None = None,
+) -> dict:
     """Write the synthetic sample into ``out_dir`` (default ``data/raw/<area>/``).
 
     ``months`` = (first, last) restricts the monthly files to a window inside April 2018 to
@@ -790,8 +1261,10 @@ def generate_sample(out_dir: Path | None = None, seed: int = DEFAULT_SEED, area:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     except OSError as exc:
-        raise OutputError(f"Cannot create the sample folder beside {out}: {exc.strerror}.",
-                          "Check the folder is writable and the disk is not full.") from exc
+        raise OutputError(
+            f"Cannot create the sample folder beside {out}: {exc.strerror}.",
+            "Check the folder is writable and the disk is not full.",
+        ) from exc
     old = None
     try:
         summary = _build(tmp, seed, area, window)
@@ -803,8 +1276,10 @@ def generate_sample(out_dir: Path | None = None, seed: int = DEFAULT_SEED, area:
         os.replace(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"Could not write the sample into {out}: {exc.strerror or exc}.",
-                          "Check the folder is writable and the disk is not full.") from exc
+        raise OutputError(
+            f"Could not write the sample into {out}: {exc.strerror or exc}.",
+            "Check the folder is writable and the disk is not full.",
+        ) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -827,8 +1302,10 @@ def ensure_sample(out_dir: Path | None = None) -> Path:
         text = marker.read_text(encoding="utf-8") if marker.is_file() else ""
     except OSError:
         text = ""
-    current = (f"helpers.sample version {SAMPLE_VERSION} " in text
-               and f"months {FIRST_MONTH} to {LAST_MONTH}" in text)
+    current = (
+        f"helpers.sample version {SAMPLE_VERSION} " in text
+        and f"months {FIRST_MONTH} to {LAST_MONTH}" in text
+    )
     if not current:
         generate_sample(out)
     return out

@@ -26,34 +26,154 @@ N_SNAP = 3_000
 N_LSOA = 135
 
 WARD_NAMES = [
-    "Castle", "Abbey", "St Crispin", "Kingsbrook", "Millfield", "Priory", "Harrowden Park",
-    "Brookside", "Church Vale", "Danesway", "Elmhurst", "Foxhill", "Greenacres", "Hatton Park",
-    "Ivy Grange", "Jubilee", "Kestrel Heath", "Larkhill", "Meadowbank", "Nenebank", "Orchard",
-    "Parklands", "Queensway", "Riverside", "Sandy Lane", "Thornton", "Upton Grange", "Victoria",
-    "Westcroft", "Woodvale",
+    "Castle",
+    "Abbey",
+    "St Crispin",
+    "Kingsbrook",
+    "Millfield",
+    "Priory",
+    "Harrowden Park",
+    "Brookside",
+    "Church Vale",
+    "Danesway",
+    "Elmhurst",
+    "Foxhill",
+    "Greenacres",
+    "Hatton Park",
+    "Ivy Grange",
+    "Jubilee",
+    "Kestrel Heath",
+    "Larkhill",
+    "Meadowbank",
+    "Nenebank",
+    "Orchard",
+    "Parklands",
+    "Queensway",
+    "Riverside",
+    "Sandy Lane",
+    "Thornton",
+    "Upton Grange",
+    "Victoria",
+    "Westcroft",
+    "Woodvale",
 ]
 
 _STREET_STEMS = [
-    "Abbey", "Albion", "Alder", "Ash", "Balmoral", "Beech", "Birch", "Blenheim", "Bridge",
-    "Brook", "Burns", "Byron", "Castle", "Cedar", "Chapel", "Chestnut", "Church", "Clarence",
-    "Coronation", "Cromwell", "Dale", "Derwent", "Elm", "Everdon", "Fairfield", "Fern", "Field",
-    "Forge", "Garden", "George", "Glebe", "Grange", "Green", "Grove", "Hall", "Harcourt",
-    "Hawthorn", "Hazel", "Heath", "High", "Highfield", "Hill", "Holly", "Kings", "Laburnum",
-    "Lark", "Laurel", "Lime", "Linden", "Malvern", "Manor", "Maple", "Market", "Meadow", "Mill",
-    "Milton", "Nelson", "Newland", "Oak", "Orchard", "Park", "Priory", "Queens", "Regent",
-    "Ridge", "River", "Rowan", "St Giles", "St James", "St Peter's", "School", "Sheep",
-    "Spencer", "Spring", "Station", "Sycamore", "Tanner", "Tennyson", "Victoria", "Wellington",
-    "Welford", "Willow", "Windsor", "Wood", "Wordsworth", "York",
+    "Abbey",
+    "Albion",
+    "Alder",
+    "Ash",
+    "Balmoral",
+    "Beech",
+    "Birch",
+    "Blenheim",
+    "Bridge",
+    "Brook",
+    "Burns",
+    "Byron",
+    "Castle",
+    "Cedar",
+    "Chapel",
+    "Chestnut",
+    "Church",
+    "Clarence",
+    "Coronation",
+    "Cromwell",
+    "Dale",
+    "Derwent",
+    "Elm",
+    "Everdon",
+    "Fairfield",
+    "Fern",
+    "Field",
+    "Forge",
+    "Garden",
+    "George",
+    "Glebe",
+    "Grange",
+    "Green",
+    "Grove",
+    "Hall",
+    "Harcourt",
+    "Hawthorn",
+    "Hazel",
+    "Heath",
+    "High",
+    "Highfield",
+    "Hill",
+    "Holly",
+    "Kings",
+    "Laburnum",
+    "Lark",
+    "Laurel",
+    "Lime",
+    "Linden",
+    "Malvern",
+    "Manor",
+    "Maple",
+    "Market",
+    "Meadow",
+    "Mill",
+    "Milton",
+    "Nelson",
+    "Newland",
+    "Oak",
+    "Orchard",
+    "Park",
+    "Priory",
+    "Queens",
+    "Regent",
+    "Ridge",
+    "River",
+    "Rowan",
+    "St Giles",
+    "St James",
+    "St Peter's",
+    "School",
+    "Sheep",
+    "Spencer",
+    "Spring",
+    "Station",
+    "Sycamore",
+    "Tanner",
+    "Tennyson",
+    "Victoria",
+    "Wellington",
+    "Welford",
+    "Willow",
+    "Windsor",
+    "Wood",
+    "Wordsworth",
+    "York",
 ]
 _STREET_SUFFIXES = [
-    "Road", "Street", "Lane", "Close", "Avenue", "Way", "Drive", "Crescent", "Gardens", "Walk",
-    "Place", "Court",
+    "Road",
+    "Street",
+    "Lane",
+    "Close",
+    "Avenue",
+    "Way",
+    "Drive",
+    "Crescent",
+    "Gardens",
+    "Walk",
+    "Place",
+    "Court",
 ]
 # police.uk labels some anonymous points by the kind of place rather than a street
 SPECIAL_PLACES = [
-    "Parking Area", "Petrol Station", "Sports/Recreation Area", "Supermarket", "Shopping Area",
-    "Further/Higher Educational Building", "Hospital", "Nightclub", "Police Station",
-    "Conference/Exhibition Centre", "Theatre/Concert Hall", "Bus/Coach Station",
+    "Parking Area",
+    "Petrol Station",
+    "Sports/Recreation Area",
+    "Supermarket",
+    "Shopping Area",
+    "Further/Higher Educational Building",
+    "Hospital",
+    "Nightclub",
+    "Police Station",
+    "Conference/Exhibition Centre",
+    "Theatre/Concert Hall",
+    "Bus/Coach Station",
 ]
 NEIGHBOUR_LAD = "Haddon Vale"
 
@@ -63,30 +183,30 @@ class Geography:
     outline: Polygon
     ward_codes: list[str]
     ward_names: list[str]
-    ward_polys: list            # shapely (Multi)Polygons, EPSG:27700
-    ward_seeds: np.ndarray      # (30, 2)
-    ward_pop: np.ndarray        # int
+    ward_polys: list  # shapely (Multi)Polygons, EPSG:27700
+    ward_seeds: np.ndarray  # (30, 2)
+    ward_pop: np.ndarray  # int
     lsoa_codes: list[str]
     lsoa_names: list[str]
     lsoa_polys: list
-    lsoa_ward: np.ndarray       # best-fit ward index per LSOA
-    pool_xy: np.ndarray         # (N_POOL, 2) address points (integer metres)
-    pool_ward: np.ndarray       # ward index, -1 outside
-    pool_lsoa: np.ndarray       # LSOA index, -1 outside
-    snap_xy: np.ndarray         # (n, 2) anonymous points: town points then outside points
-    snap_location: list[str]    # "On or near ..."
+    lsoa_ward: np.ndarray  # best-fit ward index per LSOA
+    pool_xy: np.ndarray  # (N_POOL, 2) address points (integer metres)
+    pool_ward: np.ndarray  # ward index, -1 outside
+    pool_lsoa: np.ndarray  # LSOA index, -1 outside
+    snap_xy: np.ndarray  # (n, 2) anonymous points: town points then outside points
+    snap_location: list[str]  # "On or near ..."
     snap_lsoa_code: list[str]
     snap_lsoa_name: list[str]
-    snap_lon: list[str]         # formatted, 6 dp
+    snap_lon: list[str]  # formatted, 6 dp
     snap_lat: list[str]
-    pool_snap: np.ndarray       # nearest snap point per pool point
-    outside_snap: np.ndarray    # indices (into snap arrays) of points outside the town
+    pool_snap: np.ndarray  # nearest snap point per pool point
+    outside_snap: np.ndarray  # indices (into snap arrays) of points outside the town
     outside_xy: np.ndarray
     outside_lsoa_code: list[str]
     burglary_wards: list[int]
-    retail_points: np.ndarray   # (k, 2)
-    park_points: np.ndarray     # (k, 2)
-    deprivation: np.ndarray     # per ward crime multiplier
+    retail_points: np.ndarray  # (k, 2)
+    park_points: np.ndarray  # (k, 2)
+    deprivation: np.ndarray  # per ward crime multiplier
     centre_ward: int = 0
 
 
@@ -94,8 +214,12 @@ def _outline(rng: np.random.Generator) -> Polygon:
     n = 56
     theta = np.linspace(0, 2 * np.pi, n, endpoint=False)
     ph = rng.uniform(0, 2 * np.pi, 3)
-    r = TOWN_RADIUS * (1 + 0.11 * np.sin(2 * theta + ph[0]) + 0.07 * np.sin(3 * theta + ph[1])
-                       + 0.04 * np.sin(5 * theta + ph[2]))
+    r = TOWN_RADIUS * (
+        1
+        + 0.11 * np.sin(2 * theta + ph[0])
+        + 0.07 * np.sin(3 * theta + ph[1])
+        + 0.04 * np.sin(5 * theta + ph[2])
+    )
     r = r + rng.normal(0, 140, n)
     xy = np.column_stack([CENTRE[0] + r * np.cos(theta), CENTRE[1] + r * np.sin(theta)])
     poly = Polygon(np.round(xy, 1))
@@ -145,8 +269,9 @@ def _spaced_seeds(rng, candidates: np.ndarray, n: int, spacing, first=None) -> n
 
 
 def _tessellate(seeds: np.ndarray, outline: Polygon) -> list:
-    cells = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=outline.buffer(3000),
-                                     ordered=True)
+    cells = shapely.voronoi_polygons(
+        MultiPoint(seeds), extend_to=outline.buffer(3000), ordered=True
+    )
     polys = []
     for cell in shapely.get_parts(cells):
         clipped = shapely.set_precision(cell.intersection(outline), 0.1)
@@ -217,8 +342,12 @@ def build_geography(seed: int) -> Geography:
     # edges are split along the ward cell edge (as after boundary reviews), so best-fit lookup
     # and point-in-polygon disagree for some points
     sole = np.bincount(lsoa_ward, minlength=len(ward_vor))[lsoa_ward] == 1
-    cross = np.array([sum(lsoa.intersection(v).area > 0.05 * lsoa.area for v in ward_vor) >= 2
-                      for lsoa in lsoa_polys])
+    cross = np.array(
+        [
+            sum(lsoa.intersection(v).area > 0.05 * lsoa.area for v in ward_vor) >= 2
+            for lsoa in lsoa_polys
+        ]
+    )
     cand = np.flatnonzero(cross & ~sole & (np.arange(n_lsoa) != centre_lsoa))
     split = set(rng.choice(cand, size=min(len(cand), round(0.15 * n_lsoa)), replace=False).tolist())
     parts: list[list] = [[] for _ in ward_vor]
@@ -283,9 +412,16 @@ def build_geography(seed: int) -> Geography:
         for n in near:
             loc[n] = "On or near Sports/Recreation Area"
     _, near = tree.query(np.asarray(CENTRE), k=24)
-    centre_labels = ["Nightclub", "Shopping Area", "Parking Area", "Nightclub",
-                     "Theatre/Concert Hall", "Bus/Coach Station", "Police Station",
-                     "Further/Higher Educational Building"]
+    centre_labels = [
+        "Nightclub",
+        "Shopping Area",
+        "Parking Area",
+        "Nightclub",
+        "Theatre/Concert Hall",
+        "Bus/Coach Station",
+        "Police Station",
+        "Further/Higher Educational Building",
+    ]
     for j, n in enumerate(near[::3]):
         loc[n] = "On or near " + centre_labels[j % len(centre_labels)]
     extra = rng.choice(len(snap), size=120, replace=False)
@@ -297,10 +433,12 @@ def build_geography(seed: int) -> Geography:
     # points just outside the town (a neighbouring district in another force area)
     minx, miny, maxx, maxy = outline.bounds
     outer = outline.buffer(1500)
-    cand = np.column_stack([rng.uniform(minx - 1500, maxx + 1500, 4000),
-                            rng.uniform(miny - 1500, maxy + 1500, 4000)])
+    cand = np.column_stack(
+        [rng.uniform(minx - 1500, maxx + 1500, 4000), rng.uniform(miny - 1500, maxy + 1500, 4000)]
+    )
     ok = shapely.contains_xy(outer, cand[:, 0], cand[:, 1]) & ~shapely.contains_xy(
-        outline.buffer(150), cand[:, 0], cand[:, 1])
+        outline.buffer(150), cand[:, 0], cand[:, 1]
+    )
     outside = np.round(cand[ok][:60])
     nb_seeds = outside[:12]
     _, nb = cKDTree(nb_seeds).query(outside)
@@ -326,15 +464,33 @@ def build_geography(seed: int) -> Geography:
     burglary_wards = sorted(int(i) for i in rng.choice(mid, size=3, replace=False))
 
     return Geography(
-        outline=outline, ward_codes=ward_codes, ward_names=list(WARD_NAMES), ward_polys=ward_polys,
-        ward_seeds=ward_seeds, ward_pop=pop, lsoa_codes=codes, lsoa_names=names,
-        lsoa_polys=lsoa_polys, lsoa_ward=lsoa_ward, pool_xy=pool, pool_ward=pool_ward,
-        pool_lsoa=pool_lsoa, snap_xy=all_xy, snap_location=loc + outside_loc,
-        snap_lsoa_code=snap_lsoa_code, snap_lsoa_name=snap_lsoa_name,
-        snap_lon=[f"{v:.6f}" for v in lon], snap_lat=[f"{v:.6f}" for v in lat],
-        pool_snap=np.asarray(pool_snap), outside_snap=np.arange(len(snap), len(all_xy)),
-        outside_xy=outside, outside_lsoa_code=outside_lsoa_code, burglary_wards=burglary_wards,
-        retail_points=retail, park_points=parks, deprivation=dep,
+        outline=outline,
+        ward_codes=ward_codes,
+        ward_names=list(WARD_NAMES),
+        ward_polys=ward_polys,
+        ward_seeds=ward_seeds,
+        ward_pop=pop,
+        lsoa_codes=codes,
+        lsoa_names=names,
+        lsoa_polys=lsoa_polys,
+        lsoa_ward=lsoa_ward,
+        pool_xy=pool,
+        pool_ward=pool_ward,
+        pool_lsoa=pool_lsoa,
+        snap_xy=all_xy,
+        snap_location=loc + outside_loc,
+        snap_lsoa_code=snap_lsoa_code,
+        snap_lsoa_name=snap_lsoa_name,
+        snap_lon=[f"{v:.6f}" for v in lon],
+        snap_lat=[f"{v:.6f}" for v in lat],
+        pool_snap=np.asarray(pool_snap),
+        outside_snap=np.arange(len(snap), len(all_xy)),
+        outside_xy=outside,
+        outside_lsoa_code=outside_lsoa_code,
+        burglary_wards=burglary_wards,
+        retail_points=retail,
+        park_points=parks,
+        deprivation=dep,
     )
 
 
@@ -351,8 +507,13 @@ def wards_geojson(geo: Geography) -> dict:
         g = shapely.orient_polygons(shapely.transform(poly, conv))
         geom = shapely.geometry.mapping(g)
         geom = {"type": geom["type"], "coordinates": _lists(geom["coordinates"])}
-        features.append({"type": "Feature", "properties": {"ward_code": code, "ward_name": name},
-                         "geometry": geom})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"ward_code": code, "ward_name": name},
+                "geometry": geom,
+            }
+        )
     return {
         "type": "FeatureCollection",
         "name": "wexley_wards_synthetic",

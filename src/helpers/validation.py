@@ -28,8 +28,11 @@ street_schema = pa.DataFrameSchema(
         "ward_method": pa.Column("string", pa.Check.isin(WARD_METHODS)),
     },
     checks=[
-        pa.Check(lambda df: ~df.loc[~df["is_asb"], "crime_id"].isna(), element_wise=False,
-                 error="every crime (non-ASB row) has a Crime ID"),
+        pa.Check(
+            lambda df: ~df.loc[~df["is_asb"], "crime_id"].isna(),
+            element_wise=False,
+            error="every crime (non-ASB row) has a Crime ID",
+        ),
     ],
     strict=False,
     coerce=False,

@@ -238,14 +238,25 @@ def comparison_months(
     return like_for_like_months(available, current, previous)
 
 
-
 def _share_and_change(df: pd.DataFrame, key: str, alpha: float) -> pd.DataFrame:
     """Add each row's share of the current total and the change test; standard column order."""
     total = df["current"].sum()
     df["share"] = df["current"] / total * 100 if total else np.nan
     df = _change_columns(df, alpha)
-    return df[[key, "current", "previous", "change", "pct_change", "share", "p_value",
-               "significant", "direction"]]
+    return df[
+        [
+            key,
+            "current",
+            "previous",
+            "change",
+            "pct_change",
+            "share",
+            "p_value",
+            "significant",
+            "direction",
+        ]
+    ]
+
 
 def _change_columns(df: pd.DataFrame, alpha: float) -> pd.DataFrame:
     df["change"] = df["current"] - df["previous"]

@@ -54,18 +54,32 @@ sources:
     # point inside one of the 33 real ward polygons (shapely, raw lon/lat)
     from shapely.geometry import Point, shape
 
-    with gzip.open(shared_data / "lookups/ons/lsoa11_to_ward19_to_lad19_ew.csv.gz", "rt", encoding="utf-8-sig") as fh:
+    with gzip.open(
+        shared_data / "lookups/ons/lsoa11_to_ward19_to_lad19_ew.csv.gz", "rt", encoding="utf-8-sig"
+    ) as fh:
         lsoas = {r["LSOA11CD"] for r in csv.DictReader(fh) if r["LAD19CD"] == "E07000154"}
-    wards = json.loads((shared_data / "boundaries/drkane_geo_lookups/ward19_pre2021_districts/E07000154.geojson").read_text())
+    wards = json.loads(
+        (
+            shared_data / "boundaries/drkane_geo_lookups/ward19_pre2021_districts/E07000154.geojson"
+        ).read_text()
+    )
     polys = [shape(f["geometry"]) for f in wards["features"]]
     crimes = 0
-    with gzip.open(shared_data / "policeuk/northamptonshire/2019-09-northamptonshire-street.csv.gz", "rt",
-                   encoding="utf-8-sig") as fh:
+    with gzip.open(
+        shared_data / "policeuk/northamptonshire/2019-09-northamptonshire-street.csv.gz",
+        "rt",
+        encoding="utf-8-sig",
+    ) as fh:
         for r in csv.DictReader(fh):
-            inside = bool(r["Longitude"]) and any(g.contains(Point(float(r["Longitude"]), float(r["Latitude"])))
-                                                  for g in polys)
+            inside = bool(r["Longitude"]) and any(
+                g.contains(Point(float(r["Longitude"]), float(r["Latitude"]))) for g in polys
+            )
             if (inside or r["LSOA code"] in lsoas) and r["Crime type"] != "Anti-social behaviour":
                 crimes += 1
-    h = json.loads((root / "reports" / "northampton" / "2019-09" / "figures" / "04_ward_hotspots.json").read_text())
+    h = json.loads(
+        (
+            root / "reports" / "northampton" / "2019-09" / "figures" / "04_ward_hotspots.json"
+        ).read_text()
+    )
     assert h["figures"]["wards"] == 33
     assert h["figures"]["totals"]["all_crime"] == crimes

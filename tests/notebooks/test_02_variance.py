@@ -39,7 +39,9 @@ def run(tmp_path_factory):
         progress_bar=False,
     )
     report = ROOT / "reports" / AREA / PERIOD
-    figs = json.loads((report / "figures" / "02_crime_group_variance.json").read_text(encoding="utf-8"))
+    figs = json.loads(
+        (report / "figures" / "02_crime_group_variance.json").read_text(encoding="utf-8")
+    )
     return nbformat.read(out, as_version=4), report, figs
 
 

@@ -37,8 +37,14 @@ def scratch(tmp_path_factory):
 
 def _run(root: Path, tmp: Path, **params) -> tuple[dict, Path]:
     out = tmp / "02.ipynb"
-    pm.execute_notebook(str(NB), str(out), parameters={"area": "opt", "period": "2022-03", **params},
-                        kernel_name="python3", cwd=str(REPO / "notebooks"), progress_bar=False)
+    pm.execute_notebook(
+        str(NB),
+        str(out),
+        parameters={"area": "opt", "period": "2022-03", **params},
+        kernel_name="python3",
+        cwd=str(REPO / "notebooks"),
+        progress_bar=False,
+    )
     report = root / "reports" / "opt" / "2022-03"
     return json.loads((report / "figures" / "02_crime_group_variance.json").read_text()), report
 
@@ -50,7 +56,10 @@ def test_police_uk_fallback_counts_equal_street_data(scratch, tmp_path):
     crimes = street[~street["is_asb"]]
     cur = crimes["month"].between("2021-04", "2022-03").sum()
     prev = crimes["month"].between("2020-04", "2021-03").sum()
-    assert (figs["figures"]["all_crime_current"], figs["figures"]["all_crime_previous"]) == (cur, prev)
+    assert (figs["figures"]["all_crime_current"], figs["figures"]["all_crime_previous"]) == (
+        cur,
+        prev,
+    )
     t = pd.read_csv(report / "tables" / "02_crime_group_variance__variance.csv")
     # police.uk has no Home Office subgroups: rows below a group are police.uk's own crime types,
     # and no Home Office subgroup (e.g. violence with injury) may be invented
@@ -58,14 +67,22 @@ def test_police_uk_fallback_counts_equal_street_data(scratch, tmp_path):
 
     assert set(t.loc[t["level"] == "subgroup", "label"]) <= set(police_uk_crime_type_names())
     ref = offence_codes()
-    invented = set(ref["offence_subgroup"]) - set(ref["offence_group"]) - set(police_uk_crime_type_names())
+    invented = (
+        set(ref["offence_subgroup"]) - set(ref["offence_group"]) - set(police_uk_crime_type_names())
+    )
     assert not set(t["label"]) & invented
     assert "Violence against the person and sexual offences" in set(t["label"])
 
 
 def test_mean_sd_limits_and_pooled_average(scratch, tmp_path):
-    figs, report = _run(scratch, tmp_path, limit_method="mean_sd", limit_k=1.0, limit_k_outer=2.0,
-                        msg_average="pooled")
+    figs, report = _run(
+        scratch,
+        tmp_path,
+        limit_method="mean_sd",
+        limit_k=1.0,
+        limit_k_outer=2.0,
+        msg_average="pooled",
+    )
     m = pd.read_csv(report / "tables" / "02_crime_group_variance__msg.csv").set_index("crime_type")
     members = pd.read_csv(report / "tables" / "02_crime_group_variance__msg_members.csv")
     assert len(m) >= 13 and set(m["members"]) == {15}
@@ -77,8 +94,10 @@ def test_mean_sd_limits_and_pooled_average(scratch, tmp_path):
         assert row["msg_average"] == pytest.approx(pooled, rel=1e-9), crime_type
         assert row["upper_inner"] == pytest.approx(pooled + 1.0 * sd, rel=1e-9), crime_type
         assert row["upper_outer"] == pytest.approx(pooled + 2.0 * sd, rel=1e-9), crime_type
-        assert row["lower_outer"] == pytest.approx(max(pooled - 2.0 * sd, 0.0), abs=1e-9), crime_type
-        expected = ("In line" if row["lower_inner"] <= row["rate"] <= row["upper_inner"] else None)
+        assert row["lower_outer"] == pytest.approx(max(pooled - 2.0 * sd, 0.0), abs=1e-9), (
+            crime_type
+        )
+        expected = "In line" if row["lower_inner"] <= row["rate"] <= row["upper_inner"] else None
         if expected:
             assert row["position"] == expected, crime_type
         # rank 1 = lowest rate in the group

@@ -13,7 +13,9 @@ import yaml
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 
-def test_missing_flag_and_location_columns_are_named_and_other_sections_run(repo: Path, tmp_path, monkeypatch):
+def test_missing_flag_and_location_columns_are_named_and_other_sections_run(
+    repo: Path, tmp_path, monkeypatch
+):
     from helpers import sample
     from helpers.batch import scratch_project
 
@@ -27,20 +29,38 @@ def test_missing_flag_and_location_columns_are_named_and_other_sections_run(repo
     monkeypatch.setenv("CSP_SCRUTINY_ROOT", str(root))  # inherited by the papermill kernels
     params = {"area": "nodv", "period": "2022-03"}
     for nb in ("01_cleaning", "03_violence"):
-        pm.execute_notebook(str(repo / "notebooks" / f"{nb}.ipynb"), str(tmp_path / f"{nb}.ipynb"),
-                            parameters=params, kernel_name="python3", cwd=str(repo / "notebooks"),
-                            progress_bar=False)
+        pm.execute_notebook(
+            str(repo / "notebooks" / f"{nb}.ipynb"),
+            str(tmp_path / f"{nb}.ipynb"),
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(repo / "notebooks"),
+            progress_bar=False,
+        )
     out = json.loads((tmp_path / "03_violence.ipynb").read_text())
-    text = "".join("".join(o.get("data", {}).get("text/markdown", "")) for c in out["cells"]
-                   for o in c.get("outputs", []))
+    text = "".join(
+        "".join(o.get("data", {}).get("text/markdown", ""))
+        for c in out["cells"]
+        for o in c.get("outputs", [])
+    )
     assert "no usable 'domestic_flag' column" in text and "no usable 'location_type' column" in text
     assert "map that column in the area config" in text
-    figs = json.loads((root / "reports" / "nodv" / "2022-03" / "figures" / "03_violence.json").read_text())
+    figs = json.loads(
+        (root / "reports" / "nodv" / "2022-03" / "figures" / "03_violence.json").read_text()
+    )
     # the sections that need only offence codes still ran, with figures
-    assert figs["figures"]["violence_current"] > 0 and sum(figs["figures"]["subgroup_shares"].values()) == pytest.approx(100, abs=0.5)
+    assert figs["figures"]["violence_current"] > 0 and sum(
+        figs["figures"]["subgroup_shares"].values()
+    ) == pytest.approx(100, abs=0.5)
     assert figs["figures"].get("domestic_share") is None
-    tables = {p.name for p in (root / "reports" / "nodv" / "2022-03" / "tables").glob("03_violence__*.csv")}
+    tables = {
+        p.name
+        for p in (root / "reports" / "nodv" / "2022-03" / "tables").glob("03_violence__*.csv")
+    }
     assert "03_violence__subgroups.csv" in tables
-    assert not tables & {"03_violence__domestic.csv", "03_violence__location_shares.csv",
-                         "03_violence__town_centre_heatmap.csv"}
+    assert not tables & {
+        "03_violence__domestic.csv",
+        "03_violence__location_shares.csv",
+        "03_violence__town_centre_heatmap.csv",
+    }
     assert os.environ["CSP_SCRUTINY_ROOT"] == str(root)

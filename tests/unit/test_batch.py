@@ -83,7 +83,10 @@ def test_one_failing_notebook_does_not_stop_the_others(project):
         assert nb.metadata["scrutiny_batch"]["status"] == "failed"
         assert "batch-error" in nb.cells[0].metadata["tags"]
     # a failed cleaning stage leaves nothing to analyse: the later stages are skipped, not run
-    assert res[("slow", "01_first")].status == "failed" and "timeout" in res[("slow", "01_first")].error.lower()
+    assert (
+        res[("slow", "01_first")].status == "failed"
+        and "timeout" in res[("slow", "01_first")].error.lower()
+    )
     assert [res[("slow", s)].status for s in ("02_second", "03_third")] == ["skipped", "skipped"]
     assert "cleaning stage failed" in res[("slow", "02_second")].error
     assert runs(root, "slow", P) == ["01_first"]

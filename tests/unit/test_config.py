@@ -18,7 +18,9 @@ def test_unknown_area_suggests_the_nearest():
 
 def test_misspelt_key_is_named(tmp_path):
     p = tmp_path / "a.yaml"
-    p.write_text("area: a\nname: A\ncsp_name: A\nforce: {name: F, slug: f}\nsources: {}\nanalysys: {}\n")
+    p.write_text(
+        "area: a\nname: A\ncsp_name: A\nforce: {name: F, slug: f}\nsources: {}\nanalysys: {}\n"
+    )
     with pytest.raises(ConfigError, match="analysys.*did you mean 'analysis'"):
         load_area_config(str(p))
 
@@ -31,8 +33,13 @@ def test_path_traversal_names_refused(bad):
 
 def test_standard_baselines_exist_for_every_area(tmp_path):
     p = tmp_path / "b.yaml"
-    p.write_text("area: b\nname: B\ncsp_name: B\nforce: {name: F, slug: f}\nsources: {}\n"
-                 "analysis: {baselines: {year to March 2019: '2019-03'}}\n")
+    p.write_text(
+        "area: b\nname: B\ncsp_name: B\nforce: {name: F, slug: f}\nsources: {}\n"
+        "analysis: {baselines: {year to March 2019: '2019-03'}}\n"
+    )
     cfg = load_area_config(str(p))
-    assert cfg.baselines == {"pre-COVID (year to Dec 2019)": "2019-12", "year to June 2019": "2019-06",
-                             "year to March 2019": "2019-03"}
+    assert cfg.baselines == {
+        "pre-COVID (year to Dec 2019)": "2019-12",
+        "year to June 2019": "2019-06",
+        "year to March 2019": "2019-03",
+    }

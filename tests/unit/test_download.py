@@ -19,9 +19,24 @@ from helpers.loading import STREET_COLUMNS
 def _fixture_zip() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        row = ["a" * 64, "2022-03", "Test Police", "Test Police", "-0.9", "52.2", "On or near X",
-               "E01000001", "Test 001A", "Burglary", "Under investigation", ""]
-        zf.writestr("2022-03/2022-03-test-street.csv", ",".join(STREET_COLUMNS) + "\n" + ",".join(row) + "\n")
+        row = [
+            "a" * 64,
+            "2022-03",
+            "Test Police",
+            "Test Police",
+            "-0.9",
+            "52.2",
+            "On or near X",
+            "E01000001",
+            "Test 001A",
+            "Burglary",
+            "Under investigation",
+            "",
+        ]
+        zf.writestr(
+            "2022-03/2022-03-test-street.csv",
+            ",".join(STREET_COLUMNS) + "\n" + ",".join(row) + "\n",
+        )
     return buf.getvalue()
 
 
@@ -68,16 +83,37 @@ def test_corrupt_download_leaves_nothing_behind(server, tmp_path):
 
 def test_unreachable_server_is_reported(tmp_path):
     with pytest.raises(DataFileError, match="Could not download"):
-        download_archive("2022-03", tmp_path, base_url="http://127.0.0.1:9", retries=2, backoff=0, timeout=2)
+        download_archive(
+            "2022-03", tmp_path, base_url="http://127.0.0.1:9", retries=2, backoff=0, timeout=2
+        )
 
 
 def test_cli_download_span_and_clear_error(server, tmp_path, capsys):
     from helpers.cli import main
 
     base, _ = server
-    assert main(["download", "--month", "2022-03", "--to", str(tmp_path / "z"), "--base-url", base]) == 0
-    assert "2022-03: downloaded" in capsys.readouterr().out and (tmp_path / "z" / "2022-03.zip").exists()
+    assert (
+        main(["download", "--month", "2022-03", "--to", str(tmp_path / "z"), "--base-url", base])
+        == 0
+    )
+    assert (
+        "2022-03: downloaded" in capsys.readouterr().out
+        and (tmp_path / "z" / "2022-03.zip").exists()
+    )
     # a span whose second month is not published: a clear message, exit 2, the first month kept
-    assert main(["download", "--month", "2022-03:2022-05", "--to", str(tmp_path / "z"), "--base-url", base]) == 2
+    assert (
+        main(
+            [
+                "download",
+                "--month",
+                "2022-03:2022-05",
+                "--to",
+                str(tmp_path / "z"),
+                "--base-url",
+                base,
+            ]
+        )
+        == 2
+    )
     captured = capsys.readouterr()
     assert "2022-03: already present" in captured.out and "not a valid zip" in captured.err

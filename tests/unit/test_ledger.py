@@ -27,8 +27,15 @@ def test_unbalanced_ledger_is_caught():
         led.check()
 
 
-@given(st.lists(st.tuples(st.sampled_from(["f1", "f2", "f3"]), st.booleans(),
-                          st.sampled_from(["r1", "r2"])), min_size=0, max_size=60))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["f1", "f2", "f3"]), st.booleans(), st.sampled_from(["r1", "r2"])
+        ),
+        min_size=0,
+        max_size=60,
+    )
+)
 def test_kept_plus_rejected_equals_read(rows):
     led = Ledger()
     df = pd.DataFrame(rows, columns=["src", "kept", "reason"])

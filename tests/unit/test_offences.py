@@ -16,8 +16,18 @@ def test_composites_follow_home_office_definitions():
     codes = pd.Series(["28E", "34A", "34B", "45", "48", "39", "126", "30C", "8N", "999Z"])
     cls = offences.classify_codes(codes).set_index("ho_code")
     # serious acquisitive: residential burglary, robbery (all), theft of/from vehicle
-    assert cls["is_sac"].to_dict() == {"28E": True, "34A": True, "34B": True, "45": True, "48": True,
-                                       "39": False, "126": False, "30C": False, "8N": False, "999Z": False}
+    assert cls["is_sac"].to_dict() == {
+        "28E": True,
+        "34A": True,
+        "34B": True,
+        "45": True,
+        "48": True,
+        "39": False,
+        "126": False,
+        "30C": False,
+        "8N": False,
+        "999Z": False,
+    }
     # neighbourhood: residential burglary, PERSONAL robbery, theft from the person, vehicle offences
     assert cls.loc["34A", "is_neighbourhood"] == False  # noqa: E712 - business robbery excluded
     assert cls.loc[["28E", "34B", "39", "45", "48", "126"], "is_neighbourhood"].all()
@@ -25,7 +35,13 @@ def test_composites_follow_home_office_definitions():
 
 
 def test_code_normalisation():
-    assert [offences.normalise_code(c) for c in ["08N", " 105a ", "4.10", "037.1", "1"]] == ["8N", "105A", "4.1", "37.1", "1"]
+    assert [offences.normalise_code(c) for c in ["08N", " 105a ", "4.10", "037.1", "1"]] == [
+        "8N",
+        "105A",
+        "4.1",
+        "37.1",
+        "1",
+    ]
 
 
 def test_reference_table_subgroups_of_violence():
@@ -36,10 +52,19 @@ def test_reference_table_subgroups_of_violence():
 
 
 def test_positive_outcomes():
-    s = pd.Series(["Suspect charged", "Investigation complete; no suspect identified", "Local resolution", None])
+    s = pd.Series(
+        [
+            "Suspect charged",
+            "Investigation complete; no suspect identified",
+            "Local resolution",
+            None,
+        ]
+    )
     assert offences.is_positive_outcome(s).tolist() == [True, False, True, False]
 
 
 def test_all_unknown_crime_types_classify_without_error():
     cls = offences.classify_police_uk(pd.Series(["Jaywalking", None, "x"], dtype="string"))
-    assert not cls["known_type"].any() and not cls["is_asb"].any() and cls["crime_group"].isna().all()
+    assert (
+        not cls["known_type"].any() and not cls["is_asb"].any() and cls["crime_group"].isna().all()
+    )

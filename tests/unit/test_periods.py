@@ -20,7 +20,9 @@ from helpers.periods import (
 def test_rolling_period_months_and_labels():
     p = ReportingPeriod("2022-03")
     assert p.start == "2021-04"
-    assert p.month_list[0] == "2021-04" and p.month_list[-1] == "2022-03" and len(p.month_list) == 12
+    assert (
+        p.month_list[0] == "2021-04" and p.month_list[-1] == "2022-03" and len(p.month_list) == 12
+    )
     assert p.name == "April 2021 to March 2022"
     assert p.short == "FY 2021/22"
     assert p.previous().end == "2021-03" and p.previous().start == "2020-04"
@@ -30,7 +32,9 @@ def test_rolling_period_months_and_labels():
 def test_financial_year_and_quarter():
     assert financial_year("2021-03") == "2020/21"
     assert financial_year("2021-04") == "2021/22"
-    assert [financial_quarter(m) for m in ("2021-04", "2021-07", "2021-12", "2022-01", "2022-03")] == [1, 2, 3, 4, 4]
+    assert [
+        financial_quarter(m) for m in ("2021-04", "2021-07", "2021-12", "2022-01", "2022-03")
+    ] == [1, 2, 3, 4, 4]
     assert fy_months("2019/20") == month_range("2019-04", "2020-03")
 
 

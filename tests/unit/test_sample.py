@@ -271,7 +271,8 @@ def _to_bng(coords):
     from pyproj import Transformer
 
     x, y = Transformer.from_crs("OGC:CRS84", "EPSG:27700", always_xy=True).transform(
-        coords[:, 0], coords[:, 1])
+        coords[:, 0], coords[:, 1]
+    )
     return np.column_stack([x, y])
 
 
@@ -282,7 +283,7 @@ def test_geography(sample_dir):
     assert 25 <= len(geoms) <= 35
     assert all(g.is_valid and not g.is_empty for g in geoms)
     metric = [shapely.transform(g, _to_bng) for g in geoms]
-    overlaps = [a.intersection(b).area for i, a in enumerate(metric) for b in metric[i + 1:]]
+    overlaps = [a.intersection(b).area for i, a in enumerate(metric) for b in metric[i + 1 :]]
     assert max(overlaps) < 1.0  # m²: neighbours share edges exactly
     total = shapely.union_all(metric).area / 1e6
     assert 80 < total < 160  # km²: a town about 12 km across

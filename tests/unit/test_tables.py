@@ -115,6 +115,8 @@ def test_tiny_shares_do_not_read_as_zero():
 
     from helpers.tables import show_table
 
-    html = show_table(pd.DataFrame({"Method": ["a", "b", "c"], "Share": [99.997, 0.003, 0.0]}),
-                      formats={"Share": "pct"}).to_html()
+    html = show_table(
+        pd.DataFrame({"Method": ["a", "b", "c"], "Share": [99.997, 0.003, 0.0]}),
+        formats={"Share": "pct"},
+    ).to_html()
     assert "100.0%" in html and "&lt;0.1%" in html and "0.0%" in html
