@@ -26,32 +26,11 @@ import pandas as pd
 
 from .errors import DataFileError
 
-STREET_COLUMNS = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
-OUTCOME_COLUMNS = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Outcome type",
-]
+# The exact police.uk headers (checked in every real file; see ../shared/data/PROVENANCE.md).
+_LOCATION_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
+                     "Location", "LSOA code", "LSOA name"]  # fmt: skip
+STREET_COLUMNS = [*_LOCATION_COLUMNS, "Crime type", "Last outcome category", "Context"]
+OUTCOME_COLUMNS = [*_LOCATION_COLUMNS, "Outcome type"]
 POLICE_UK_FILE = re.compile(
     r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$"
 )

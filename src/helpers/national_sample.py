@@ -27,23 +27,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import paths
+from .loading import STREET_COLUMNS
 
 GENERATOR_VERSION = 2
 MARKER = "NATIONAL_SAMPLE.json"
-COLUMNS = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
+COLUMNS = STREET_COLUMNS  # the exact police.uk street header
 
 FORCES = [
     "Avon and Somerset Constabulary",

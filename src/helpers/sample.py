@@ -53,6 +53,7 @@ import pandas as pd
 
 from . import paths
 from .errors import OutputError
+from .loading import OUTCOME_COLUMNS, STREET_COLUMNS
 from .sample_geo import Geography, build_geography, wards_geojson
 
 DEFAULT_SEED = 20230331
@@ -61,32 +62,7 @@ FORCE_NAME, FORCE_SLUG, CSP_NAME = "Wexshire Police", "wexshire", "Wexley"
 MARKER = "SYNTHETIC_DATA.txt"
 SAMPLE_VERSION = 4  # bump when the generated data change; ensure_sample then regenerates
 
-STREET_COLUMNS = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
-OUTCOME_COLUMNS = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Outcome type",
-]
+# the exact police.uk headers, defined once where the readers check them
 EXTRACT_COLUMNS = [
     "Occurrence Ref",
     "Committed Date",
