@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from pyproj import Transformer
+from policeuk_support import E0, N0, ll, street_row
 
 from helpers import io as hio
 from helpers import loading, paths
@@ -53,35 +53,10 @@ from helpers.parameters import validate_parameters
 pytestmark = pytest.mark.reliability
 
 REPO = Path(__file__).resolve().parents[2]
-E0, N0 = 450000.0, 250000.0  # two 1 km square wards side by side (W1 west, W2 east)
-TO_LL = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 TODAY = date(2024, 6, 15)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def ll(e: float, n: float) -> tuple[str, str]:
-    lon, lat = TO_LL.transform(e, n)
-    return f"{lon:.6f}", f"{lat:.6f}"
-
-
-def street_row(cid, month, e=None, n=None, lsoa="L1", ctype="Burglary"):
-    lon, lat = ll(e, n) if e is not None else ("", "")
-    return [
-        cid,
-        month,
-        "Test Police",
-        "Test Police",
-        lon,
-        lat,
-        "On or near X",
-        lsoa,
-        lsoa,
-        ctype,
-        "",
-        "",
-    ]
 
 
 def csv_bytes(header, rows, encoding="utf-8", newline="\n", bom=False) -> bytes:

@@ -9,38 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pyproj import Transformer
+from policeuk_support import E0, N0, street_row
 
 from helpers.cleaning import run_cleaning
 from helpers.config import load_area_config
 from helpers.errors import DataFileError, PeriodError
 from helpers.loading import STREET_COLUMNS
-
-E0, N0 = 450000.0, 250000.0  # two 1 km square wards side by side
-TO_LL = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
-
-def ll(e, n):
-    lon, lat = TO_LL.transform(e, n)
-    return f"{lon:.6f}", f"{lat:.6f}"
-
-
-def street_row(cid, month, e=None, n=None, lsoa="L1", ctype="Burglary"):
-    lon, lat = ll(e, n) if e is not None else ("", "")
-    return [
-        cid,
-        month,
-        "Test Police",
-        "Test Police",
-        lon,
-        lat,
-        "On or near X",
-        lsoa,
-        lsoa,
-        ctype,
-        "",
-        "",
-    ]
 
 
 def write_csv(path: Path, header, rows, encoding="utf-8", newline="\n", bom=False):
