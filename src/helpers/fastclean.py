@@ -222,12 +222,7 @@ def _read_exact(f: loading.RawFile, index: int) -> _Parsed:
 
 
 def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
-    try:
-        data = f.open_bytes()
-    except OSError as exc:
-        raise DataFileError(
-            f"Cannot read {f.label}: {exc}.", "Check the file exists and is readable."
-        ) from exc
+    data = f.read()
     if not data or (len(data) < 4096 and not data.strip()):  # (strip copies: small files only)
         raise DataFileError(f"{f.label} is empty.", "Download or export the file again.")
     header = _header(data, f.label, "utf8")

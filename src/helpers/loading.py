@@ -59,6 +59,15 @@ class RawFile:
             data = gzip.decompress(data)
         return data
 
+    def read(self) -> bytes:
+        """The file's bytes (decompressed); an unreadable file is a :class:`DataFileError`."""
+        try:
+            return self.open_bytes()
+        except OSError as exc:
+            raise DataFileError(
+                f"Cannot read {self.label}: {exc}.", "Check the file exists and is readable."
+            ) from exc
+
 
 @dataclass
 class Discovery:
@@ -269,12 +278,7 @@ def read_csv_text(
 
 def read_police_uk_file(f: RawFile) -> tuple[pd.DataFrame, int, str | None]:
     """Read one police.uk CSV as strings. Returns (frame, malformed rows, repair note)."""
-    try:
-        data = f.open_bytes()
-    except OSError as exc:
-        raise DataFileError(
-            f"Cannot read {f.label}: {exc}.", "Check the file exists and is readable."
-        ) from exc
+    data = f.read()
     text, repair = decode_bytes(data, f.label)
     expected = STREET_COLUMNS if f.kind == "street" else OUTCOME_COLUMNS
     df, malformed = read_csv_text(text, f.label, expected)
