@@ -59,7 +59,7 @@ sync: setup ## Regenerate the .ipynb twins from the py:percent notebooks (output
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
 
 bench: setup ## Benchmarks: cleaning throughput vs baseline and parse floor, batch scaling
-	$(BIN)/python -m helpers.bench
+	$(BIN)/python benchmarks/bench.py
 
 clean: ## Remove processed data and reports (raw data are never touched)
 	rm -rf data/processed/*/ reports/*/

@@ -29,17 +29,19 @@ period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers import charts, cleaning, narrative, processed
-from helpers.config import load_area_config
-from helpers.periods import ReportingPeriod, parse_month
-from helpers.tables import show_table
+from helpers.core import narrative
+from helpers.core.config import load_area_config
+from helpers.core.periods import ReportingPeriod, parse_month
+from helpers.ingest import cleaning, processed
+from helpers.present import charts
+from helpers.present.tables import show_table
 
 parse_month(period, "period")
 cfg = load_area_config(area)
 reporting = ReportingPeriod(period)
 charts.setup_notebook()
 if cfg.synthetic:
-    from helpers import sample
+    from helpers.sample import wexley as sample
 
     sample.ensure_sample()
 result = cleaning.run_cleaning(cfg, period)

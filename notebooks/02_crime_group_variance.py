@@ -49,14 +49,16 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers import charts, narrative, processed
-from helpers import msg as M
-from helpers import variance as V
-from helpers.config import load_area_config
-from helpers.errors import ParameterError
-from helpers.periods import ReportingPeriod, parse_month
-from helpers.statistics import P_ADJUST, TEST_METHODS
-from helpers.tables import show_table
+from helpers.core import narrative
+from helpers.core.config import load_area_config
+from helpers.core.errors import ParameterError
+from helpers.core.periods import ReportingPeriod, parse_month
+from helpers.core.statistics import P_ADJUST, TEST_METHODS
+from helpers.ingest import processed
+from helpers.present import charts
+from helpers.present.tables import show_table
+from helpers.stages import msg as M
+from helpers.stages import variance as V
 
 parse_month(period, "period")
 if not isinstance(comparison_months, int) or not 1 <= comparison_months <= 24:

@@ -38,12 +38,14 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from helpers import charts, narrative, processed
-from helpers import violence as V
-from helpers.config import load_area_config
-from helpers.errors import ParameterError, PeriodError
-from helpers.periods import ReportingPeriod, compare_coverage, month_range, parse_month
-from helpers.tables import show_table
+from helpers.core import narrative
+from helpers.core.config import load_area_config
+from helpers.core.errors import ParameterError, PeriodError
+from helpers.core.periods import ReportingPeriod, compare_coverage, month_range, parse_month
+from helpers.ingest import processed
+from helpers.present import charts
+from helpers.present.tables import show_table
+from helpers.stages import violence as V
 
 parse_month(period, "period")
 for _name, _value, _low, _high in (

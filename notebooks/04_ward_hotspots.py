@@ -42,12 +42,14 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers import charts, hotspots, maps, narrative
-from helpers.config import load_area_config
-from helpers.errors import GeographyError, ParameterError
-from helpers.periods import ReportingPeriod, compare_coverage, parse_month
-from helpers.processed import load_processed, save_stage_outputs
-from helpers.tables import show_table
+from helpers.core import narrative
+from helpers.core.config import load_area_config
+from helpers.core.errors import GeographyError, ParameterError
+from helpers.core.periods import ReportingPeriod, compare_coverage, parse_month
+from helpers.ingest.processed import load_processed, save_stage_outputs
+from helpers.present import charts, maps
+from helpers.present.tables import show_table
+from helpers.stages import hotspots
 
 parse_month(period, "period")
 if not isinstance(comparison_months, int) or not 1 <= comparison_months <= 60:

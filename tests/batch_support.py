@@ -15,7 +15,7 @@ import nbformat
 
 STAGE_CODE = """\
 import json, os, time
-from helpers import paths
+from helpers.core import paths
 
 root = paths.project_root()
 out = paths.report_dir(area, period)
@@ -61,7 +61,7 @@ def write_stage_notebook(folder: Path, number: int, name: str) -> Path:
 
 def tiny_project(root: Path, areas: list[str], n_stages: int = 2) -> Path:
     """A scratch project root with ``areas`` configs and ``n_stages`` tiny stage notebooks."""
-    from helpers.batch import scratch_project
+    from helpers.run.batch import scratch_project
 
     nbs = root.parent / f"{root.name}_notebooks"
     nbs.mkdir(parents=True, exist_ok=True)

@@ -35,9 +35,10 @@ def shared_data() -> Path:
 def processed_sample() -> Path:
     """Ensure the synthetic sample exists and is cleaned for wexley/2022-03; return the folder."""
     os.environ.pop("CSP_SCRUTINY_ROOT", None)
-    from helpers import paths, sample
-    from helpers.cleaning import run_cleaning
-    from helpers.config import load_area_config
+    from helpers.core import paths
+    from helpers.core.config import load_area_config
+    from helpers.ingest.cleaning import run_cleaning
+    from helpers.sample import wexley as sample
 
     sample.ensure_sample()
     folder = paths.processed_dir(DEFAULT_AREA, DEFAULT_PERIOD)

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from batch_support import stage_json, tiny_project
 
-from helpers import batch
-from helpers.executors import DaskExecutor, ProcessPoolExecutor, SerialExecutor, make_executor
+from helpers.run import batch
+from helpers.run.executors import DaskExecutor, ProcessPoolExecutor, SerialExecutor, make_executor
 
 AREAS = ["north", "south"]
 PERIODS = ["2021-03", "2022-03"]
@@ -127,7 +127,7 @@ def test_make_executor_choices():
     assert isinstance(make_executor(1), SerialExecutor) and make_executor(1).name == "serial"
     pool = make_executor(3)
     assert isinstance(pool, ProcessPoolExecutor) and pool.workers == 3
-    from helpers.errors import ParameterError
+    from helpers.core.errors import ParameterError
 
     with pytest.raises(ParameterError):
         make_executor(0 - 1)

@@ -1,7 +1,7 @@
 """Render the sample's PDFs (every stage notebook in notebooks/, then the panel pack) and read them.
 
 Each stage notebook is executed by papermill into a temporary folder (01 first: it writes the
-processed data the others read), exported with helpers.report.export_pdf, and the panel pack is
+processed data the others read), exported with helpers.report.export.export_pdf, and the panel pack is
 built from those executed copies. Assertions are on the PDF text and pixels, generic for every
 stage; the cleaning stage's key figures are checked against data/processed/.../ledger.parquet.
 """
@@ -18,9 +18,9 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 pdfium = pytest.importorskip("pypdfium2")
 
-from helpers import paths  # noqa: E402
-from helpers.panel_pack import build_panel_pack  # noqa: E402
-from helpers.report import export_pdf  # noqa: E402
+from helpers.core import paths  # noqa: E402
+from helpers.report.export import export_pdf  # noqa: E402
+from helpers.report.pack import build_panel_pack  # noqa: E402
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 AREA, PERIOD = "wexley", "2022-03"

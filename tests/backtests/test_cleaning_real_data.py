@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point, shape
 
-from helpers.cleaning import run_cleaning
-from helpers.config import load_area_config
+from helpers.core.config import load_area_config
+from helpers.ingest.cleaning import run_cleaning
 
 pytestmark = [pytest.mark.backtest, pytest.mark.slow]
 

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_police_uk_only_area_runs_end_to_end(shared_data, tmp_path, monkeypatch):
-    from helpers import batch
+    from helpers.run import batch
 
     root = tmp_path / "proj"
     (root / "config").mkdir(parents=True)

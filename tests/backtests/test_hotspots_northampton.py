@@ -19,7 +19,7 @@ import pytest
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
-from helpers import hotspots
+from helpers.stages import hotspots
 
 pytestmark = [pytest.mark.backtest, pytest.mark.slow]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import variance as V
-from helpers.periods import ReportingPeriod
+from helpers.core.periods import ReportingPeriod
+from helpers.stages import variance as V
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 FORCE = DATA / "policeuk" / "northumbria"
@@ -53,7 +53,7 @@ def newcastle():
     raw = pd.concat(frames, ignore_index=True)
     # Cross-check the ONS lookup against the police.uk LSOA-name prefix.
     assert raw["LSOA name"].str.startswith("Newcastle upon Tyne").all()
-    types = pd.read_csv(Path(V.__file__).parent / "data" / "police_uk_crime_types.csv")
+    types = pd.read_csv(Path(V.__file__).parents[1] / "data" / "police_uk_crime_types.csv")
     t = types.set_index("crime_type")
     street = pd.DataFrame(
         {
@@ -98,7 +98,7 @@ def test_counts_per_crime_type_match_raw_files(newcastle):
         )
 
     types = sorted({ct for _, ct in expected} - {"Anti-social behaviour"})
-    groups = pd.read_csv(Path(V.__file__).parent / "data" / "police_uk_crime_types.csv")
+    groups = pd.read_csv(Path(V.__file__).parents[1] / "data" / "police_uk_crime_types.csv")
     group_of = dict(zip(groups["crime_type"], groups["crime_group"], strict=True))
     for ct in types:
         # A police.uk type is a subgroup row, or its group's row when the group has one type.

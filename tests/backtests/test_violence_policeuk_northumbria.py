@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import violence as V
-from helpers.periods import ReportingPeriod, like_for_like_months
+from helpers.core.periods import ReportingPeriod, like_for_like_months
+from helpers.stages import violence as V
 
 pytestmark = pytest.mark.backtest
 

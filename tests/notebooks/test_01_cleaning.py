@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 
 def test_cleaning_notebook_writes_processed_data_ledger_and_manifest(repo: Path, tmp_path):
-    from helpers import paths, sample
+    from helpers.core import paths
+    from helpers.sample import wexley as sample
 
     sample.ensure_sample()
     raw = paths.raw_dir() / "wexley"

@@ -21,9 +21,9 @@ def _processed_ready() -> bool:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     if not _processed_ready():
-        from helpers.cleaning import run_cleaning
-        from helpers.config import load_area_config
-        from helpers.sample import ensure_sample
+        from helpers.core.config import load_area_config
+        from helpers.ingest.cleaning import run_cleaning
+        from helpers.sample.wexley import ensure_sample
 
         ensure_sample()
         run_cleaning(load_area_config(AREA), PERIOD)

@@ -21,10 +21,10 @@ NB = REPO / "notebooks" / "02_crime_group_variance.ipynb"
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
-    from helpers import sample
-    from helpers.batch import scratch_project
-    from helpers.cleaning import run_cleaning
-    from helpers.config import load_area_config
+    from helpers.core.config import load_area_config
+    from helpers.ingest.cleaning import run_cleaning
+    from helpers.run.batch import scratch_project
+    from helpers.sample import wexley as sample
 
     sample.ensure_sample()
     root = scratch_project(tmp_path_factory.mktemp("proj"), ["opt"])
@@ -63,7 +63,7 @@ def test_police_uk_fallback_counts_equal_street_data(scratch, tmp_path):
     t = pd.read_csv(report / "tables" / "02_crime_group_variance__variance.csv")
     # police.uk has no Home Office subgroups: rows below a group are police.uk's own crime types,
     # and no Home Office subgroup (e.g. violence with injury) may be invented
-    from helpers.offences import offence_codes, police_uk_crime_type_names
+    from helpers.ingest.offences import offence_codes, police_uk_crime_type_names
 
     assert set(t.loc[t["level"] == "subgroup", "label"]) <= set(police_uk_crime_type_names())
     ref = offence_codes()

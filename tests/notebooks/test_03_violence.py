@@ -1,6 +1,6 @@
 """Run notebooks/03_violence on the embedded sample and check what it saved.
 
-The violence total is recomputed here, independently of helpers.violence, straight from
+The violence total is recomputed here, independently of helpers.stages.violence, straight from
 data/processed/wexley/<period>/extract.parquet (offence group "Violence against the person",
 like-for-like months) — the same figure the variance stage's violence row uses.
 """
@@ -26,9 +26,9 @@ pytestmark = pytest.mark.notebook
 def _ensure_processed() -> None:
     if (PROCESSED / "extract.parquet").exists():
         return
-    from helpers.cleaning import run_cleaning
-    from helpers.config import load_area_config
-    from helpers.sample import ensure_sample
+    from helpers.core.config import load_area_config
+    from helpers.ingest.cleaning import run_cleaning
+    from helpers.sample.wexley import ensure_sample
 
     ensure_sample()
     run_cleaning(load_area_config(AREA), PERIOD)

@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 def test_missing_flag_and_location_columns_are_named_and_other_sections_run(
     repo: Path, tmp_path, monkeypatch
 ):
-    from helpers import sample
-    from helpers.batch import scratch_project
+    from helpers.run.batch import scratch_project
+    from helpers.sample import wexley as sample
 
     sample.ensure_sample()
     root = scratch_project(tmp_path / "proj", ["nodv"])

@@ -1,7 +1,7 @@
 """Run notebooks/04_ward_hotspots on the embedded sample and check what it saved.
 
 Ward counts are recomputed here straight from data/processed/wexley/<period>/street.parquet with
-a pandas groupby on the cleaning stage's ward_code (independent of helpers.hotspots).
+a pandas groupby on the cleaning stage's ward_code (independent of helpers.stages.hotspots).
 """
 
 from __future__ import annotations

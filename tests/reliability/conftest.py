@@ -4,11 +4,11 @@
   finished (before any test runs) and again when the session ends; a file that changed or
   disappeared fails the run (exit status 1) with its name. New files are allowed (the sample
   generator creates ``data/raw/wexley/`` in a fresh clone), and a raw folder whose
-  ``SYNTHETIC_DATA.txt`` marker changed was rebuilt by ``helpers.sample.ensure_sample`` (the
+  ``SYNTHETIC_DATA.txt`` marker changed was rebuilt by ``helpers.sample.wexley.ensure_sample`` (the
   one legitimate writer) and is reported, not failed. Because the hooks are session-wide they
   cover every test collected in the same run, not only this folder's.
 * **Tracebacks counted.** A catalogue case that ends in an exception other than an assertion
-  (i.e. a bare Python error where a :class:`~helpers.errors.ScrutinyError` was due) is counted;
+  (i.e. a bare Python error where a :class:`~helpers.core.errors.ScrutinyError` was due) is counted;
   the terminal summary gives ``N cases, M tracebacks`` (goal: zero).
 """
 
@@ -66,7 +66,7 @@ def pytest_configure(config):
 def pytest_collection_finish(session):
     # Build the sample first (a fresh clone has none) so the whole raw tree is hashed before any
     # test runs, not only what happened to exist.
-    from helpers import sample
+    from helpers.sample import wexley as sample
 
     sample.ensure_sample()
     _state["before"] = _hash_tree(RAW)
@@ -82,7 +82,7 @@ def pytest_runtest_makereport(item, call):
     if not call.excinfo.errisinstance(
         (AssertionError, pytest.fail.Exception, pytest.skip.Exception)
     ):
-        from helpers.errors import ScrutinyError
+        from helpers.core.errors import ScrutinyError
 
         if not call.excinfo.errisinstance(ScrutinyError):
             _state["tracebacks"].append(

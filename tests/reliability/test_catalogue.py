@@ -4,7 +4,7 @@ Every case is one test with an id (``Cnn_...``) and a one-line statement of the 
 behaviour (its docstring); ``docs/errors.md`` lists the same cases with the message and what the
 user should do. Two kinds of outcome only:
 
-* **clear error**: a :class:`~helpers.errors.ScrutinyError` subclass whose message names the
+* **clear error**: a :class:`~helpers.core.errors.ScrutinyError` subclass whose message names the
   file/row/column/value and carries a ``fix`` (checked by :func:`clear_error`); any other exception
   escapes the test as a *traceback* and is counted by ``conftest.py`` (goal: zero);
 * **recorded repair or rejection**: the run succeeds, the row is kept after a repair or rejected
@@ -34,11 +34,10 @@ import pytest
 import yaml
 from policeuk_support import E0, N0, ll, street_row
 
-from helpers import io as hio
-from helpers import loading, paths
-from helpers.cleaning import run_cleaning
-from helpers.config import load_area_config
-from helpers.errors import (
+from helpers.core import io as hio
+from helpers.core import paths
+from helpers.core.config import load_area_config
+from helpers.core.errors import (
     ConfigError,
     DataFileError,
     GeographyError,
@@ -47,8 +46,10 @@ from helpers.errors import (
     PeriodError,
     ScrutinyError,
 )
-from helpers.loading import OUTCOME_COLUMNS, STREET_COLUMNS
-from helpers.parameters import validate_parameters
+from helpers.ingest import loading
+from helpers.ingest.cleaning import run_cleaning
+from helpers.ingest.loading import OUTCOME_COLUMNS, STREET_COLUMNS
+from helpers.run.parameters import validate_parameters
 
 pytestmark = pytest.mark.reliability
 
@@ -889,7 +890,7 @@ def test_C52_crash_mid_write_leaves_no_half_file(tmp_path, monkeypatch):
 def test_C53_kernel_dies_mid_notebook(tmp_path):
     """A kernel that dies mid-notebook is reported as a clear failure and the partly executed notebook is kept.
 
-    helpers.batch has no single-notebook runner yet, so papermill is called directly, as the batch
+    helpers.run.batch has no single-notebook runner yet, so papermill is called directly, as the batch
     runner does; the runner reports ``str(exc)`` and keeps ``target``.
     """
     import nbformat
@@ -968,7 +969,7 @@ def test_C57_every_default_of_every_stage_notebook_validates():
     """The defaults of every stage notebook pass validate_parameters (the declared conventions are consistent)."""
     nbs = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert nbs
-    from helpers.parameters import notebook_parameters
+    from helpers.run.parameters import notebook_parameters
 
     for nb in nbs:
         specs = notebook_parameters(nb)
@@ -1109,7 +1110,7 @@ def test_C64_no_published_ward_count_below_the_threshold():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from helpers.hotspots import suppress
+    from helpers.stages.hotspots import suppress
 
     @settings(max_examples=60, deadline=None)
     @given(st.lists(st.integers(0, 40), min_size=2, max_size=12), st.integers(1, 10))

@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from batch_support import fail, runs, stage_json, tiny_project
 
-from helpers import batch, cli
-from helpers.executors import ProcessPoolExecutor, SerialExecutor
+from helpers.run import batch, cli
+from helpers.run.executors import ProcessPoolExecutor, SerialExecutor
 
 P = "2022-03"
 AREAS = ["a1", "a2", "boom", "killed", "slow"]
@@ -56,7 +56,7 @@ def test_resolve_areas_all_and_explicit(project):
 
 
 def test_bad_period_is_a_user_error(project):
-    from helpers.errors import ScrutinyError
+    from helpers.core.errors import ScrutinyError
 
     with pytest.raises(ScrutinyError):
         batch.work_items([("a1", "a1")], ["2022-13"])
@@ -147,7 +147,7 @@ def test_state_file_records_keys_per_stage(project):
 
 
 def test_stage_key_depends_on_notebook_parameters_and_code(project, tmp_path):
-    from helpers.config import load_area_config
+    from helpers.core.config import load_area_config
 
     nb = batch.stage_notebooks()[0]
     opts = batch.BatchOptions(pdf=False)

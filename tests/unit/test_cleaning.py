@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from policeuk_support import E0, N0, street_row
 
-from helpers.cleaning import run_cleaning
-from helpers.config import load_area_config
-from helpers.errors import DataFileError, PeriodError
-from helpers.loading import STREET_COLUMNS
+from helpers.core.config import load_area_config
+from helpers.core.errors import DataFileError, PeriodError
+from helpers.ingest.cleaning import run_cleaning
+from helpers.ingest.loading import STREET_COLUMNS
 
 
 def write_csv(path: Path, header, rows, encoding="utf-8", newline="\n", bom=False):
@@ -227,7 +227,7 @@ def test_period_in_future_is_refused(area):
 
 
 def test_skipped_files_are_summarised_for_the_panel():
-    from helpers.cleaning import summarise_skipped
+    from helpers.ingest.cleaning import summarise_skipped
 
     skipped = [
         (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import national_sample
-from helpers.cli import main
+from helpers.run.cli import main
+from helpers.sample import national as national_sample
 
 
 def test_clean_national_writes_parquet_and_prints_the_ledger(tmp_path, capsys):

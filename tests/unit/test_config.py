@@ -1,8 +1,8 @@
 import pytest
 
-from helpers.config import load_area_config
-from helpers.errors import ConfigError, OutputError
-from helpers.paths import safe_name
+from helpers.core.config import load_area_config
+from helpers.core.errors import ConfigError, OutputError
+from helpers.core.paths import safe_name
 
 
 def test_sample_config_loads():

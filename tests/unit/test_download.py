@@ -11,9 +11,9 @@ import zipfile
 
 import pytest
 
-from helpers.download import download_archive
-from helpers.errors import DataFileError
-from helpers.loading import STREET_COLUMNS
+from helpers.core.errors import DataFileError
+from helpers.ingest.download import download_archive
+from helpers.ingest.loading import STREET_COLUMNS
 
 
 def _fixture_zip() -> bytes:
@@ -89,7 +89,7 @@ def test_unreachable_server_is_reported(tmp_path):
 
 
 def test_cli_download_span_and_clear_error(server, tmp_path, capsys):
-    from helpers.cli import main
+    from helpers.run.cli import main
 
     base, _ = server
     assert (

@@ -1,6 +1,6 @@
 """The national-scale street cleaner gives the same rows and ledger as the reference cleaner.
 
-The reference is ``helpers.cleaning.clean_police_uk`` (pandas + Python csv), run here with no ward
+The reference is ``helpers.ingest.cleaning.clean_police_uk`` (pandas + Python csv), run here with no ward
 boundaries or lookup, so both keep every row in place. Hand-counted expectations cover the mess
 planted in the small files.
 """
@@ -16,11 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import fastclean, national_sample
-from helpers.cleaning import clean_police_uk
-from helpers.config import AreaConfig
-from helpers.ledger import Ledger
-from helpers.periods import ReportingPeriod
+from helpers.core.config import AreaConfig
+from helpers.core.periods import ReportingPeriod
+from helpers.ingest import fastclean
+from helpers.ingest.cleaning import clean_police_uk
+from helpers.ingest.ledger import Ledger
+from helpers.sample import national as national_sample
 
 HEADER = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
 F = "Wexshire Police"

@@ -1,4 +1,4 @@
-"""Unit tests for helpers.hotspots, with expectations worked by hand in each test."""
+"""Unit tests for helpers.stages.hotspots, with expectations worked by hand in each test."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
-from helpers import hotspots as h
-from helpers.errors import GeographyError, ParameterError
+from helpers.core.errors import GeographyError, ParameterError
+from helpers.stages import hotspots as h
 
 # ---------------------------------------------------------------------------- fixtures
 

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.ledger import Ledger
+from helpers.ingest.ledger import Ledger
 
 
 def test_summary_balances_and_lists_reasons():

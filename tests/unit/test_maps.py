@@ -1,4 +1,4 @@
-"""Unit tests for helpers.maps: figures build, legends name the classification, suppression."""
+"""Unit tests for helpers.present.maps: figures build, legends name the classification, suppression."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from shapely.geometry import box
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from helpers import maps  # noqa: E402
-from helpers.errors import ParameterError  # noqa: E402
-from helpers.hotspots import COLD, HOT, NOT_SIG  # noqa: E402
+from helpers.core.errors import ParameterError  # noqa: E402
+from helpers.present import maps  # noqa: E402
+from helpers.stages.hotspots import COLD, HOT, NOT_SIG  # noqa: E402
 
 
 @pytest.fixture

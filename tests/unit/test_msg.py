@@ -1,4 +1,4 @@
-"""helpers.msg on a hand-built five-CSP Most Similar Group; expectations worked by hand."""
+"""helpers.stages.msg on a hand-built five-CSP Most Similar Group; expectations worked by hand."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import msg as M
-from helpers.errors import ConfigError, DataFileError, ParameterError, PeriodError
+from helpers.core.errors import ConfigError, DataFileError, ParameterError, PeriodError
+from helpers.stages import msg as M
 
 POP = {"Area": 100_000, "Bee": 200_000, "Cee": 50_000, "Dee": 150_000, "Eee": 100_000}
 # Twelve-month counts (robbery, shoplifting) per CSP: FY 2021/22 and FY 2020/21.

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from helpers import offences
+from helpers.ingest import offences
 
 
 def test_every_police_uk_crime_type_is_known_and_asb_kept_apart():

@@ -1,4 +1,4 @@
-"""helpers.parameters: the parameters cell is read faithfully and bad values refused before a run."""
+"""helpers.run.parameters: the parameters cell is read faithfully and bad values refused before a run."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.errors import ParameterError
-from helpers.parameters import notebook_parameters, parse_choices, validate_parameters
+from helpers.core.errors import ParameterError
+from helpers.run.parameters import notebook_parameters, parse_choices, validate_parameters
 
 TODAY = date(2024, 6, 15)
 

@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.errors import ParameterError, PeriodError
-from helpers.periods import (
+from helpers.core.errors import ParameterError, PeriodError
+from helpers.core.periods import (
     ReportingPeriod,
     check_period_in_data,
     compare_coverage,

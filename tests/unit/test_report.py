@@ -9,8 +9,9 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers import charts, report
-from helpers.tables import show_table
+from helpers.present import charts
+from helpers.present.tables import show_table
+from helpers.report import export as report
 
 SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
@@ -182,7 +183,7 @@ def test_chart_alt_text_in_output_metadata():
 
 
 def test_missing_notebook_is_output_error(tmp_path):
-    from helpers.errors import OutputError
+    from helpers.core.errors import OutputError
 
     with pytest.raises(OutputError, match="does not exist"):
         report.export_pdf(tmp_path / "nope.ipynb", tmp_path / "nope.pdf")

@@ -1,4 +1,4 @@
-"""Hand-worked checks of helpers.statistics (expected values computed here, not by the code)."""
+"""Hand-worked checks of helpers.core.statistics (expected values computed here, not by the code)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import statistics as S
-from helpers.errors import ParameterError
+from helpers.core import statistics as S
+from helpers.core.errors import ParameterError
 
 
 def _binom_pmf(k: int, n: int, p: float) -> float:

@@ -11,8 +11,8 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.errors import ParameterError
-from helpers.tables import show_table
+from helpers.core.errors import ParameterError
+from helpers.present.tables import show_table
 
 
 def cells(table):
@@ -113,7 +113,7 @@ def test_signed_pct_sign_matches_value(v):
 def test_tiny_shares_do_not_read_as_zero():
     import pandas as pd
 
-    from helpers.tables import show_table
+    from helpers.present.tables import show_table
 
     html = show_table(
         pd.DataFrame({"Method": ["a", "b", "c"], "Share": [99.997, 0.003, 0.0]}),

@@ -1,4 +1,4 @@
-"""helpers.variance on small hand-built frames; expected values worked out in the test."""
+"""helpers.stages.variance on small hand-built frames; expected values worked out in the test."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import variance as V
-from helpers.errors import DataFileError, ParameterError, PeriodError
-from helpers.periods import ReportingPeriod, month_range
+from helpers.core.errors import DataFileError, ParameterError, PeriodError
+from helpers.core.periods import ReportingPeriod, month_range
+from helpers.stages import variance as V
 
 # Seed 003, "CRIME FIGURES 12 MONTHS TO YEAR ENDING MARCH 2022" (Northamptonshire PFCC):
 # label, Apr 2020-Mar 2021, Apr 2021-Mar 2022, published variance, published % change.

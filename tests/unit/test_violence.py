@@ -1,4 +1,4 @@
-"""Unit tests for helpers.violence on small hand-built frames.
+"""Unit tests for helpers.stages.violence on small hand-built frames.
 
 Every expected number below is worked out by hand in the comments (or by an independent formula
 written here), never copied from the code's output.
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import violence as v
-from helpers.errors import DataFileError, ParameterError
-from helpers.periods import ReportingPeriod
+from helpers.core.errors import DataFileError, ParameterError
+from helpers.core.periods import ReportingPeriod
+from helpers.stages import violence as v
 
 VAP = "Violence against the person"
 CUR = ReportingPeriod("2022-03", 12)  # Apr 2021 .. Mar 2022

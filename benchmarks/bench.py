@@ -1,0 +1,427 @@
+"""Benchmarks (``make bench`` → ``python benchmarks/bench.py``). Not a test: it prints figures.
+
+On one set of generated national-scale police.uk street files (:mod:`helpers.sample.national`) it
+measures, each phase in its own child process so peak memory (the child's ``ru_maxrss``) is that
+phase's alone:
+
+(a) **ours**: :func:`helpers.ingest.fastclean.clean_street` as a national run does it (parse,
+    classify, ledger, duplicates, Parquet out; no BNG projection, which the area stages do for
+    their own rows): rows per second and peak memory; and, for reference, the same with the
+    projection (``ours+bng``);
+(b) **baseline**: the straightforward way: ``pandas.read_csv`` per file, ``concat``, the same
+    rules and classification (:func:`helpers.ingest.offences.classify_police_uk`), ``to_parquet`` with
+    pandas' default codec; the same work as (a) (no projection); on a subset of the files
+    (``--baseline-rows``) so it fits in memory on a shared machine; compared by rows per second;
+(c) **parse floor**: the fastest reader merely parsing the same CSVs to columns (pyarrow.csv on a
+    thread pool, and DuckDB's ``read_csv``; the faster counts), and our time as a multiple of it;
+(d) **batch**: wall time of ``scrutiny run`` for ``--areas`` sample-sized areas (copies of the
+    Wexley config in a scratch project root) with 1, 2 and N (= cores) workers.
+
+Every phase imports its modules before its clock starts, so start-up is not counted for anyone.
+``--rows 2000000`` scales the national data down for a quick run; ``--skip-batch`` leaves (d) out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PHASES = ("ours", "ours+bng", "baseline", "floor-arrow", "floor-duckdb")
+
+
+# --------------------------------------------------------------------------- phases (run in a child)
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*-street.csv"))
+
+
+def phase_ours(
+    folder: Path, out: Path, period: str, limit_rows: int | None, project: bool = False
+) -> dict:
+    from helpers.ingest.fastclean import clean_street
+
+    res = clean_street(folder, period, out=out / "ours.parquet", project=project)
+    return {"rows": res.rows_read, "kept": res.rows_kept, "files": res.files}
+
+
+def phase_ours_bng(folder: Path, out: Path, period: str, limit_rows: int | None) -> dict:
+    return phase_ours(folder, out, period, limit_rows, project=True)
+
+
+def _subset(folder: Path, limit_rows: int | None) -> list[Path]:
+    files = _files(folder)
+    if not limit_rows:
+        return files
+    # whole months, in order, until the row budget is used (bytes per row are nearly constant)
+    total_bytes = sum(f.stat().st_size for f in files)
+    marker = json.loads((folder / "NATIONAL_SAMPLE.json").read_text())
+    budget = total_bytes * min(1.0, limit_rows / marker["rows_written"])
+    chosen, used = [], 0
+    for f in files:
+        if used >= budget:
+            break
+        chosen.append(f)
+        used += f.stat().st_size
+    return chosen
+
+
+def phase_baseline(folder: Path, out: Path, period: str, limit_rows: int | None) -> dict:
+    """The straightforward pandas version of the same cleaning (as phase_ours: no projection)."""
+    from helpers.ingest import offences
+
+    files = _subset(folder, limit_rows)
+    frames = []
+    for f in files:
+        df = pd.read_csv(f, dtype=str, keep_default_na=False, on_bad_lines="skip")
+        df["source_file"] = str(f.relative_to(folder))
+        df["source_row"] = np.arange(2, len(df) + 2)
+        frames.append(df)
+    raw = pd.concat(frames, ignore_index=True)
+    st = pd.DataFrame(
+        {
+            "crime_id": raw["Crime ID"].str.strip().replace("", None),
+            "month": raw["Month"].str.strip(),
+            "reported_by": raw["Reported by"],
+            "falls_within": raw["Falls within"],
+            "longitude": pd.to_numeric(raw["Longitude"].str.strip(), errors="coerce"),
+            "latitude": pd.to_numeric(raw["Latitude"].str.strip(), errors="coerce"),
+            "location": raw["Location"],
+            "lsoa_code": raw["LSOA code"].str.strip().replace("", None),
+            "lsoa_name": raw["LSOA name"],
+            "crime_type": raw["Crime type"].str.strip(),
+            "last_outcome_category": raw["Last outcome category"].replace("", None),
+            "source_file": raw["source_file"],
+            "source_row": raw["source_row"],
+        }
+    )
+    del raw, frames
+    cls = offences.classify_police_uk(st["crime_type"])
+    st = pd.concat([st, cls], axis=1)
+    reason = pd.Series(None, index=st.index, dtype=object)
+    reason[~st["month"].str.match(r"^\d{4}-(0[1-9]|1[0-2])$")] = "unparseable month"
+    reason[reason.isna() & (st["month"] > period)] = "after the period end"
+    reason[reason.isna() & ~st["known_type"]] = "unknown crime type"
+    reason[reason.isna() & ~st["is_asb"] & st["crime_id"].isna()] = "crime row without a Crime ID"
+    ids = st[st["crime_id"].notna()].sort_values(["month", "source_file", "source_row"])
+    first = ids.drop_duplicates("crime_id").set_index("crime_id")["source_file"]
+    dup = st["crime_id"].notna() & (st["crime_id"].map(first) != st["source_file"])
+    reason[reason.isna() & dup] = "duplicate Crime ID"
+    zeroed = (st["longitude"] == 0) & (st["latitude"] == 0)
+    st.loc[zeroed, ["longitude", "latitude"]] = np.nan
+    st["easting"] = np.nan  # as ours on a national run: projection is the area stages' job
+    st["northing"] = np.nan
+    kept = st[reason.isna()].drop(columns="known_type")
+    kept.to_parquet(out / "baseline.parquet", index=False)  # pandas' default codec (snappy)
+    return {"rows": int(len(st)), "kept": int(len(kept)), "files": len(files)}
+
+
+def phase_floor_arrow(folder: Path, out: Path, period: str, limit_rows: int | None) -> dict:
+    """pyarrow.csv parsing every file (all columns, as strings) on a thread pool; nothing else."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from helpers.ingest.loading import STREET_COLUMNS
+
+    types = dict.fromkeys(STREET_COLUMNS, pa.string())
+
+    def parse(f: Path) -> int:
+        t = pacsv.read_csv(
+            f,
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda r: "skip"),
+            convert_options=pacsv.ConvertOptions(column_types=types),
+        )
+        return t.num_rows
+
+    files = _files(folder)
+    with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as pool:
+        rows = sum(pool.map(parse, files))
+    return {"rows": rows, "files": len(files)}
+
+
+def phase_floor_duckdb(folder: Path, out: Path, period: str, limit_rows: int | None) -> dict:
+    """DuckDB read_csv over every file, all columns as text, materialised to Arrow batches."""
+    import duckdb
+
+    files = [str(f) for f in _files(folder)]
+    con = duckdb.connect()
+    con.execute(f"SET threads={len(os.sched_getaffinity(0))}")
+    rel = con.sql(
+        f"SELECT * FROM read_csv({files!r}, header=true, all_varchar=true, ignore_errors=true)"
+    )
+    rows = 0
+    reader = (
+        rel.to_arrow_reader(1_000_000)
+        if hasattr(rel, "to_arrow_reader")
+        else rel.fetch_record_batch(1_000_000)
+    )
+    for batch in reader:
+        rows += batch.num_rows
+    return {"rows": rows, "files": len(files)}
+
+
+PHASE_IMPORTS = {
+    "ours": ["helpers.ingest.fastclean"],
+    "ours+bng": ["helpers.ingest.fastclean", "pyproj"],
+    "baseline": ["pandas", "helpers.ingest.offences", "pyarrow.parquet"],
+    "floor-arrow": ["pyarrow.csv", "helpers.ingest.loading"],
+    "floor-duckdb": ["duckdb"],
+}
+
+
+def _child(phase: str, folder: str, out: str, period: str, limit_rows: int | None) -> None:
+    import importlib
+
+    for m in PHASE_IMPORTS[phase]:  # before the clock: start-up is nobody's cleaning time
+        importlib.import_module(m)
+    fn = {
+        "ours": phase_ours,
+        "ours+bng": phase_ours_bng,
+        "baseline": phase_baseline,
+        "floor-arrow": phase_floor_arrow,
+        "floor-duckdb": phase_floor_duckdb,
+    }[phase]
+    t0 = time.perf_counter()
+    info = fn(Path(folder), Path(out), period, limit_rows)
+    info["seconds"] = time.perf_counter() - t0
+    print("BENCH " + json.dumps(info), flush=True)
+
+
+def run_phase(
+    phase: str, folder: Path, out: Path, period: str, limit_rows: int | None = None
+) -> dict:
+    """Run one phase in a fresh child process; add its peak resident memory (MB)."""
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--phase",
+        phase,
+        "--folder",
+        str(folder),
+        "--out",
+        str(out),
+        "--period",
+        period,
+    ]
+    if limit_rows:
+        cmd += ["--baseline-rows", str(limit_rows)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    stdout = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    line = [ln for ln in stdout.splitlines() if ln.startswith("BENCH ")]
+    if proc.returncode != 0 or not line:
+        return {
+            "phase": phase,
+            "error": f"exit {proc.returncode}",
+            "peak_mb": usage.ru_maxrss / 1024,
+        }
+    info = json.loads(line[-1][6:])
+    info.update(
+        phase=phase, peak_mb=usage.ru_maxrss / 1024, rows_per_s=info["rows"] / info["seconds"]
+    )
+    return info
+
+
+# --------------------------------------------------------------------------- batch scaling
+
+
+def bench_batch(
+    areas: int, worker_counts: list[int], period: str, stages: list[str] | None, pdf: bool
+) -> list[dict]:
+    from helpers.core import paths
+    from helpers.run import batch
+    from helpers.run.executors import make_executor
+    from helpers.sample import wexley as sample
+
+    sample.ensure_sample()
+    out = []
+    with tempfile.TemporaryDirectory(prefix="csp-bench-") as tmp:
+        root = batch.scratch_project(
+            Path(tmp) / "root",
+            [f"area{i:02d}" for i in range(1, areas + 1)],
+            notebooks=paths.notebooks_dir(),
+        )
+        old = os.environ.get("CSP_SCRUTINY_ROOT")
+        os.environ["CSP_SCRUTINY_ROOT"] = str(root)
+        try:
+            items = batch.work_items(batch.resolve_areas(["all"]), [period], root)
+            for w in worker_counts:
+                ex = make_executor(w)
+                t0 = time.perf_counter()
+                try:
+                    res = batch.run_batch(
+                        items, ex, pdf=pdf, stages=stages, force=True, progress=False
+                    )
+                finally:
+                    ex.close()
+                wall = time.perf_counter() - t0
+                failed = sum(r.status == "failed" for r in res)
+                out.append(
+                    {
+                        "workers": w,
+                        "seconds": wall,
+                        "items": len(items),
+                        "stages_run": len(res),
+                        "failed": failed,
+                    }
+                )
+                print(
+                    f"  batch {len(items)} areas, {w} worker(s): {wall:.1f} s ({failed} failed stage(s))",
+                    flush=True,
+                )
+        finally:
+            if old is None:
+                os.environ.pop("CSP_SCRUTINY_ROOT", None)
+            else:
+                os.environ["CSP_SCRUTINY_ROOT"] = old
+    return out
+
+
+# --------------------------------------------------------------------------- main
+
+
+def machine() -> str:
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    cpu = platform.processor() or platform.machine()
+    try:
+        for ln in Path("/proc/cpuinfo").read_text().splitlines():
+            if ln.startswith("model name"):
+                cpu = ln.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{len(os.sched_getaffinity(0))} cores ({cpu}), {mem_gb:.0f} GB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python benchmarks/bench.py", description=__doc__.splitlines()[0]
+    )
+    ap.add_argument(
+        "--rows",
+        type=int,
+        default=10_500_000,
+        help="national rows to generate (default 10.5 million)",
+    )
+    ap.add_argument("--forces", type=int, default=43)
+    ap.add_argument("--months", type=int, default=36)
+    ap.add_argument("--folder", help="where the generated CSVs go (default .bench/national)")
+    ap.add_argument(
+        "--baseline-rows",
+        type=int,
+        default=2_000_000,
+        help="rows the pandas baseline reads (a prefix of the files; default 2 million)",
+    )
+    ap.add_argument("--period", default="2022-03")
+    ap.add_argument("--areas", type=int, default=20, help="sample-sized areas in the batch phase")
+    ap.add_argument(
+        "--batch-stages",
+        nargs="*",
+        default=["01"],
+        help="stages for the batch phase (default 01, the cleaning stage, so `make bench` fits in "
+        "about 10 minutes on 2 cores; give several, e.g. 01 02 03, for more)",
+    )
+    ap.add_argument("--pdf", action="store_true", help="export PDFs in the batch phase too")
+    ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.phase:
+        _child(a.phase, a.folder, a.out, a.period, a.baseline_rows)
+        return 0
+
+    from helpers.sample.national import default_folder, generate_national
+
+    print(f"Machine: {machine()}")
+    folder = Path(a.folder) if a.folder else default_folder()
+    t0 = time.perf_counter()
+    info = generate_national(folder, rows=a.rows, forces=a.forces, months=a.months)
+    print(
+        f"Data: {info['files']} files, {info['rows_written']:,} rows, {info['bytes'] / 1e9:.2f} GB in {folder} "
+        f"({'reused' if info.get('reused') else f'generated in {time.perf_counter() - t0:.0f} s'})",
+        flush=True,
+    )
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="csp-bench-out-") as out:
+        for phase in ("floor-arrow", "floor-duckdb", "ours", "ours+bng", "baseline"):
+            limit = a.baseline_rows if phase == "baseline" else None
+            r = run_phase(phase, folder, Path(out), a.period, limit)
+            results[phase] = r
+            if "error" in r:
+                print(f"  {phase}: FAILED ({r['error']}), peak {r['peak_mb']:.0f} MB", flush=True)
+            else:
+                print(
+                    f"  {phase:<13} {r['rows']:>11,} rows {r['seconds']:>7.1f} s {r['rows_per_s']:>11,.0f} rows/s "
+                    f"peak {r['peak_mb']:>6,.0f} MB",
+                    flush=True,
+                )
+    ours, base, bng = results["ours"], results["baseline"], results["ours+bng"]
+    floors = [results[p] for p in ("floor-arrow", "floor-duckdb") if "error" not in results[p]]
+    print()
+    if "error" not in ours:
+        print(
+            f"(a) our cleaning: {ours['rows_per_s']:,.0f} rows/s, peak memory {ours['peak_mb']:,.0f} MB "
+            f"({ours['rows']:,} rows, {ours['seconds']:.1f} s; national run, no BNG projection)"
+        )
+    if "error" not in bng:
+        print(
+            f"    with BNG projection: {bng['rows_per_s']:,.0f} rows/s, peak memory {bng['peak_mb']:,.0f} MB "
+            f"({bng['seconds']:.1f} s)"
+        )
+    if "error" not in base:
+        print(
+            f"(b) pandas baseline: {base['rows_per_s']:,.0f} rows/s, peak memory {base['peak_mb']:,.0f} MB "
+            f"({base['rows']:,} rows, {base['seconds']:.1f} s; a subset of {base['files']:,} whole files, "
+            f"--baseline-rows {a.baseline_rows:,}, so it fits in memory; compared by rows/s)"
+        )
+        if "error" not in ours:
+            print(
+                f"    ours / baseline throughput (rows/s): {ours['rows_per_s'] / base['rows_per_s']:.1f}x"
+            )
+    if floors and "error" not in ours:
+        best = min(floors, key=lambda r: r["seconds"])
+        print(
+            f"(c) parse floor ({best['phase']}): {best['seconds']:.1f} s, {best['rows_per_s']:,.0f} rows/s; "
+            f"our time is {ours['seconds'] / best['seconds']:.2f}x the floor"
+            + (
+                f" ({bng['seconds'] / best['seconds']:.2f}x with BNG projection)"
+                if "error" not in bng
+                else ""
+            )
+        )
+    if not a.skip_batch:
+        n = len(os.sched_getaffinity(0))
+        counts = sorted({1, 2, n})
+        print(
+            f"(d) batch: {a.areas} sample-sized areas, stages {a.batch_stages or 'all'}, "
+            f"{'with' if a.pdf else 'without'} PDFs",
+            flush=True,
+        )
+        rows = bench_batch(a.areas, counts, a.period, a.batch_stages, a.pdf)
+        for r in rows:
+            label = f"{r['workers']} worker(s)" + (" (= cores)" if r["workers"] == n else "")
+            print(
+                f"    {label:<20} {r['seconds']:>7.1f} s wall  ({r['items']} areas, {r['failed']} failed stages)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,413 @@
+"""Statistics for counts of crime: is a change real, and is a rate unusual for its group?
+
+Everything here treats a count of recorded crimes as a Poisson count. That is the standard
+starting point (and what iQuanta and the public-health funnel-plot literature use), but a
+statistician would add one caveat to every result: crime counts are usually *over-dispersed*
+(repeat victims, series offences and recording practice make them vary more than Poisson), so
+a pure Poisson test or funnel over-states how many changes or differences are "real" when
+counts are large. :func:`overdispersed_funnel_limits` exists for that reason and is the default
+for the Most Similar Group comparison (see ``docs/variance_and_msg.md``).
+
+Public functions
+----------------
+- :func:`compare_counts` — is the change between two Poisson counts significant? Exact
+  conditional binomial test (default) or the Poisson z (normal approximation to the same
+  conditional test), with an exact confidence interval for the rate ratio.
+- :func:`compare_count_columns` — the same for every row of a DataFrame, optional p-value
+  adjustment for many rows (Holm or Benjamini–Hochberg, via statsmodels).
+- :func:`poisson_ci` — exact (Garwood) interval for one count.
+- :func:`funnel_limits` — exact Poisson funnel limits (e.g. 95% and 99.8%) around a target rate.
+- :func:`overdispersion` and :func:`overdispersed_funnel_limits` — Spiegelhalter (2005)
+  winsorised z-scores, multiplicative or additive random-effects adjustment.
+- :func:`mean_sd_limits` — iQuanta-style group mean ± k standard deviations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from helpers.core.errors import ParameterError
+
+TEST_METHODS = ("exact", "z")
+TEST_NAMES = {
+    "exact": "exact conditional binomial test for two Poisson counts",
+    "z": "Poisson z test (normal approximation to the conditional binomial test)",
+}
+P_ADJUST = ("none", "holm", "fdr_bh")
+
+
+def _check_alpha(alpha: float) -> float:
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        a = float("nan")
+    if not 0 < a < 1:
+        raise ParameterError(
+            f"The significance level alpha={alpha!r} is not between 0 and 1.",
+            "Use a small probability such as 0.05 (5%) or 0.01 (1%).",
+        )
+    return a
+
+
+def _check_count(value, what: str) -> int:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise ParameterError(f"The {what} is missing.", "Pass a whole-number count of 0 or more.")
+    v = float(value)
+    if v < 0 or v != int(v):
+        raise ParameterError(
+            f"The {what} {value!r} is not a whole number of 0 or more.",
+            "Counts of crimes must be non-negative integers; check the input table.",
+        )
+    return int(v)
+
+
+@dataclass(frozen=True)
+class CountComparison:
+    """Result of comparing a current count with a previous one.
+
+    ``exposure_ratio`` is current exposure / previous exposure (e.g. 11/12 months, or
+    population now / population then); 1 when the periods are like-for-like.
+    ``rate_ratio`` is (current/exposure_current) / (previous/exposure_previous) with an exact
+    ``1 - alpha`` interval; ``direction`` is "increase", "decrease" or "no change" and only
+    "increase"/"decrease" when ``significant``.
+    """
+
+    current: int
+    previous: int
+    exposure_ratio: float
+    method: str
+    alpha: float
+    p_value: float
+    z: float
+    rate_ratio: float
+    ratio_low: float
+    ratio_high: float
+
+    @property
+    def significant(self) -> bool:
+        return bool(self.p_value < self.alpha)
+
+    @property
+    def direction(self) -> str:
+        if not self.significant:
+            return "no change"
+        return "increase" if self.rate_ratio > 1 else "decrease"
+
+
+def compare_counts(
+    current: int,
+    previous: int,
+    exposure_ratio: float = 1.0,
+    alpha: float = 0.05,
+    method: str = "exact",
+) -> CountComparison:
+    """Test whether two Poisson counts differ more than chance would explain.
+
+    Conditional on the total ``n = current + previous``, the current count is
+    Binomial(n, pi0) with ``pi0 = r / (1 + r)`` under "no change in the underlying rate", where
+    ``r`` is ``exposure_ratio``. ``method="exact"`` uses :func:`scipy.stats.binomtest`
+    (two-sided); ``method="z"`` uses the normal approximation
+    ``z = (current - n*pi0) / sqrt(n*pi0*(1-pi0))`` — for equal periods this is the familiar
+    ``(current - previous) / sqrt(current + previous)``. Significant when ``p < alpha``.
+
+    The rate-ratio interval is the exact Clopper–Pearson interval for pi transformed to
+    ``pi / (1 - pi) / r``. Caveat: Poisson assumes independent events; over-dispersed counts
+    make this test too keen for large counts.
+    """
+    a = _check_alpha(alpha)
+    c = _check_count(current, "current count")
+    p = _check_count(previous, "previous count")
+    if method not in TEST_METHODS:
+        raise ParameterError(
+            f"Unknown test method {method!r}.", f"Use one of: {', '.join(TEST_METHODS)}."
+        )
+    r = float(exposure_ratio)
+    if not r > 0 or math.isinf(r):
+        raise ParameterError(
+            f"The exposure ratio {exposure_ratio!r} must be a positive number.",
+            "Pass current months / previous months (1 for like-for-like periods).",
+        )
+    n = c + p
+    pi0 = r / (1.0 + r)
+    ratio = (c / r) / p if p > 0 else (float("inf") if c > 0 else float("nan"))
+    if n == 0:
+        return CountComparison(c, p, r, method, a, 1.0, 0.0, ratio, 0.0, float("inf"))
+    z = (c - n * pi0) / math.sqrt(n * pi0 * (1 - pi0))
+    res = stats.binomtest(c, n, pi0, alternative="two-sided")
+    if method == "exact":
+        pval = float(res.pvalue)
+    else:
+        pval = float(2 * stats.norm.sf(abs(z)))
+    ci = res.proportion_ci(confidence_level=1 - a, method="exact")
+
+    def to_ratio(pi: float) -> float:
+        return float("inf") if pi >= 1 else pi / (1 - pi) / r
+
+    return CountComparison(
+        c, p, r, method, a, min(pval, 1.0), float(z), ratio, to_ratio(ci.low), to_ratio(ci.high)
+    )
+
+
+def compare_count_columns(
+    df: pd.DataFrame,
+    current: str = "current",
+    previous: str = "previous",
+    exposure_ratio: float | str = 1.0,
+    alpha: float = 0.05,
+    method: str = "exact",
+    p_adjust: str = "none",
+) -> pd.DataFrame:
+    """Add test columns to a copy of ``df`` (one test per row).
+
+    Adds ``p_value``, ``z``, ``rate_ratio``, ``ratio_low``, ``ratio_high``, ``significant``
+    (bool) and ``direction`` ("increase" | "decrease" | "no change"). ``exposure_ratio`` is a
+    number or the name of a column. ``p_adjust`` ("none" | "holm" | "fdr_bh") corrects for
+    testing many rows at once (statsmodels ``multipletests``); rows whose counts are missing are
+    left untested (NaN p-value, not significant).
+    """
+    if p_adjust not in P_ADJUST:
+        raise ParameterError(
+            f"Unknown p-value adjustment {p_adjust!r}.", f"Use one of: {', '.join(P_ADJUST)}."
+        )
+    out = df.copy()
+    cols = {k: [] for k in ("p_value", "z", "rate_ratio", "ratio_low", "ratio_high")}
+    for _, row in out.iterrows():
+        cur, prev = row[current], row[previous]
+        if pd.isna(cur) or pd.isna(prev):
+            for k in cols:
+                cols[k].append(float("nan"))
+            continue
+        r = row[exposure_ratio] if isinstance(exposure_ratio, str) else exposure_ratio
+        res = compare_counts(cur, prev, r, alpha, method)
+        for k in cols:
+            cols[k].append(getattr(res, k))
+    for k, v in cols.items():
+        out[k] = pd.Series(v, index=out.index, dtype="float64")
+    tested = out["p_value"].notna()
+    if p_adjust != "none" and tested.any():
+        from statsmodels.stats.multitest import multipletests
+
+        out.loc[tested, "p_value"] = multipletests(
+            out.loc[tested, "p_value"].to_numpy(), alpha=alpha, method=p_adjust
+        )[1]
+    out["significant"] = (out["p_value"] < _check_alpha(alpha)).fillna(False).astype(bool)
+    out["direction"] = np.where(
+        ~out["significant"], "no change", np.where(out["rate_ratio"] > 1, "increase", "decrease")
+    )
+    return out
+
+
+def poisson_ci(count: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Exact (Garwood) ``1 - alpha`` interval for the mean of a Poisson count.
+
+    Lower = chi2(alpha/2; 2k)/2 (0 when k = 0), upper = chi2(1 - alpha/2; 2k + 2)/2.
+    """
+    a = _check_alpha(alpha)
+    k = _check_count(count, "count")
+    low = 0.0 if k == 0 else float(stats.chi2.ppf(a / 2, 2 * k) / 2)
+    high = float(stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2)
+    return low, high
+
+
+def _two_sided_probs(level: float) -> tuple[float, float]:
+    if not 0 < float(level) < 1:
+        raise ParameterError(
+            f"The funnel level {level!r} is not a probability between 0 and 1.",
+            "Use 0.95 and 0.998 (the usual 95% and 99.8% funnel limits).",
+        )
+    tail = (1 - float(level)) / 2
+    return tail, 1 - tail
+
+
+def _poisson_quantile_interpolated(p: float, lam: np.ndarray) -> np.ndarray:
+    """Spiegelhalter (2005, appendix) interpolated Poisson quantile (a continuous limit).
+
+    ``y_p`` = smallest y with F(y) >= p; ``alpha = (F(y_p) - p) / (F(y_p) - F(y_p - 1))``;
+    the limit is ``y_p - alpha``. This avoids the saw-tooth of a discrete quantile.
+    """
+    lam = np.asarray(lam, dtype=float)
+    y = stats.poisson.ppf(p, lam)
+    f_y = stats.poisson.cdf(y, lam)
+    f_ym1 = np.where(y > 0, stats.poisson.cdf(y - 1, lam), 0.0)
+    denom = f_y - f_ym1
+    frac = np.where(denom > 0, (f_y - p) / np.where(denom > 0, denom, 1.0), 0.0)
+    return np.maximum(y - frac, 0.0)
+
+
+def funnel_limits(
+    target_rate: float,
+    population: Sequence[float] | np.ndarray | float,
+    levels: Sequence[float] = (0.95, 0.998),
+    per: float = 1000.0,
+) -> pd.DataFrame:
+    """Exact Poisson funnel limits for a rate per ``per`` people around ``target_rate``.
+
+    For each population ``n`` the expected count is ``lam = target_rate * n / per``; the lower
+    and upper limits are the interpolated Poisson quantiles (Spiegelhalter 2005) of ``lam`` at
+    ``(1 - level)/2`` and ``(1 + level)/2``, divided back to a rate. Returns one row per
+    population with ``population``, ``target`` and ``lower_<pct>``/``upper_<pct>`` for each
+    level (``pct`` like ``95`` or ``99.8``).
+    """
+    if not target_rate >= 0:
+        raise ParameterError(
+            f"The funnel target rate {target_rate!r} is not a rate of 0 or more.",
+            "Check the group average: it must be a non-negative rate.",
+        )
+    pop = np.atleast_1d(np.asarray(population, dtype=float))
+    if (pop <= 0).any() or np.isnan(pop).any():
+        raise ParameterError(
+            "A population for the funnel limits is zero, negative or missing.",
+            "Every area needs a positive population.",
+        )
+    lam = target_rate * pop / per
+    out = pd.DataFrame({"population": pop, "target": float(target_rate)})
+    for level in levels:
+        lo_p, hi_p = _two_sided_probs(level)
+        tag = level_tag(level)
+        out[f"lower_{tag}"] = _poisson_quantile_interpolated(lo_p, lam) / pop * per
+        out[f"upper_{tag}"] = _poisson_quantile_interpolated(hi_p, lam) / pop * per
+    return out
+
+
+def level_tag(level: float) -> str:
+    """0.95 -> '95', 0.998 -> '99.8' (column suffix for a funnel level)."""
+    pct = round(float(level) * 100, 6)
+    return f"{pct:g}"
+
+
+@dataclass(frozen=True)
+class Overdispersion:
+    """Spiegelhalter (2005) overdispersion estimate for a set of Poisson rates.
+
+    ``phi`` is the mean squared winsorised z-score; ``tau2`` the additive between-area
+    variance of the rate (0 when ``n * phi <= n - 1``, i.e. no evidence of overdispersion);
+    ``p_value`` tests ``n * phi`` against chi-squared on ``n - 1`` degrees of freedom.
+    """
+
+    n: int
+    phi: float
+    tau2: float
+    p_value: float
+    winsor: float
+
+    @property
+    def overdispersed(self) -> bool:
+        return self.n * self.phi > self.n - 1
+
+
+def _rate_z(
+    rates: np.ndarray, population: np.ndarray, target: float, per: float
+) -> tuple[np.ndarray, np.ndarray]:
+    s = np.sqrt(target * per / population)
+    return (rates - target) / s, s
+
+
+def overdispersion(
+    rates: Sequence[float],
+    population: Sequence[float],
+    target_rate: float,
+    per: float = 1000.0,
+    winsor: float = 0.10,
+) -> Overdispersion:
+    """Estimate overdispersion of ``rates`` around ``target_rate`` (Spiegelhalter 2005).
+
+    z_i = (y_i - target) / s_i with the Poisson standard error ``s_i = sqrt(target*per/n_i)``;
+    z-scores below the ``winsor`` and above the ``1 - winsor`` percentiles (numpy linear
+    interpolation) are pulled in to those percentiles so one extreme area cannot inflate the
+    estimate; ``phi = mean(z_w**2)``. Additive: ``tau2 = (I*phi - (I-1)) / (sum w - sum w**2 /
+    sum w)`` with ``w = 1/s**2``, floored at 0.
+    """
+    y = np.asarray(rates, dtype=float)
+    n = np.asarray(population, dtype=float)
+    if len(y) != len(n) or len(y) < 3:
+        raise ParameterError(
+            f"Overdispersion needs the same number of rates and populations, at least 3 (got "
+            f"{len(y)} rates and {len(n)} populations).",
+            "Check the Most Similar Group list has its members and their populations.",
+        )
+    if target_rate <= 0:
+        raise ParameterError(
+            f"The target rate {target_rate!r} must be positive to estimate overdispersion.",
+            "A group with no crimes of this type cannot be compared; drop the row.",
+        )
+    if not 0 <= winsor < 0.5:
+        raise ParameterError(
+            f"The winsorising fraction {winsor!r} must be at least 0 and below 0.5.",
+            "Use 0.1 (Spiegelhalter's 10%).",
+        )
+    z, s = _rate_z(y, n, target_rate, per)
+    lo, hi = np.percentile(z, [100 * winsor, 100 * (1 - winsor)])
+    zw = np.clip(z, lo, hi)
+    count = len(zw)
+    phi = float(np.mean(zw**2))
+    w = 1 / s**2
+    tau2 = (count * phi - (count - 1)) / (w.sum() - (w**2).sum() / w.sum())
+    tau2 = float(max(tau2, 0.0))
+    p = float(stats.chi2.sf(count * phi, count - 1))
+    return Overdispersion(count, phi, tau2, p, winsor)
+
+
+def overdispersed_funnel_limits(
+    target_rate: float,
+    population: Sequence[float] | np.ndarray | float,
+    od: Overdispersion,
+    levels: Sequence[float] = (0.95, 0.998),
+    per: float = 1000.0,
+    model: str = "additive",
+) -> pd.DataFrame:
+    """Funnel limits widened for overdispersion (normal approximation, Spiegelhalter 2005).
+
+    ``model="additive"`` (random effects, the default): ``target ± z * sqrt(s**2 + tau2)``;
+    ``model="multiplicative"``: ``target ± z * sqrt(phi) * s``; ``s = sqrt(target*per/n)``.
+    When the data show no overdispersion (``I*phi <= I-1``) the limits equal the normal
+    Poisson limits. Lower limits are floored at 0. Columns as :func:`funnel_limits`.
+    """
+    if model not in ("additive", "multiplicative"):
+        raise ParameterError(
+            f"Unknown overdispersion model {model!r}.", "Use 'additive' or 'multiplicative'."
+        )
+    pop = np.atleast_1d(np.asarray(population, dtype=float))
+    s2 = target_rate * per / pop
+    if model == "additive":
+        se = np.sqrt(s2 + od.tau2)
+    else:
+        se = np.sqrt(s2 * (od.phi if od.overdispersed else 1.0))
+    out = pd.DataFrame({"population": pop, "target": float(target_rate)})
+    for level in levels:
+        _, hi_p = _two_sided_probs(level)
+        zq = stats.norm.ppf(hi_p)
+        tag = level_tag(level)
+        out[f"lower_{tag}"] = np.maximum(target_rate - zq * se, 0.0)
+        out[f"upper_{tag}"] = target_rate + zq * se
+    return out
+
+
+def mean_sd_limits(rates: Sequence[float], ks: Sequence[float] = (1.0, 2.0)) -> dict[str, float]:
+    """iQuanta-style limits: the group mean ± k sample standard deviations (ddof = 1).
+
+    Returns ``{"mean": m, "sd": s, "lower_k1": ..., "upper_k1": ..., "lower_k2": ...}`` with
+    the tag ``k<k>`` (e.g. ``k1``, ``k1.5``). Lower limits are floored at 0. Caveat: this ignores
+    population size, so a small CSP is judged by the same band as a large one.
+    """
+    r = np.asarray(rates, dtype=float)
+    if len(r) < 2 or np.isnan(r).any():
+        raise ParameterError(
+            f"Mean ± SD limits need at least two rates without gaps (got {len(r)}).",
+            "Check every Most Similar Group member has a count and a population.",
+        )
+    m, s = float(r.mean()), float(r.std(ddof=1))
+    out = {"mean": m, "sd": s}
+    for k in ks:
+        if not float(k) > 0:
+            raise ParameterError(
+                f"The limit multiplier k={k!r} must be positive.", "Use e.g. 1 or 2."
+            )
+        out[f"lower_k{float(k):g}"] = max(m - float(k) * s, 0.0)
+        out[f"upper_k{float(k):g}"] = m + float(k) * s
+    return out

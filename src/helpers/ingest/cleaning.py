@@ -1,0 +1,851 @@
+"""The cleaning stage: raw inputs → validated, classified, geo-referenced processed tables.
+
+``run_cleaning(cfg, period)`` reads every raw input of an area, accounts for every row in the
+ledger (read = kept + rejected, by reason), classifies offences, assigns wards, and writes the
+tables of docs/architecture.md into ``data/processed/<area>/<period>/`` atomically, with a
+manifest (inputs with sha256, row counts, parameters, package versions, git commit). Raw files are
+only ever opened for reading. Running it twice on the same inputs gives byte-identical Parquet.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.core import paths
+from helpers.core.config import AreaConfig
+from helpers.core.errors import DataFileError, PeriodError
+from helpers.core.io import sha256_file, write_csv, write_json, write_parquet
+from helpers.core.periods import ReportingPeriod, check_period_in_data, month_range, parse_month
+from helpers.ingest import geography, loading, offences, validation
+from helpers.ingest.ledger import Ledger
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PACKAGES = (
+    "pandas",
+    "pyarrow",
+    "geopandas",
+    "shapely",
+    "pyproj",
+    "numpy",
+    "scipy",
+    "pandera",
+    "papermill",
+    "nbconvert",
+    "esda",
+    "libpysal",
+    "mapclassify",
+    "statsmodels",
+    "csp-scrutiny",
+)
+
+
+@dataclass
+class CleaningResult:
+    area: str
+    period: str
+    folder: Path
+    tables: dict[str, pd.DataFrame]
+    ledger: Ledger
+    manifest: dict
+    warnings: list[str] = field(default_factory=list)
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
+    months_available: list[str] = field(default_factory=list)
+    months_missing: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _float(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.astype("string").str.strip().replace("", pd.NA), errors="coerce").astype(
+        float
+    )
+
+
+def _area_geo(cfg: AreaConfig) -> tuple[geography.WardLayer | None, pd.DataFrame | None]:
+    wards_path = cfg.source("wards", required=False)
+    pop = None
+    ward_pop_path = cfg.source("ward_population", required=False)
+    if ward_pop_path is not None and ward_pop_path.exists():
+        pop = loading.read_small_csv(ward_pop_path, ["ward_code", "population"], "ward population")
+    layer = None
+    if wards_path is not None:
+        layer = geography.read_wards(
+            wards_path,
+            cfg.geography.get("ward_code", "ward_code"),
+            cfg.geography.get("ward_name", "ward_name"),
+            cfg.crs,
+            pop,
+        )
+    lookup = None
+    lookup_path = cfg.source("lsoa_lookup", required=False)
+    if lookup_path is not None:
+        lookup = geography.read_lsoa_lookup(lookup_path, cfg.geography.get("area_filter"))
+    return layer, lookup
+
+
+def assign_wards(
+    df: pd.DataFrame,
+    layer: geography.WardLayer | None,
+    lookup: pd.DataFrame | None,
+    have_coords: pd.Series,
+) -> tuple[pd.DataFrame, pd.Series, int]:
+    """Add ward_code, ward_name, ward_method, lookup_ward_code; return (df, in_area mask, overlaps).
+
+    A row is in the area when its point is inside a ward, or (failing that) its LSOA is in the
+    area's lookup. With neither boundaries nor lookup, every row is taken as in the area.
+    """
+    df = df.copy()
+    n = len(df)
+    df["ward_code"] = pd.Series(pd.NA, index=df.index, dtype="string")
+    df["ward_name"] = pd.Series(pd.NA, index=df.index, dtype="string")
+    df["ward_method"] = pd.Series("unassigned", index=df.index, dtype="string")
+    df["lookup_ward_code"] = pd.Series(pd.NA, index=df.index, dtype="string")
+    overlaps = 0
+    in_poly = pd.Series(False, index=df.index)
+    if layer is not None and n:
+        e = df["easting"].where(have_coords)
+        nn = df["northing"].where(have_coords)
+        codes, names, overlaps = geography.points_to_wards(e, nn, layer.wards)
+        in_poly = codes.notna()
+        df.loc[in_poly, "ward_code"] = codes[in_poly]
+        df.loc[in_poly, "ward_name"] = names[in_poly]
+        df.loc[in_poly, "ward_method"] = "point-in-polygon"
+    in_lookup = pd.Series(False, index=df.index)
+    if lookup is not None and n and "lsoa_code" in df:
+        m = df[["lsoa_code"]].merge(lookup, on="lsoa_code", how="left")
+        m.index = df.index
+        df["lookup_ward_code"] = m["lookup_ward_code"].astype("string")
+        in_lookup = m["lookup_ward_code"].notna()
+        use = ~in_poly & in_lookup
+        df.loc[use, "ward_code"] = m.loc[use, "lookup_ward_code"]
+        df.loc[use, "ward_name"] = m.loc[use, "lookup_ward_name"]
+        df.loc[use, "ward_method"] = "lsoa-lookup"
+    if layer is None and lookup is None:
+        in_area = pd.Series(True, index=df.index)
+    else:
+        in_area = in_poly | in_lookup
+    return df, in_area, overlaps
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=paths.project_root(),
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _read_police_files(
+    files,
+    table: str,
+    period: ReportingPeriod,
+    ledger: Ledger,
+    warnings: list[str],
+    skipped: list[tuple[str, str]],
+    inputs: list[dict],
+) -> list[pd.DataFrame]:
+    """Read each police.uk file of one kind up to the period end, accounting for it in the ledger.
+
+    Files for later months are listed in ``skipped``; every row read is counted, malformed rows
+    rejected, decoding repairs recorded. Each frame gains ``source_file`` and ``source_row`` (the
+    true row number in its file).
+    """
+    frames = []
+    for f in files:
+        if f.month > period.end:
+            skipped.append((f.label, f"month {f.month} is after the period end {period.end}"))
+            continue
+        df, malformed, repair = loading.read_police_uk_file(f)
+        inputs.append({"path": f.label, "kind": f"police.uk {table}"})
+        ledger.add_read(f.label, table, len(df) + malformed)
+        ledger.add_rejected(
+            f.label, table, "malformed row (more fields than the header)", malformed
+        )
+        if repair:
+            ledger.add_repair(f.label, table, repair, len(df))
+        _note_file_shape(f.label, df, malformed, warnings)
+        rows = _row_numbers(df)
+        df = df.copy()
+        df.attrs = {}
+        df["source_file"] = f.label
+        df["source_row"] = rows
+        frames.append(df)
+    return frames
+
+
+# --------------------------------------------------------------------------- police.uk
+
+
+def _note_file_shape(label: str, df: pd.DataFrame, malformed: int, warnings: list[str]) -> None:
+    """Warnings naming a file's header-only state, ignored extra columns and truncated rows."""
+    if len(df) + malformed == 0:
+        warnings.append(
+            f"{label} has a header but no data rows; it is counted as read with 0 rows."
+        )
+    extra = df.attrs.get("extra_columns") or []
+    if extra:
+        warnings.append(
+            f"{label} has extra column(s) {', '.join(repr(c) for c in extra)}, which are ignored."
+        )
+    short = df.attrs.get("short_rows") or []
+    if short:
+        where = ", ".join(f"row {r} ({n} fields)" for r, n in short[:5]) + (
+            " ..." if len(short) > 5 else ""
+        )
+        warnings.append(
+            f"{label} has {len(short)} row(s) with fewer fields than the header (truncated?): {where}; "
+            "the missing fields are taken as blank, so such rows are usually rejected below."
+        )
+
+
+def _row_numbers(df: pd.DataFrame) -> np.ndarray:
+    nums = df.attrs.get("row_numbers")
+    if nums is not None and len(nums) == len(df):
+        return np.asarray(nums, dtype="int64")
+    return np.arange(2, len(df) + 2, dtype="int64")
+
+
+def clean_police_uk(
+    cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledger: Ledger, warnings: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str]], list[dict]]:
+    src = cfg.source("police_uk")
+    found = loading.discover_police_uk(src, cfg.force_slug)
+    skipped = list(found.skipped)
+    street_files = [f for f in found.files if f.kind == "street"]
+    outcome_files = [f for f in found.files if f.kind == "outcomes"]
+    if not street_files:
+        raise DataFileError(
+            f"No police.uk street files for force '{cfg.force_slug}' under {src}.",
+            "Check 'force.slug' and 'sources.police_uk' in the area config.",
+        )
+    inputs: list[dict] = []
+    frames = _read_police_files(street_files, "street", period, ledger, warnings, skipped, inputs)
+    if not frames:
+        months = sorted(f.month for f in street_files)
+        raise PeriodError(
+            f"The period {period.name} ends before the first police.uk file for '{cfg.force_slug}' "
+            f"({months[0]}); the files under {src} cover {months[0]} to {months[-1]}.",
+            f"Choose a period ending between {months[0]} and {months[-1]}.",
+        )
+    raw = pd.concat(frames, ignore_index=True)
+    street = pd.DataFrame(
+        {
+            "crime_id": raw["Crime ID"].str.strip().replace("", pd.NA).astype("string"),
+            "month": raw["Month"].str.strip().astype("string"),
+            "reported_by": raw["Reported by"].astype("string"),
+            "falls_within": raw["Falls within"].astype("string"),
+            "longitude": _float(raw["Longitude"]),
+            "latitude": _float(raw["Latitude"]),
+            "location": raw["Location"].astype("string"),
+            "lsoa_code": raw["LSOA code"].str.strip().replace("", pd.NA).astype("string"),
+            "lsoa_name": raw["LSOA name"].astype("string"),
+            "crime_type": raw["Crime type"].str.strip().astype("string"),
+            "last_outcome_category": raw["Last outcome category"]
+            .replace("", pd.NA)
+            .astype("string"),
+            "source_file": raw["source_file"].astype("string"),
+            "source_row": raw["source_row"].astype("int64"),
+        }
+    )
+    reason = pd.Series(pd.NA, index=street.index, dtype="string")
+
+    def reject(mask: pd.Series, why: str) -> None:
+        nonlocal reason
+        reason = reason.mask(mask & reason.isna(), why)
+
+    bad_month = ~street["month"].fillna("").str.match(MONTH_RE)
+    reject(bad_month, "unparseable month")
+    reject(
+        ~bad_month & (street["month"] > period.end),
+        "month outside the requested span (after the period end)",
+    )
+    cls = offences.classify_police_uk(street["crime_type"])
+    street = pd.concat([street, cls.drop(columns="known_type")], axis=1)
+    reject(~cls["known_type"], "unknown crime type")
+    unknown_types = sorted(
+        t for t in street.loc[~cls["known_type"], "crime_type"].dropna().unique() if t
+    )
+    if unknown_types:
+        warnings.append(
+            f"{int((~cls['known_type']).sum())} street row(s) were rejected for an unknown crime type: "
+            f"{', '.join(repr(t) for t in unknown_types[:10])}"
+            f"{' ...' if len(unknown_types) > 10 else ''} (blank types come from truncated rows). "
+            "If a police.uk type was renamed, add it to helpers/data/police_uk_crime_types.csv."
+        )
+    reject(~street["is_asb"] & street["crime_id"].isna(), "crime row without a Crime ID")
+    # Duplicates across monthly files: a Crime ID already published in an earlier file is rejected.
+    # The same ID repeated *within* one file is kept: police.uk publishes one row per crime
+    # location/record (the real Northamptonshire 2019-09 file has 37 such IDs) and counts each.
+    ids = street["crime_id"]
+    first_file = (
+        street[ids.notna()]
+        .sort_values(["month", "source_file", "source_row"], kind="mergesort")
+        .drop_duplicates("crime_id")
+        .set_index("crime_id")["source_file"]
+    )
+    dup = ids.notna() & (ids.map(first_file) != street["source_file"]).fillna(False)
+    reject(
+        dup.astype(bool) & reason.isna(), "duplicate Crime ID (already in an earlier monthly file)"
+    )
+    have = (
+        street["longitude"].notna()
+        & street["latitude"].notna()
+        & ~((street["longitude"] == 0) & (street["latitude"] == 0))
+    )
+    street["easting"] = np.nan
+    street["northing"] = np.nan
+    if have.any():
+        e, n = geography.lonlat_to_bng(street.loc[have, "longitude"], street.loc[have, "latitude"])
+        street.loc[have, "easting"] = e
+        street.loc[have, "northing"] = n
+    zeroed = (street["longitude"] == 0) & (street["latitude"] == 0)
+    street.loc[zeroed, ["longitude", "latitude"]] = np.nan
+    street, in_area, overlaps = assign_wards(street, layer, lookup, have)
+    if overlaps:
+        ledger.add_repair(
+            "(all street files)",
+            "street",
+            "point in overlapping wards: first ward by code",
+            overlaps,
+        )
+    reject(~in_area & ~have, "missing or zeroed coordinates and LSOA not in the area")
+    reject(~in_area & have, "outside the area")
+    kept = reason.isna()
+    ledger.record_frame(street["source_file"], "street", kept, reason.fillna(""))
+    street = street[kept].drop(columns=[]).reset_index(drop=True)
+    # outcomes
+    kept_ids = set(street["crime_id"].dropna())
+    oframes = _read_police_files(
+        outcome_files, "outcomes", period, ledger, warnings, skipped, inputs
+    )
+    if oframes:
+        oraw = pd.concat(oframes, ignore_index=True)
+        outc = pd.DataFrame(
+            {
+                "crime_id": oraw["Crime ID"].str.strip().replace("", pd.NA).astype("string"),
+                "month": oraw["Month"].str.strip().astype("string"),
+                "outcome_type": oraw["Outcome type"].str.strip().astype("string"),
+                "source_file": oraw["source_file"].astype("string"),
+            }
+        )
+        oreason = pd.Series(pd.NA, index=outc.index, dtype="string")
+        bad = ~outc["month"].fillna("").str.match(MONTH_RE)
+        oreason = oreason.mask(bad, "unparseable month")
+        oreason = oreason.mask(
+            oreason.isna() & (outc["month"] > period.end),
+            "month outside the requested span (after the period end)",
+        )
+        oreason = oreason.mask(
+            oreason.isna() & outc["crime_id"].isna(), "outcome without a Crime ID"
+        )
+        oreason = oreason.mask(
+            oreason.isna() & (outc["outcome_type"].fillna("") == ""), "missing outcome type"
+        )
+        oreason = oreason.mask(
+            oreason.isna() & ~outc["crime_id"].isin(kept_ids),
+            "crime not in this area's kept street data",
+        )
+        okept = oreason.isna()
+        ledger.record_frame(outc["source_file"], "outcomes", okept, oreason.fillna(""))
+        outc = outc[okept].reset_index(drop=True)
+        outc["is_positive"] = offences.is_positive_outcome(outc["outcome_type"])
+    else:
+        outc = pd.DataFrame(
+            {
+                "crime_id": pd.Series(dtype="string"),
+                "month": pd.Series(dtype="string"),
+                "outcome_type": pd.Series(dtype="string"),
+                "source_file": pd.Series(dtype="string"),
+                "is_positive": pd.Series(dtype=bool),
+            }
+        )
+        warnings.append(
+            "No police.uk outcomes files were found: positive outcome rates cannot be computed."
+        )
+    return street, outc, skipped, inputs
+
+
+# --------------------------------------------------------------------------- force extract
+
+_TRUE = {"y", "yes", "true", "1", "t", "dv", "da"}
+_FALSE = {"n", "no", "false", "0", "f", ""}
+_LOCATION = {
+    "domestic": "Domestic",
+    "town centre": "Town centre",
+    "town center": "Town centre",
+    "tc": "Town centre",
+    "night-time economy": "Town centre",
+    "nte": "Town centre",
+    "residual": "Residual",
+}
+
+
+def clean_extract(
+    cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledger: Ledger, warnings: list[str]
+) -> pd.DataFrame | None:
+    path = cfg.source("force_extract", required=False)
+    if path is None:
+        warnings.append(
+            "No force extract is configured: violence subgroups, domestic flags and location "
+            "types are not available; police.uk data are used alone."
+        )
+        return None
+    columns = cfg.source_options("force_extract").get("columns") or {}
+    raw, malformed, repair, absent = loading.read_force_extract(path, columns)
+    label = path.name
+    _note_file_shape(label, raw, malformed, warnings)
+    extract_rows = _row_numbers(raw)
+    ledger.add_read(label, "extract", len(raw) + malformed)
+    ledger.add_rejected(label, "extract", "malformed row (more fields than the header)", malformed)
+    if repair:
+        ledger.add_repair(label, "extract", repair, len(raw))
+    if absent:
+        warnings.append(
+            f"The force extract has no {', '.join(absent)} column(s): the sections that need them "
+            "will say so."
+        )
+    df = pd.DataFrame(
+        {"offence_id": raw["offence_id"].str.strip().replace("", pd.NA).astype("string")}
+    )
+    date_text = raw["date"].str.strip()
+    d = pd.to_datetime(date_text, format="%Y-%m-%d", errors="coerce")
+    d2 = pd.to_datetime(date_text, format="%d/%m/%Y", errors="coerce")
+    df["date"] = d.fillna(d2)
+    df["month"] = df["date"].dt.strftime("%Y-%m").astype("string")
+    if "hour" in raw:
+        h = pd.to_numeric(raw["hour"].str.strip().replace("", pd.NA), errors="coerce")
+        df["hour"] = h.where((h >= 0) & (h <= 23)).astype("Int64")
+    else:
+        df["hour"] = pd.array([pd.NA] * len(raw), dtype="Int64")
+    cls = offences.classify_codes(raw["ho_code"])
+    df["ho_code"] = cls["ho_code"]
+    for ours, ref in (
+        ("offence_description", "ref_description"),
+        ("offence_group", "ref_group"),
+        ("offence_subgroup", "ref_subgroup"),
+    ):
+        given = (
+            raw[ours].str.strip().replace("", pd.NA).astype("string")
+            if ours in raw
+            else pd.Series(pd.NA, index=raw.index, dtype="string")
+        )
+        # The reference table wins for known codes (consistent groups across forces); the force's own
+        # text is kept for codes we do not know.
+        df[ours] = cls[ref].fillna(given).astype("string")
+    df["police_uk_crime_type"] = cls["police_uk_crime_type"]
+    df["is_vap"] = cls["is_vap"]
+    df["is_sac"] = cls["is_sac"]
+    df["is_neighbourhood"] = cls["is_neighbourhood"]
+    df["known_code"] = cls["known_code"]
+    if "domestic_flag" in raw:
+        v = raw["domestic_flag"].str.strip().str.lower().fillna("")
+        flag = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+        flag[v.isin(_TRUE)] = True
+        flag[v.isin(_FALSE)] = False
+        df["domestic_flag"] = flag
+    else:
+        df["domestic_flag"] = pd.array([pd.NA] * len(raw), dtype="boolean")
+    if "location_type" in raw:
+        lt = raw["location_type"].str.strip().str.lower().map(_LOCATION)
+        df["location_type"] = lt.astype("string")
+    else:
+        df["location_type"] = pd.Series(pd.NA, index=raw.index, dtype="string")
+    df["lsoa_code"] = (
+        raw["lsoa_code"].str.strip().replace("", pd.NA).astype("string")
+        if "lsoa_code" in raw
+        else pd.Series(pd.NA, index=raw.index, dtype="string")
+    )
+    df["easting"] = _float(raw["easting"]) if "easting" in raw else np.nan
+    df["northing"] = _float(raw["northing"]) if "northing" in raw else np.nan
+    have = (
+        df["easting"].notna() & df["northing"].notna() & (df["easting"] > 0) & (df["northing"] > 0)
+    )
+    df.loc[~have, ["easting", "northing"]] = np.nan
+    df["source_row"] = extract_rows
+    reason = pd.Series(pd.NA, index=df.index, dtype="string")
+
+    def reject(mask, why):
+        nonlocal reason
+        reason = reason.mask(mask & reason.isna(), why)
+
+    reject(df["offence_id"].isna(), "missing offence reference")
+    reject(df["date"].isna(), "unparseable date")
+    reject(df["month"] > period.end, "month outside the requested span (after the period end)")
+    reject(df["ho_code"].fillna("") == "", "missing Home Office offence code")
+    reject(
+        df["offence_id"].duplicated(keep="first") & df["offence_id"].notna(),
+        "duplicate offence reference",
+    )
+    df, in_area, overlaps = assign_wards(df, layer, lookup, have)
+    if overlaps:
+        ledger.add_repair(
+            label, "extract", "point in overlapping wards: first ward by code", overlaps
+        )
+    reject(~in_area & ~have, "missing coordinates and LSOA not in the area")
+    reject(~in_area & have, "outside the area")
+    kept = reason.isna()
+    ledger.record_frame(pd.Series(label, index=df.index), "extract", kept, reason.fillna(""))
+    df = df[kept].reset_index(drop=True)
+    unknown = sorted(df.loc[~df["known_code"], "ho_code"].dropna().unique())
+    if unknown:
+        n = int((~df["known_code"]).sum())
+        warnings.append(
+            f"{n} extract row(s) have Home Office offence code(s) not in the reference table: "
+            f"{', '.join(unknown)}. They are kept (counted in all crime under the force's own "
+            "group, where given) and listed here; add them to helpers/data/home_office_offence_codes.csv."
+        )
+    return df
+
+
+# --------------------------------------------------------------------------- Home Office, population, MSG
+
+
+def clean_csp_counts(cfg: AreaConfig, ledger: Ledger, warnings: list[str]) -> pd.DataFrame | None:
+    path = cfg.source("home_office_csp", required=False)
+    if path is None:
+        warnings.append(
+            "No Home Office CSP table is configured: the Most Similar Group comparison cannot run."
+        )
+        return None
+    frames = []
+    for label, df in loading.read_home_office_csp(path):
+        ledger.add_read(label, "csp_counts", len(df))
+        out = pd.DataFrame(
+            {
+                "financial_year": df["financial_year"].astype("string").str.strip(),
+                "quarter": pd.to_numeric(df["quarter"], errors="coerce"),
+                "force_name": df["force_name"].astype("string").str.strip()
+                if "force_name" in df
+                else pd.NA,
+                "csp_name": df["csp_name"].astype("string").str.strip(),
+                "offence_code": df["offence_code"].map(offences.normalise_code).astype("string"),
+                "offence_description": df.get(
+                    "offence_description", pd.Series(pd.NA, index=df.index)
+                ).astype("string"),
+                "offence_group": df.get("offence_group", pd.Series(pd.NA, index=df.index)).astype(
+                    "string"
+                ),
+                "offence_subgroup": df.get(
+                    "offence_subgroup", pd.Series(pd.NA, index=df.index)
+                ).astype("string"),
+                "count": pd.to_numeric(df["count"], errors="coerce"),
+                "source": label,
+            }
+        )
+        reason = pd.Series(pd.NA, index=out.index, dtype="string")
+        reason = reason.mask(
+            ~out["financial_year"].fillna("").str.match(r"^\d{4}/\d{2}$"),
+            "unparseable financial year",
+        )
+        reason = reason.mask(
+            reason.isna() & ~out["quarter"].isin([1, 2, 3, 4]), "financial quarter not 1-4"
+        )
+        reason = reason.mask(reason.isna() & out["csp_name"].fillna("").eq(""), "missing CSP name")
+        reason = reason.mask(reason.isna() & out["count"].isna(), "count is not a number")
+        reason = reason.mask(reason.isna() & (out["count"] % 1 != 0), "count is not a whole number")
+        kept = reason.isna()
+        ledger.record_frame(out["source"], "csp_counts", kept, reason.fillna(""))
+        out = out[kept].copy()
+        out["quarter"] = out["quarter"].astype("int64")
+        out["count"] = out["count"].astype("int64")
+        frames.append(out.drop(columns="source"))
+    df = pd.concat(frames, ignore_index=True)
+    if cfg.csp_name not in set(df["csp_name"]):
+        warnings.append(f"The Home Office table has no rows for CSP {cfg.csp_name!r}.")
+    return df
+
+
+def clean_population(cfg: AreaConfig, ledger: Ledger) -> pd.DataFrame | None:
+    path = cfg.source("csp_population", required=False)
+    if path is None:
+        return None
+    raw = loading.read_small_csv(path, ["csp_name", "year", "population"], "CSP population")
+    ledger.add_read(path.name, "csp_population", len(raw))
+    df = pd.DataFrame(
+        {
+            "csp_name": raw["csp_name"].str.strip().astype("string"),
+            "year": pd.to_numeric(raw["year"], errors="coerce"),
+            "population": pd.to_numeric(raw["population"].str.replace(",", ""), errors="coerce"),
+        }
+    )
+    reason = pd.Series(pd.NA, index=df.index, dtype="string")
+    reason = reason.mask(df["year"].isna(), "unparseable year")
+    reason = reason.mask(reason.isna() & df["population"].isna(), "missing population")
+    reason = reason.mask(reason.isna() & (df["population"] <= 0), "population of zero or less")
+    kept = reason.isna()
+    ledger.record_frame(
+        pd.Series(path.name, index=df.index), "csp_population", kept, reason.fillna("")
+    )
+    df = df[kept].copy()
+    df["year"] = df["year"].astype("int64")
+    df["population"] = df["population"].astype("int64")
+    return df.reset_index(drop=True)
+
+
+def clean_msg(cfg: AreaConfig, ledger: Ledger) -> pd.DataFrame | None:
+    path = cfg.source("msg", required=False)
+    if path is None:
+        return None
+    raw = loading.read_small_csv(path, ["csp_name", "msg_member"], "Most Similar Group list")
+    ledger.add_read(path.name, "msg", len(raw))
+    df = pd.DataFrame(
+        {
+            "csp_name": raw["csp_name"].str.strip().astype("string"),
+            "msg_member": raw["msg_member"].str.strip().astype("string"),
+        }
+    )
+    reason = pd.Series(pd.NA, index=df.index, dtype="string")
+    reason = reason.mask(
+        (df["csp_name"].fillna("") == "") | (df["msg_member"].fillna("") == ""), "blank name"
+    )
+    reason = reason.mask(reason.isna() & df.duplicated(keep="first"), "duplicate membership row")
+    kept = reason.isna()
+    ledger.record_frame(pd.Series(path.name, index=df.index), "msg", kept, reason.fillna(""))
+    return df[kept].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+def _hash_inputs(cfg: AreaConfig, police_inputs: list[dict]) -> list[dict]:
+    out = []
+    root = paths.project_root()
+    pu = cfg.source("police_uk")
+    hashed_zip = set()
+    for item in police_inputs:
+        label = item["path"]
+        if "!" in label:
+            if pu not in hashed_zip:
+                hashed_zip.add(pu)
+                out.append(
+                    {
+                        "path": _rel(pu, root),
+                        "kind": "police.uk zip",
+                        "sha256": sha256_file(pu),
+                        "bytes": pu.stat().st_size,
+                    }
+                )
+            continue
+        p = pu / label if pu.is_dir() else pu
+        out.append(
+            {
+                "path": _rel(p, root),
+                "kind": item["kind"],
+                "sha256": sha256_file(p),
+                "bytes": p.stat().st_size,
+            }
+        )
+    for key in (
+        "force_extract",
+        "home_office_csp",
+        "csp_population",
+        "msg",
+        "wards",
+        "ward_population",
+        "lsoa_lookup",
+    ):
+        p = cfg.source(key, required=False)
+        if p is not None and p.exists():
+            out.append(
+                {
+                    "path": _rel(p, root),
+                    "kind": key,
+                    "sha256": sha256_file(p),
+                    "bytes": p.stat().st_size,
+                }
+            )
+    return out
+
+
+def _rel(p: Path, root: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(root))
+    except ValueError:
+        return str(p)
+
+
+def run_cleaning(
+    cfg: AreaConfig,
+    period: str,
+    out_dir: Path | None = None,
+    write: bool = True,
+    check_future: bool = True,
+) -> CleaningResult:
+    """Clean every raw input of ``cfg`` for the 12 months ending ``period`` (history kept too).
+
+    All months up to ``period`` are kept (trends and baselines need them); later months are
+    rejected or skipped and recorded. Raises :class:`PeriodError` when the period is in the
+    future or outside the data.
+    """
+    parse_month(period, "period")
+    rp = ReportingPeriod(period)
+    ledger = Ledger()
+    warnings: list[str] = []
+    layer, lookup = _area_geo(cfg)
+    if layer is not None:
+        warnings.extend(layer.warnings)
+        for what, n in layer.repairs.items():
+            ledger.add_repair(Path(cfg.source("wards")).name, "wards", what, n)
+    street, outcomes, skipped, police_inputs = clean_police_uk(
+        cfg, rp, layer, lookup, ledger, warnings
+    )
+    months = sorted(street["month"].dropna().unique().tolist())
+    if not months:
+        summ = ledger.summary()
+        street_sum = summ[summ["table"] == "street"]
+        read = int(street_sum["read"].sum()) if len(street_sum) else 0
+        files = int(street_sum["files"].sum()) if len(street_sum) else 0
+        if read == 0:
+            why = f"the {files} street file(s) read have a header but no data rows"
+        else:
+            top = (
+                ledger.rejections().query("table == 'street'").sort_values("rows", ascending=False)
+            )
+            why = (
+                f"all {read} row(s) in {files} street file(s) were rejected ("
+                + "; ".join(f"{r.reason}: {r.rows}" for r in top.head(3).itertuples())
+                + ")"
+            )
+        raise PeriodError(
+            f"No police.uk rows for {cfg.name} up to {period}: {why}.",
+            "Check the files are the right force's police.uk downloads and that the period and "
+            "area boundaries match them; the ledger reasons say which check removed the rows.",
+        )
+    if check_future:
+        check_period_in_data(rp, months)
+    span = month_range(months[0], period)
+    missing = [m for m in span if m not in set(months)]
+    if missing:
+        warnings.append(
+            f"police.uk data are missing for {len(missing)} month(s): {', '.join(missing)}. "
+            "Comparisons that include these months are shown like-for-like."
+        )
+    extract = clean_extract(cfg, rp, layer, lookup, ledger, warnings)
+    csp_counts = clean_csp_counts(cfg, ledger, warnings)
+    population = clean_population(cfg, ledger)
+    msg = clean_msg(cfg, ledger)
+    ledger.check()
+
+    street = street.sort_values(
+        ["month", "source_file", "source_row"], kind="mergesort"
+    ).reset_index(drop=True)
+    validation.street_schema.validate(street)
+    validation.outcomes_schema.validate(outcomes)
+    tables: dict[str, pd.DataFrame] = {"street": street, "outcomes": outcomes}
+    if extract is not None:
+        extract = extract.sort_values(["date", "offence_id"], kind="mergesort").reset_index(
+            drop=True
+        )
+        validation.extract_schema.validate(extract)
+        tables["extract"] = extract
+    if csp_counts is not None:
+        csp_counts = csp_counts.sort_values(
+            ["financial_year", "quarter", "csp_name", "offence_code"], kind="mergesort"
+        ).reset_index(drop=True)
+        validation.csp_counts_schema.validate(csp_counts)
+        tables["csp_counts"] = csp_counts
+    if population is not None:
+        validation.population_schema.validate(population)
+        tables["csp_population"] = population.sort_values(["csp_name", "year"]).reset_index(
+            drop=True
+        )
+    if msg is not None:
+        tables["msg"] = msg.sort_values(["csp_name", "msg_member"]).reset_index(drop=True)
+    ledger_df = ledger.to_frame()
+    tables["ledger"] = ledger_df
+
+    folder = Path(out_dir) if out_dir is not None else paths.processed_dir(cfg.area, period)
+    manifest = {
+        "area": cfg.area,
+        "area_name": cfg.name,
+        "period": period,
+        "period_name": rp.name,
+        "parameters": {
+            "area": cfg.area,
+            "period": period,
+            "config": _rel(cfg.path, paths.project_root()) if cfg.path else None,
+            "synthetic": cfg.synthetic,
+            "csp_name": cfg.csp_name,
+            "force": cfg.force_name,
+        },
+        "months_available": months,
+        "months_missing": missing,
+        "warnings": warnings,
+        "skipped_files": [{"file": a, "why": b} for a, b in skipped],
+        "ledger_summary": ledger.summary().to_dict(orient="records"),
+        "packages": package_versions(),
+        "git_commit": _git_commit(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    result = CleaningResult(
+        cfg.area, period, folder, tables, ledger, manifest, warnings, skipped, months, missing
+    )
+    if write:
+        manifest["inputs"] = _hash_inputs(cfg, police_inputs)
+        outputs = []
+        for name, df in tables.items():
+            p = write_parquet(df, folder / f"{name}.parquet")
+            outputs.append({"path": p.name, "rows": int(len(df)), "sha256": sha256_file(p)})
+        write_csv(ledger_df, folder / "ledger.csv")
+        if layer is not None:
+            p = write_parquet(layer.wards, folder / "wards.parquet")
+            outputs.append(
+                {"path": p.name, "rows": int(len(layer.wards)), "sha256": sha256_file(p)}
+            )
+        manifest["outputs"] = outputs
+        write_json(manifest, folder / "manifest.json")
+    return result
+
+
+def summarise_skipped(skipped: list[tuple[str, str]], max_listed: int = 5) -> list[str]:
+    """Plain-English notes on files not read, grouped by why (full list stays in the manifest).
+
+    Files for months after the period end are expected (a download usually runs past the
+    period) and are summarised in one line; other reasons list up to ``max_listed`` files.
+    """
+    after = [f for f, why in skipped if "after the period end" in why]
+    other: dict[str, list[str]] = {}
+    for f, why in skipped:
+        if "after the period end" not in why:
+            key = re.sub(r"'[^']*'", "another", why) if why.startswith("file is for force") else why
+            other.setdefault(key, []).append(f)
+    notes = []
+    if after:
+        months = sorted({m for f in after for m in re.findall(r"\d{4}-\d{2}", f)})
+        span = f" ({months[0]} to {months[-1]})" if months else ""
+        notes.append(
+            f"{len(after)} police.uk file(s) for months after the reporting period{span} were not "
+            "read; they are not needed for this period."
+        )
+    for why, files in sorted(other.items()):
+        listed = ", ".join(files[:max_listed]) + (
+            f" and {len(files) - max_listed} more" if len(files) > max_listed else ""
+        )
+        notes.append(f"{len(files)} file(s) not read ({why}): {listed}.")
+    return notes

@@ -1,0 +1,1101 @@
+"""National-scale cleaning of police.uk street-level CSVs: Arrow in, columnar Parquet out.
+
+``clean_street(source, period_end, out=...)`` reads many forces × many months of police.uk
+street files (a folder tree, a flat folder or a zip, found by :func:`helpers.ingest.loading.discover_police_uk`)
+and writes one Parquet file, streaming so memory stays bounded (see *Memory* below). It applies the
+*same rules* as :func:`helpers.ingest.cleaning.clean_police_uk` and keeps the same ledger, so for every file
+rows read = rows kept + rows rejected, by reason:
+
+* rows with more fields than the header: ``malformed row (more fields than the header)``;
+* then, first reason wins: ``unparseable month``; ``month outside the requested span (after the
+  period end)``; ``unknown crime type``; ``crime row without a Crime ID``; ``duplicate Crime ID
+  (already in an earlier monthly file)`` — a Crime ID whose first appearance (ordered by month,
+  file, row) is in another file; repeats *within* one file are kept, as police.uk counts them;
+* with an LSOA lookup (``lookup``, the frame :func:`helpers.ingest.geography.read_lsoa_lookup` returns),
+  rows whose LSOA is not in it are rejected as ``missing or zeroed coordinates and LSOA not in the
+  area`` / ``outside the area``, and wards are assigned by LSOA (``ward_method = lsoa-lookup``).
+  Without one every row is kept whatever its place (national work). Point-in-polygon ward
+  assignment is left to the area cleaning stage, which can run on the much smaller kept rows.
+
+Classification is :func:`helpers.ingest.offences.classify_police_uk` itself, applied to the distinct
+crime types. Columns and types follow ``street.parquet`` in docs/architecture.md.
+
+How it is fast (10.5 M rows on 2 cores: see docs/benchmarks.md):
+
+* **Both cores.** Files are parsed by Arrow's C++ CSV reader on a thread pool (one file per thread,
+  the GIL released), which reads about 256 MB of CSV ahead of the batch being processed. The
+  per-file work that needs no other file (coordinates to numbers, Crime IDs decoded, checks that a
+  file's Month / force columns hold one value) runs on those threads too. Kept rows are built and
+  written by a separate writing thread while the next batch is decided.
+* **Crime-ID de-duplication without Python objects.** An ID of exactly 64 lowercase hex characters
+  (police.uk's form) is decoded, in place from Arrow's buffers, to a 256-bit key (4 × uint64; the
+  decoding is one-to-one, so equal keys are equal IDs). Within a batch the keys are sorted on the
+  first word and ties compared on all four; across batches the keys already seen sit in a few
+  sorted runs searched by binary search, each hit confirmed on the whole key. Different IDs that
+  share a prefix (even all of the first 32 or 48 characters) are therefore never confused. Any
+  other ID (other length, upper case, not hex, spaces to trim) is compared as trimmed text in a
+  Python set; a text ID can never equal a hex one, so the two are kept apart.
+* **Classification through a dictionary.** Crime type is dictionary-encoded, trimmed and
+  classified on its ~15 distinct values, and spread back by index (each value classified once
+  per process with :func:`helpers.ingest.offences.classify_police_uk` itself).
+* **Text left in place.** Trimming and blank → missing check only the first and last byte of each
+  value; when nothing needs trimming (police.uk's usual state) only a validity bitmap is built.
+  Rejected rows are few, so kept text is passed to the writer as zero-copy slices.
+* **Parquet writing.** lz4 (fast; zstd spent ~20% more writer time for a smaller file, and this is
+  an intermediate file re-read by the area stages), the Crime ID uncompressed (64 random hex
+  characters: an LZ codec saves 2%), columns built from a few values (month, force, crime type,
+  group, source file, ward method) handed over dictionary-encoded so the writer does not hash
+  them again, and min/max statistics only on the columns a reader filters by.
+* **BNG projection is optional** (``project``). A national run leaves easting/northing empty:
+  only area work needs metres, and each area stage projects its own small share of rows (pyproj
+  took ~12% of the national time). With ``project=True`` the kept rows are projected in one
+  pyproj call per batch, with one transformer for the run.
+
+A file Arrow cannot read exactly as the reference reader does (rows with too few fields, a text
+encoding other than UTF-8) is read by the reference reader instead; a file whose coordinates are
+not all numbers is re-read with them as text and converted as the reference does. Results are
+identical either way.
+
+Memory: rows are processed in batches of about ``batch_rows`` and written as Parquet row groups;
+what grows with the data is the de-duplication index, about 44 bytes per distinct Crime ID
+(~0.4 GB for 8 million crimes).
+
+Duplicate Crime IDs are decided in one pass, in file order (month, then file name). That equals
+the reference rule whenever every row's Month matches its file's month, as in police.uk's own
+archive; if any row disagrees, a second exact pass decides them as the reference does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from helpers.core.errors import DataFileError
+from helpers.core.io import atomic_path
+from helpers.ingest import geography, loading, offences
+from helpers.ingest.ledger import Ledger
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MALFORMED = "malformed row (more fields than the header)"
+REASONS = [
+    "",  # kept
+    "unparseable month",
+    "month outside the requested span (after the period end)",
+    "unknown crime type",
+    "crime row without a Crime ID",
+    "duplicate Crime ID (already in an earlier monthly file)",
+    "missing or zeroed coordinates and LSOA not in the area",
+    "outside the area",
+]
+SCHEMA = pa.schema(
+    [
+        ("crime_id", pa.string()),
+        ("month", pa.string()),
+        ("reported_by", pa.string()),
+        ("falls_within", pa.string()),
+        ("longitude", pa.float64()),
+        ("latitude", pa.float64()),
+        ("location", pa.string()),
+        ("lsoa_code", pa.string()),
+        ("lsoa_name", pa.string()),
+        ("crime_type", pa.string()),
+        ("last_outcome_category", pa.string()),
+        ("source_file", pa.string()),
+        ("source_row", pa.int64()),
+        ("crime_group", pa.string()),
+        ("is_asb", pa.bool_()),
+        ("is_sac", pa.bool_()),
+        ("is_neighbourhood", pa.bool_()),
+        ("easting", pa.float64()),
+        ("northing", pa.float64()),
+        ("ward_code", pa.string()),
+        ("ward_name", pa.string()),
+        ("ward_method", pa.string()),
+    ]
+)
+NEAR_UNIQUE = {"crime_id", "longitude", "latitude", "easting", "northing", "source_row"}
+DICT = pa.dictionary(pa.int32(), pa.string())
+# What is written: the same columns, with the text columns we build from a few values (or classify
+# through a dictionary) kept dictionary-encoded, so the Parquet writer stores those dictionaries
+# instead of hashing every value again; the other repetitive text columns it dictionary-encodes
+# itself. The file's own types are plain strings (the Arrow schema is not stored), so readers
+# get SCHEMA.
+ENCODED = {
+    "month",
+    "reported_by",
+    "falls_within",
+    "crime_type",
+    "source_file",
+    "crime_group",
+    "ward_code",
+    "ward_name",
+    "ward_method",
+}
+WRITE_SCHEMA = pa.schema([pa.field(f.name, DICT) if f.name in ENCODED else f for f in SCHEMA])
+SAME_IN_FILE = {"Reported by": "reported_by", "Falls within": "falls_within"}  # one force a file
+# min/max statistics only on the columns a reader filters row groups by (they cost the writer
+# about a fifth of its time when kept for every column)
+STATISTICS = ["month", "reported_by", "falls_within", "crime_type", "source_file"]
+COMPRESSION = "lz4"
+USED = loading.STREET_COLUMNS[:-1]  # every police.uk street column except Context
+
+
+@dataclass
+class FastCleanResult:
+    output: Path | None
+    table: pa.Table | None  # when no output path was given
+    ledger: Ledger
+    rows_read: int
+    rows_kept: int
+    files: int
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    exact_second_pass: bool = False
+
+    def to_pandas(self) -> pd.DataFrame:
+        tab = self.table if self.table is not None else pq.read_table(self.output)
+        return tab.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Ids:
+    """One file's Crime IDs: the output column and the keys the de-duplication compares."""
+
+    out: pa.Array  # trimmed, blank -> null
+    keys: np.ndarray  # (m, 4) uint64: IDs of exactly 64 lowercase hex characters, decoded
+    key_rows: np.ndarray  # their rows in the file (0-based)
+    str_rows: np.ndarray  # rows whose (non-blank) ID is anything else
+    str_vals: list[str]  # ... and those IDs, trimmed
+
+
+@dataclass
+class _Parsed:
+    index: int
+    file: loading.RawFile
+    table: pa.Table  # the USED columns as read (Longitude/Latitude may already be float64)
+    malformed: int
+    repair: str | None
+    # prepared on the reading thread, so both cores share this work
+    lon: np.ndarray | None = None
+    lat: np.ndarray | None = None
+    ids: _Ids | None = None
+    month_is_file: bool = False  # every row's Month is exactly its file's month
+    same: dict[str, str] = field(default_factory=dict)  # column -> its value on every row
+
+
+def _header(data: bytes, label: str, encoding: str) -> list[str]:
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]  # (no copy of the rest of the file)
+    text = first.decode("utf-8-sig" if encoding == "utf8" else encoding, errors="replace")
+    try:
+        header = next(csv.reader(io.StringIO(text)))
+    except (csv.Error, StopIteration) as exc:
+        raise DataFileError(
+            f"{label}: cannot read the header row ({exc}).", "Check the file is a CSV."
+        ) from exc
+    return [h.strip() for h in header]
+
+
+def _read_exact(f: loading.RawFile, index: int) -> _Parsed:
+    """The reference reader (Python csv), for files Arrow would read differently."""
+    df, malformed, repair = loading.read_police_uk_file(f)
+    tab = pa.Table.from_pandas(df[USED].astype(object).fillna(""), preserve_index=False)
+    tab = pa.table({c: tab[c].cast(pa.string()) for c in USED})
+    return _Parsed(index, f, tab, malformed, repair)
+
+
+def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
+    data = f.read()
+    if not data or (len(data) < 4096 and not data.strip()):  # (strip copies: small files only)
+        raise DataFileError(f"{f.label} is empty.", "Download or export the file again.")
+    header = _header(data, f.label, "utf8")
+    missing = [c for c in loading.STREET_COLUMNS if c not in header]
+    if missing:
+        return _read_exact(f, index)  # the reference reader raises the precise DataFileError
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
+    keep = {f"c{header.index(c)}": c for c in USED}
+    # Coordinates are converted to numbers while parsing (Arrow trims spaces and reads blank as
+    # missing, as the reference does); a file holding anything else there is read as text and
+    # converted like the reference (text that is not a number -> missing).
+    numeric = {f"c{header.index(c)}" for c in ("Longitude", "Latitude")}
+    for types in ("numeric", "text"):
+        counts = {"long": 0, "short": 0}
+
+        def on_invalid(row, counts=counts) -> str:
+            counts["long" if row.actual_columns > row.expected_columns else "short"] += 1
+            return "skip"
+
+        try:
+            tab = pacsv.read_csv(
+                pa.py_buffer(data),
+                read_options=pacsv.ReadOptions(
+                    column_names=names, skip_rows=1, use_threads=False, block_size=1 << 26
+                ),
+                parse_options=pacsv.ParseOptions(
+                    invalid_row_handler=on_invalid,
+                    # a line break inside a field needs a quote; without quotes the faster
+                    # parser that does not look for them reads the same rows
+                    newlines_in_values=b'"' in data,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=list(keep),
+                    column_types={
+                        c: pa.float64() if types == "numeric" and c in numeric else pa.string()
+                        for c in keep
+                    },
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            break
+        except pa.ArrowInvalid:
+            continue
+    else:
+        return _read_exact(f, index)  # e.g. not UTF-8: the reference reader decodes and notes it
+    if counts["short"]:
+        return _read_exact(f, index)  # short rows are padded, in place, by the reference reader
+    tab = tab.rename_columns([keep[c] for c in tab.column_names]).select(USED)
+    return _Parsed(index, f, tab, counts["long"], None)
+
+
+def _read_and_prepare(f: loading.RawFile, index: int) -> _Parsed:
+    return _prepare(_read_arrow(f, index))
+
+
+def _size(f: loading.RawFile) -> int:
+    try:
+        return f.path.stat().st_size if f.member is None else 1 << 20
+    except OSError:
+        return 1 << 20
+
+
+def _parsed_stream(
+    files: list[loading.RawFile], threads: int, prepare: bool = True, ahead_bytes: int = 1 << 28
+) -> Iterator[_Parsed]:
+    """Parse (and prepare) files on a thread pool, yielding them in order. Reading runs ahead of
+    the consumer by about ``ahead_bytes`` of CSV (at least 4 files per thread), so the threads
+    keep working while a whole batch is processed, and memory stays bounded."""
+    work = _read_and_prepare if prepare else _read_arrow
+    if threads <= 1:
+        for i, f in enumerate(files):
+            yield work(f, i)
+        return
+    sizes = [_size(f) for f in files]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures: dict[int, object] = {}
+        nxt = in_flight = 0
+        for k in range(len(files)):
+            while nxt < len(files) and (nxt - k < 4 * threads or in_flight < ahead_bytes):
+                futures[nxt] = pool.submit(work, files[nxt], nxt)
+                in_flight += sizes[nxt]
+                nxt += 1
+            parsed = futures.pop(k).result()
+            in_flight -= sizes[k]
+            yield parsed
+
+
+# --------------------------------------------------------------------------- per file
+
+
+def _blank_to_null(a):
+    return pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+
+
+def _to_float(a) -> np.ndarray:
+    """Strip, blank → missing, text → float; text that is not a number → missing (as pandas
+    ``to_numeric(errors="coerce")``). Returns float64 with NaN for missing."""
+    if pa.types.is_floating(a.type):
+        return np.array(a.to_numpy(zero_copy_only=False), dtype=float)  # nulls -> NaN
+    t = _blank_to_null(pc.utf8_trim_whitespace(a))
+    try:
+        return np.array(pc.cast(t, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        s = pd.Series(t.to_numpy(zero_copy_only=False), dtype=object)
+        return pd.to_numeric(s, errors="coerce").astype(float).to_numpy()
+
+
+def _hex_table() -> np.ndarray:
+    """Two ASCII bytes (read as one native uint16) -> the byte their hex spells; 0xFFFF if either
+    is not one of ``0-9a-f`` (upper case is *not* accepted: "AB" and "ab" are different IDs)."""
+    lut = np.full(65536, 0xFFFF, dtype=np.uint16)
+    digits = b"0123456789abcdef"
+    pairs = np.frombuffer(bytes(x for a in digits for b in digits for x in (a, b)), np.uint16)
+    lut[pairs] = np.arange(256, dtype=np.uint16)
+    return lut
+
+
+_HEX = _hex_table()
+
+
+def decode_hex_ids(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``chars``: (m, 64) uint8 ASCII. Returns (keys (m, 4) uint64, ok (m,) bool).
+
+    ``ok`` is True where all 64 characters are lowercase hex; then the 32 bytes they spell,
+    viewed as four uint64, are the key. Distinct such IDs always give distinct keys (the
+    decoding is one-to-one on that set), so comparing keys is exactly comparing the IDs.
+    """
+    m = len(chars)
+    if m == 0:
+        return np.zeros((0, 4), np.uint64), np.zeros(0, bool)
+    v = _HEX[np.ascontiguousarray(chars).view(np.uint16)]  # (m, 32)
+    ok = v.max(axis=1) < 256
+    keys = v.astype(np.uint8).view(np.uint64)  # (m, 4)
+    return keys, ok
+
+
+def _offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    bufs = arr.buffers()
+    off = np.frombuffer(bufs[1], np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    return off, data
+
+
+def _edge_table() -> np.ndarray:
+    """Bytes that may be (part of) white space a trim would remove: ASCII space and controls
+    9-13 and 28-31, and every non-ASCII byte (a multi-byte character could be Unicode space).
+    Conservative on purpose: a value starting or ending with one takes Arrow's exact trim."""
+    lut = np.zeros(256, dtype=bool)
+    lut[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+    lut[128:] = True
+    return lut
+
+
+_EDGE = _edge_table()
+
+
+def _clean_text(arr: pa.Array, trim: bool) -> pa.Array:
+    """Blank -> null, after trimming white space if ``trim``. When no value starts or ends with
+    white space (police.uk's usual state, checked from the first and last byte of each value),
+    the result shares the input's buffers and only a validity bitmap is new."""
+    if arr.null_count:
+        arr = arr.fill_null("")
+    off, data = _offsets(arr)
+    lens = np.diff(off)
+    nonempty = lens > 0
+    if trim and nonempty.any():
+        ne = np.flatnonzero(nonempty)
+        if (_EDGE[data[off[ne]]] | _EDGE[data[off[ne + 1] - 1]]).any():
+            return _blank_to_null(pc.utf8_trim_whitespace(arr))
+    if nonempty.all():
+        return arr
+    return pa.StringArray.from_buffers(
+        len(arr),
+        arr.buffers()[1],
+        arr.buffers()[2],
+        pa.py_buffer(np.packbits(nonempty, bitorder="little").tobytes()),
+        int((~nonempty).sum()),
+        arr.offset,
+    )
+
+
+def _prepare_ids(col: pa.ChunkedArray) -> _Ids:
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if arr.null_count:
+        arr = arr.fill_null("")
+    off, data = _offsets(arr)
+    lens = np.diff(off)
+    is64 = lens == 64
+    if len(arr) and ((lens == 0) | is64).all():
+        # police.uk's shape: every ID is blank or 64 characters, so the 64-character ones sit
+        # back to back in the data buffer and are read in place
+        keys, ok = decode_hex_ids(data[off[0] : off[-1]].reshape(-1, 64))
+        if ok.all():
+            valid = np.packbits(is64, bitorder="little")
+            out = pa.StringArray.from_buffers(
+                len(arr),
+                arr.buffers()[1],
+                arr.buffers()[2],
+                pa.py_buffer(valid.tobytes()),
+                int((~is64).sum()),
+                arr.offset,
+            )
+            return _Ids(out, keys, np.flatnonzero(is64), np.zeros(0, np.int64), [])
+    # anything else (spaces, other lengths, non-hex): trim first, as the reference does
+    t = pc.utf8_trim_whitespace(arr)
+    out = _blank_to_null(t)
+    off, data = _offsets(t)
+    lens = np.diff(off)
+    rows64 = np.flatnonzero(lens == 64)
+    keys, ok = decode_hex_ids(data[off[rows64][:, None] + np.arange(64)])
+    key_rows = rows64[ok]
+    other = lens > 0
+    other[key_rows] = False
+    str_rows = np.flatnonzero(other)
+    str_vals = pc.take(t, pa.array(str_rows)).to_pylist() if len(str_rows) else []
+    return _Ids(out, keys[ok], key_rows, str_rows, str_vals)
+
+
+def _prepare(p: _Parsed) -> _Parsed:
+    """Per-file work that needs no other file: runs on the reading threads."""
+    tab = p.table
+    p.lon = _to_float(tab["Longitude"])
+    p.lat = _to_float(tab["Latitude"])
+    p.ids = _prepare_ids(tab["Crime ID"])
+    month = tab["Month"]
+    p.month_is_file = tab.num_rows == 0 or pc.all(pc.equal(month, p.file.month)).as_py() is True
+    if tab.num_rows:
+        for c in SAME_IN_FILE:
+            first = tab[c][0].as_py()
+            if pc.all(pc.equal(tab[c], first)).as_py():
+                p.same[c] = first
+    return p
+
+
+# --------------------------------------------------------------------------- per batch
+
+
+def _remap(da: pa.DictionaryArray, fn=None, blank_null: bool = False) -> pa.DictionaryArray:
+    """Apply ``fn`` (string -> string kernel) to the dictionary only and re-index; with
+    ``blank_null`` rows whose value is blank become null. Cost: the dictionary, not the rows."""
+    idx = da.indices.to_numpy(zero_copy_only=False)
+    values = da.dictionary
+    if fn is not None:
+        enc = pc.dictionary_encode(fn(values))
+        idx = enc.indices.to_numpy(zero_copy_only=False)[idx]
+        values = enc.dictionary
+    mask = None
+    if blank_null:
+        blank = pc.equal(values, "").to_numpy(zero_copy_only=False)
+        if blank.any():
+            mask = blank[idx]
+    return pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32(), mask=mask), values)
+
+
+def _dictionary_of(values: list, idx: np.ndarray, valid: np.ndarray | None = None):
+    """A dictionary column from per-row positions ``idx`` into the (possibly repeating, possibly
+    null) ``values``."""
+    enc = pc.dictionary_encode(pa.array(values, pa.string()))
+    codes = enc.indices.to_numpy(zero_copy_only=False)  # null for null values
+    codes_valid = pc.is_valid(enc.indices).to_numpy(zero_copy_only=False)
+    mask = ~codes_valid[idx]
+    if valid is not None:
+        mask |= ~valid
+    ci = np.where(codes_valid, codes, 0).astype(np.int32)[idx]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(ci, pa.int32(), mask=mask if mask.any() else None), enc.dictionary
+    )
+
+
+_CLASSES: dict[str, tuple] = {}  # crime type -> (group, is_asb, is_sac, is_neighbourhood, known)
+
+
+def _classify(crime_type: pa.DictionaryArray) -> dict[str, np.ndarray | pa.Array]:
+    """:func:`offences.classify_police_uk` on the distinct values (each classified once per
+    process and remembered), spread back by dictionary index."""
+    idx = crime_type.indices.to_numpy(zero_copy_only=False)
+    values = crime_type.dictionary.to_pylist()
+    new = [v for v in values if v not in _CLASSES]
+    if new:
+        # classified beside the reference list itself: classify_police_uk cannot take a
+        # series in which no value is a known type (pandas 3), and this way it never gets one
+        ref = offences.police_uk_types()["crime_type"].astype(str).tolist()
+        cls = offences.classify_police_uk(pd.Series(new + ref, dtype="string")).iloc[: len(new)]
+        for v, g, a, s_, nb, k in zip(
+            new,
+            cls["crime_group"].astype(object).where(cls["crime_group"].notna(), None),
+            cls["is_asb"],
+            cls["is_sac"],
+            cls["is_neighbourhood"],
+            cls["known_type"],
+            strict=True,
+        ):
+            _CLASSES[v] = (g, bool(a), bool(s_), bool(nb), bool(k))
+    table = [_CLASSES[v] for v in values]
+
+    def flag(j: int) -> np.ndarray:
+        return np.array([t[j] for t in table], dtype=bool)[idx]
+
+    return {
+        "crime_group": _dictionary_of([t[0] for t in table], idx),
+        "is_asb": flag(1),
+        "is_sac": flag(2),
+        "is_neighbourhood": flag(3),
+        "known_type": flag(4),
+    }
+
+
+def _group_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort rows by key, keeping row order among equal keys. Returns (order, start) where
+    ``start[j]`` is True when ``keys[order[j]]`` differs from the previous key in that order.
+
+    Sorting is on the first word only (64 random bits for police.uk IDs, so ties are almost only
+    true repeats); tied rows are then put back in row order and compared on all four words. If
+    two *different* keys share a first word, the batch is sorted on all four words instead, so
+    the grouping is exact either way."""
+    m = len(keys)
+    h = keys[:, 0]
+    order = np.argsort(h)  # not stable (a fast vectorised sort); row order is restored below
+    start = np.ones(m, dtype=bool)
+    if m < 2:
+        return order, start
+    hs = h[order]
+    tie = np.flatnonzero(hs[1:] == hs[:-1])
+    if len(tie):
+        at = np.union1d(tie, tie + 1)  # every position in a run of equal first words
+        order[at] = order[at][np.lexsort((order[at], hs[at]))]
+        same = (keys[order[tie + 1], 1:] == keys[order[tie], 1:]).all(axis=1)
+        if not same.all():  # first words collide: exact sort on the whole key (stable)
+            order = np.lexsort((keys[:, 3], keys[:, 2], keys[:, 1], keys[:, 0]))
+            ks = keys[order]
+            start[1:] = (ks[1:] != ks[:-1]).any(axis=1)
+            return order, start
+        start[tie + 1] = False
+    return order, start
+
+
+def _in_run(h: np.ndarray, pos: np.ndarray, keys: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Which keys ``u`` (sorted by first word) are in one sorted run: ``h`` its first words
+    (sorted), ``pos`` where each key is in ``keys`` (all keys seen, in arrival order)."""
+    n = len(h)
+    found = np.zeros(len(u), dtype=bool)
+    if n == 0 or len(u) == 0:
+        return found
+    at = np.searchsorted(h, u[:, 0])
+    p = np.minimum(at, n - 1)
+    cand = np.flatnonzero(h[p] == u[:, 0])
+    if len(cand):
+        pc_ = p[cand]
+        found[cand] = (keys[pos[pc_], 1:] == u[cand, 1:]).all(axis=1)
+        nxt = np.minimum(pc_ + 1, n - 1)
+        more = cand[(pc_ + 1 < n) & (h[nxt] == u[cand, 0]) & ~found[cand]]
+        for q in more:  # a run of keys sharing the first word: compare each (rare)
+            j = int(at[q])
+            while j < n and h[j] == u[q, 0]:
+                if (keys[pos[j], 1:] == u[q, 1:]).all():
+                    found[q] = True
+                    break
+                j += 1
+    return found
+
+
+class _Dedupe:
+    """Which rows repeat a Crime ID first published in another file.
+
+    Every ID of exactly 64 lowercase hex characters (police.uk's form) is decoded to a 256-bit key
+    (4 × uint64; one-to-one, so equal keys are equal IDs). Keys already seen are kept in arrival
+    order, and indexed by a few sorted runs of their first words (a new run per batch, merged with
+    the previous one once it is at least half its size, so each entry moves only a few times). A
+    lookup is a binary search in each run plus a comparison of the whole key, so there are no
+    false matches, and a run of equal first words (different IDs sharing 64 bits) is searched in
+    full. About 44 bytes per distinct ID. Any other ID (other length, upper case, not hex) is
+    compared as text in a Python set; the two kinds can never be equal, so they are kept apart.
+    """
+
+    def __init__(self, first_file: dict[str, int] | None = None):
+        self.keys = np.zeros((1 << 16, 4), np.uint64)  # every distinct key, in arrival order
+        self.n = 0
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted first words, positions)
+        self.seen: set[str] = set()
+        self.first_file = first_file  # exact mode: Crime ID -> index of its first file
+        self.out_of_order = False
+
+    def _add(self, u: np.ndarray) -> None:
+        """Add distinct new keys (sorted by first word) as a run; merge similar-sized runs."""
+        k = len(u)
+        if self.n + k > len(self.keys):  # grow geometrically
+            grown = np.zeros((max(2 * len(self.keys), self.n + k), 4), np.uint64)
+            grown[: self.n] = self.keys[: self.n]
+            self.keys = grown
+        self.keys[self.n : self.n + k] = u
+        self.runs.append((u[:, 0].copy(), np.arange(self.n, self.n + k, dtype=np.int64)))
+        self.n += k
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (h1, p1), (h2, p2) = self.runs[-2], self.runs[-1]
+            h = np.concatenate([h1, h2])
+            o = np.argsort(h, kind="stable")  # two sorted runs: a linear merge
+            self.runs[-2:] = [(h[o], np.concatenate([p1, p2])[o])]
+
+    def key_flags(self, keys: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """Duplicate flags for rows with decoded keys (in file order; ``f`` their file index)."""
+        m = len(keys)
+        dup = np.zeros(m, dtype=bool)
+        if m == 0:
+            return dup
+        order, start = _group_keys(keys)
+        if start.all():  # no ID repeats inside this batch (the usual case): fewer gathers
+            u = keys[order]
+            before = np.zeros(m, dtype=bool)
+            for h, pos in self.runs:
+                before |= _in_run(h, pos, self.keys, u)
+            dup[order] = before
+            if not before.all():
+                self._add(u[~before] if before.any() else u)
+            return dup
+        gid = np.cumsum(start) - 1
+        first_rows = order[start]  # the earliest row of each distinct key in this batch
+        within = f[order] != f[first_rows][gid]
+        u = keys[first_rows]  # distinct keys, sorted by first word
+        before = np.zeros(len(u), dtype=bool)
+        for h, pos in self.runs:
+            before |= _in_run(h, pos, self.keys, u)
+        dup[order] = before[gid] | within
+        if not before.all():
+            self._add(u[~before])
+        return dup
+
+    def text_flags(self, vals: list[str], f: np.ndarray) -> np.ndarray:
+        dup = np.zeros(len(vals), dtype=bool)
+        first: dict[str, int] = {}
+        seen = self.seen
+        for i, (s, fi) in enumerate(zip(vals, f.tolist(), strict=True)):
+            if s in seen:
+                dup[i] = True
+            else:
+                dup[i] = first.setdefault(s, fi) != fi
+        seen.update(first)
+        return dup
+
+    def exact_flags(self, ids: pa.ChunkedArray, file_idx: np.ndarray) -> np.ndarray:
+        valid = pc.is_valid(ids).to_numpy(zero_copy_only=False)
+        dup = np.zeros(len(valid), dtype=bool)
+        rows = np.flatnonzero(valid)
+        id_vals = pc.drop_null(ids).to_numpy(zero_copy_only=False)
+        first = np.fromiter(
+            (self.first_file[x] for x in id_vals), dtype=np.int64, count=len(id_vals)
+        )
+        dup[rows] = first != file_idx[rows]
+        return dup
+
+
+_TRANSFORMER = None
+
+
+def _lonlat_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`helpers.ingest.geography.lonlat_to_bng` (same CRSs, same pyproj call), with the
+    transformer built once rather than per batch."""
+    global _TRANSFORMER
+    if _TRANSFORMER is None:
+        from pyproj import Transformer
+
+        _TRANSFORMER = Transformer.from_crs("EPSG:4326", geography.BNG, always_xy=True)
+    x, y = _TRANSFORMER.transform(lon, lat)
+    return np.asarray(x), np.asarray(y)
+
+
+def _process(
+    batch: list[_Parsed],
+    period_end: str,
+    dedupe: _Dedupe,
+    labels: list[str],
+    file_months: np.ndarray,
+    lookup: pd.DataFrame | None,
+    project: bool,
+    ledger: Ledger,
+) -> tuple[int, Callable[[], pa.Table]]:
+    """Classify and decide every row of a run of whole files (in file order); record the ledger.
+    Returns the number of rows kept and a function building them as a WRITE_SCHEMA table (the
+    categorical columns dictionary-encoded), which the writing thread calls."""
+    sizes = np.array([b.table.num_rows for b in batch], dtype=np.int64)
+    n = int(sizes.sum())
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    local = np.repeat(np.arange(len(batch), dtype=np.int32), sizes)
+    file_idx = np.array([b.index for b in batch], dtype=np.int64)[local]
+    source_row = np.arange(n, dtype=np.int64) - np.repeat(starts, sizes) + 2
+
+    # the batch's columns stay in their per-file chunks: nothing is copied until the writer
+    tab = pa.concat_tables([b.table.drop_columns(["Longitude", "Latitude"]) for b in batch])
+
+    def col(name: str) -> pa.ChunkedArray:
+        return tab[name]
+
+    def text(name: str, trim: bool) -> pa.ChunkedArray:
+        return pa.chunked_array([_clean_text(c, trim) for c in tab[name].chunks], pa.string())
+
+    crime_type = _remap(
+        pc.dictionary_encode(col("Crime type")).combine_chunks(), pc.utf8_trim_whitespace
+    )
+    lsoa = text("LSOA code", trim=True)
+    cls = _classify(crime_type)
+    lon = np.concatenate([b.lon for b in batch]) if n else np.zeros(0)
+    lat = np.concatenate([b.lat for b in batch]) if n else np.zeros(0)
+    crime_id = pa.chunked_array([b.ids.out for b in batch], pa.string())
+
+    code = np.zeros(n, dtype=np.int8)
+
+    def reject(mask: np.ndarray, k: int) -> None:
+        code[(code == 0) & mask] = k
+
+    if all(b.month_is_file for b in batch):
+        # every row carries its file's month, which is a valid month not after the period end
+        months, inv = np.unique(np.array([b.file.month for b in batch]), return_inverse=True)
+        month = _dictionary_of(months.tolist(), inv.astype(np.int64)[local])
+    else:
+        month = _remap(pc.dictionary_encode(col("Month")).combine_chunks(), pc.utf8_trim_whitespace)
+        good = pc.match_substring_regex(month.dictionary, MONTH_PATTERN).to_numpy(
+            zero_copy_only=False
+        )
+        after = pc.greater(month.dictionary, period_end).to_numpy(zero_copy_only=False)
+        m_idx = month.indices.to_numpy(zero_copy_only=False)
+        reject(~good[m_idx], 1)
+        reject((good & after)[m_idx], 2)
+        if dedupe.first_file is None:
+            same = month.dictionary.to_numpy(zero_copy_only=False)[m_idx] == file_months[file_idx]
+            if (~same & pc.is_valid(crime_id).to_numpy(zero_copy_only=False)).any():
+                dedupe.out_of_order = True  # a row's Month differs from its file's: decide exactly
+    reject(~cls["known_type"], 3)
+    no_id = ~pc.is_valid(crime_id).to_numpy(zero_copy_only=False)
+    reject(~cls["is_asb"] & no_id, 4)
+
+    dup = np.zeros(n, dtype=bool)
+    if dedupe.first_file is not None:
+        dup = dedupe.exact_flags(crime_id, file_idx)
+    else:
+        key_pos = np.concatenate([starts[j] + b.ids.key_rows for j, b in enumerate(batch)])
+        keys = np.concatenate([b.ids.keys for b in batch]) if n else np.zeros((0, 4), np.uint64)
+        dup[key_pos] = dedupe.key_flags(keys, file_idx[key_pos])
+        str_pos = np.concatenate([starts[j] + b.ids.str_rows for j, b in enumerate(batch)])
+        if len(str_pos):
+            vals = [s for b in batch for s in b.ids.str_vals]
+            dup[str_pos] = dedupe.text_flags(vals, file_idx[str_pos])
+    reject(dup, 5)
+
+    zeroed = (lon == 0) & (lat == 0)
+    have = ~np.isnan(lon) & ~np.isnan(lat) & ~zeroed
+    lon[zeroed] = np.nan
+    lat[zeroed] = np.nan
+
+    ward_code = ward_name = pa.nulls(n, DICT)
+    ward_method = _dictionary_of(["unassigned"], np.zeros(n, np.int64))
+    if lookup is not None:
+        codes = pa.array(lookup["lsoa_code"].astype(str).tolist(), pa.string())
+        pos = pc.index_in(lsoa, value_set=codes)
+        in_area = pc.is_valid(pos).to_numpy(zero_copy_only=False)
+        pi = pc.fill_null(pos, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        ward_code = _dictionary_of(lookup["lookup_ward_code"].astype(str).tolist(), pi, in_area)
+        ward_name = _dictionary_of(
+            lookup["lookup_ward_name"]
+            .astype(object)
+            .where(lookup["lookup_ward_name"].notna(), None)
+            .tolist(),
+            pi,
+            in_area,
+        )
+        ward_method = _dictionary_of(["unassigned", "lsoa-lookup"], in_area.astype(np.int64))
+        reject(~in_area & ~have, 6)
+        reject(~in_area & have, 7)
+
+    # ledger: per file, kept and rejected by reason (malformed rows were never parsed)
+    counts = np.bincount(
+        local.astype(np.int64) * len(REASONS) + code, minlength=len(batch) * len(REASONS)
+    ).reshape(len(batch), -1)
+    for j, b in enumerate(batch):
+        label = b.file.label
+        ledger.add_read(label, "street", int(sizes[j]) + b.malformed)
+        ledger.add_rejected(label, "street", MALFORMED, b.malformed)
+        if b.repair:
+            ledger.add_repair(label, "street", b.repair, int(sizes[j]))
+        ledger.add_kept(label, "street", int(counts[j, 0]))
+        for k in range(1, len(REASONS)):
+            ledger.add_rejected(label, "street", REASONS[k], int(counts[j, k]))
+
+    keep = code == 0
+    return int(keep.sum()), lambda: _kept_table(
+        batch,
+        keep,
+        local,
+        source_row,
+        lon,
+        lat,
+        have,
+        month,
+        crime_type,
+        cls,
+        crime_id,
+        lsoa,
+        ward_code,
+        ward_name,
+        ward_method,
+        tab,
+        project,
+    )
+
+
+def _kept_table(
+    batch,
+    keep,
+    local,
+    source_row,
+    lon,
+    lat,
+    have,
+    month,
+    crime_type,
+    cls,
+    crime_id,
+    lsoa,
+    ward_code,
+    ward_name,
+    ward_method,
+    tab,
+    project,
+) -> pa.Table:
+    """The kept rows of a processed batch as a WRITE_SCHEMA table (run on the writing thread)."""
+
+    def col(name: str) -> pa.ChunkedArray:
+        return tab[name]
+
+    def text(name: str, trim: bool) -> pa.ChunkedArray:
+        return pa.chunked_array([_clean_text(c, trim) for c in tab[name].chunks], pa.string())
+
+    sel = None if keep.all() else np.flatnonzero(keep)
+    # columns held as numbers or dictionary codes are gathered; text columns are sliced
+    dense = {
+        "month": month,
+        "longitude": pa.array(lon, from_pandas=True),
+        "latitude": pa.array(lat, from_pandas=True),
+        "crime_type": crime_type,
+        "source_file": _dictionary_of([b.file.label for b in batch], local.astype(np.int64)),
+        "source_row": pa.array(source_row),
+        "crime_group": cls["crime_group"],
+        "is_asb": cls["is_asb"],
+        "is_sac": cls["is_sac"],
+        "is_neighbourhood": cls["is_neighbourhood"],
+        "ward_code": ward_code,
+        "ward_name": ward_name,
+        "ward_method": ward_method,
+    }
+    for c, name in SAME_IN_FILE.items():
+        if all(c in b.same for b in batch):  # police.uk: one force per file
+            values, inv = np.unique(np.array([b.same[c] for b in batch]), return_inverse=True)
+            dense[name] = _dictionary_of(values.tolist(), inv.astype(np.int64)[local])
+        else:
+            dense[name] = pc.dictionary_encode(col(c)).combine_chunks()
+    dense = pa.table(dense)
+    texts = pa.table(
+        {
+            "crime_id": crime_id,
+            "location": col("Location"),
+            "lsoa_code": lsoa,
+            "lsoa_name": col("LSOA name"),
+            "last_outcome_category": text("Last outcome category", trim=False),
+        }
+    )
+    if sel is not None:
+        dense = dense.take(pa.array(sel))
+        # few rows are rejected, so the kept text lies in long runs: zero-copy slices of it (the
+        # writer reads them in place) cost less than a gathered copy
+        edges = np.diff(np.concatenate([[0], keep.view(np.int8), [0]]))
+        run_start, run_end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        texts = pa.concat_tables(
+            [
+                texts.slice(a, b - a)
+                for a, b in zip(run_start.tolist(), run_end.tolist(), strict=True)
+            ]
+            or [texts.slice(0, 0)]
+        )
+    m = dense.num_rows
+    if project:
+        easting = np.full(m, np.nan)
+        northing = easting.copy()
+        hv = have if sel is None else have[sel]
+        if hv.any():
+            lo = lon if sel is None else lon[sel]
+            la = lat if sel is None else lat[sel]
+            easting[hv], northing[hv] = _lonlat_to_bng(lo[hv], la[hv])  # kept rows only
+        dense = dense.append_column("easting", pa.array(easting, from_pandas=True))
+        dense = dense.append_column("northing", pa.array(northing, from_pandas=True))
+    else:
+        dense = dense.append_column("easting", pa.nulls(m, pa.float64()))
+        dense = dense.append_column("northing", pa.nulls(m, pa.float64()))
+    cols = {c: texts[c] for c in texts.column_names} | {c: dense[c] for c in dense.column_names}
+    return pa.table(cols).select(SCHEMA.names).cast(WRITE_SCHEMA)
+
+
+def _unbalanced(led: Ledger) -> list[tuple[str, int, int, int]]:
+    """Files whose rows read != kept + rejected (linear time; Ledger.check is quadratic in files)."""
+    rejected: dict[str, int] = {}
+    for (src, _table, _reason), v in led.rejected.items():
+        rejected[src] = rejected.get(src, 0) + v
+    out = []
+    for (src, table), n in led.read.items():
+        k, r = led.kept.get((src, table), 0), rejected.get(src, 0)
+        if n != k + r:
+            out.append((src, n, k, r))
+    return out
+
+
+def _exact_first_files(files: list[loading.RawFile], threads: int) -> dict[str, int]:
+    """Crime ID -> index of the file of its first row ordered by (Month, file name, row)."""
+    frames = []
+    for p in _parsed_stream(files, threads, prepare=False):
+        ids = _blank_to_null(pc.utf8_trim_whitespace(p.table["Crime ID"]))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "crime_id": ids.to_numpy(zero_copy_only=False),
+                    "month": pc.utf8_trim_whitespace(p.table["Month"]).to_numpy(
+                        zero_copy_only=False
+                    ),
+                    "label": p.file.label,
+                    "row": np.arange(p.table.num_rows),
+                    "file": p.index,
+                }
+            ).dropna(subset=["crime_id"])
+        )
+    df = pd.concat(frames, ignore_index=True).sort_values(
+        ["month", "label", "row"], kind="mergesort"
+    )
+    first = df.drop_duplicates("crime_id")
+    return dict(zip(first["crime_id"], first["file"], strict=True))
+
+
+def _street_files(source: str | Path, force_slug: str | None, period_end: str):
+    found = loading.discover_police_uk(source, force_slug, kinds=("street",))
+    skipped = list(found.skipped)
+    files = []
+    for f in found.files:
+        if f.month > period_end:
+            skipped.append((f.label, f"month {f.month} is after the period end {period_end}"))
+        else:
+            files.append(f)
+    return files, skipped
+
+
+def clean_street(
+    source: str | Path,
+    period_end: str,
+    out: str | Path | None = None,
+    force_slug: str | None = None,
+    lookup: pd.DataFrame | None = None,
+    project: bool = True,
+    threads: int | None = None,
+    batch_rows: int = 400_000,
+    ledger: Ledger | None = None,
+) -> FastCleanResult:
+    """Clean every police.uk street file under ``source`` up to ``period_end`` (``YYYY-MM``).
+
+    ``out``: Parquet file to write (atomically, zstd, one row group per batch); without it the
+    kept rows come back as an Arrow table in :attr:`FastCleanResult.table` (area-sized data).
+    ``force_slug`` limits to one force's files; ``lookup`` (LSOA → ward) limits to one area.
+    ``project`` adds BNG easting/northing. The ledger balances per file (checked).
+    """
+    if not re.match(MONTH_PATTERN, str(period_end)):
+        from helpers.core.errors import PeriodError
+
+        raise PeriodError(
+            f"The period end {period_end!r} is not a month written YYYY-MM.", "Use e.g. 2022-03."
+        )
+    t0 = time.perf_counter()
+    threads = threads or max(1, len(os.sched_getaffinity(0)))
+    files, skipped = _street_files(source, force_slug, period_end)
+    if not files:
+        raise DataFileError(
+            f"No police.uk street files up to {period_end} under {source}.",
+            "Check the folder (or zip) and the force slug.",
+        )
+    labels = [f.label for f in files]
+    file_months = np.array([f.month for f in files])
+    result = _run(
+        files, labels, file_months, period_end, out, lookup, project, threads, batch_rows, _Dedupe()
+    )
+    if result[2].out_of_order:
+        exact = _Dedupe(_exact_first_files(files, threads))
+        result = _run(
+            files, labels, file_months, period_end, out, lookup, project, threads, batch_rows, exact
+        )
+    led, table, dedupe, rows_read, rows_kept = result
+    bad = _unbalanced(led)
+    if bad:
+        raise AssertionError(f"Ledger does not balance: {bad[:5]}")
+    if ledger is not None:  # merge into the caller's ledger
+        for k, v in led.read.items():
+            ledger.add_read(*k, v)
+        for k, v in led.kept.items():
+            ledger.add_kept(*k, v)
+        for k, v in led.rejected.items():
+            ledger.add_rejected(*k, v)
+        for k, v in led.repairs.items():
+            ledger.add_repair(*k, v)
+    return FastCleanResult(
+        Path(out) if out else None,
+        table,
+        led,
+        rows_read,
+        rows_kept,
+        len(files),
+        skipped,
+        time.perf_counter() - t0,
+        dedupe.first_file is not None,
+    )
+
+
+def _run(files, labels, file_months, period_end, out, lookup, project, threads, batch_rows, dedupe):
+    ledger = Ledger()
+    kept_tables: list[pa.Table] = []
+    rows_read = rows_kept = 0
+
+    def batches() -> Iterator[list[_Parsed]]:
+        cur, n = [], 0
+        for p in _parsed_stream(files, threads):
+            cur.append(p)
+            n += p.table.num_rows
+            if n >= batch_rows:
+                yield cur
+                cur, n = [], 0
+        if cur:
+            yield cur
+
+    def consume(write) -> None:
+        nonlocal rows_read, rows_kept
+        for b in batches():
+            n_kept, kept = _process(
+                b, period_end, dedupe, labels, file_months, lookup, project, ledger
+            )
+            rows_read += sum(p.table.num_rows + p.malformed for p in b)
+            rows_kept += n_kept
+            write(kept)
+            if dedupe.out_of_order and dedupe.first_file is None:
+                return  # the exact pass will redo everything
+
+    if out is None:
+        consume(lambda build: kept_tables.append(build()))
+        table = (pa.concat_tables(kept_tables) if kept_tables else WRITE_SCHEMA.empty_table()).cast(
+            SCHEMA
+        )
+        return ledger, table, dedupe, rows_read, rows_kept
+    with atomic_path(out) as tmp:
+        with (
+            pq.ParquetWriter(
+                tmp,
+                WRITE_SCHEMA,
+                # crime_id is 64 random hex characters: an LZ codec cannot shrink it (2%), so
+                # it is stored uncompressed and the codec's time goes where it pays
+                compression={c: "none" if c == "crime_id" else COMPRESSION for c in SCHEMA.names},
+                use_dictionary=[c for c in SCHEMA.names if c not in NEAR_UNIQUE],
+                write_statistics=STATISTICS,
+                write_batch_size=1 << 16,  # fewer, larger internal steps (default 1,024 rows)
+                store_schema=False,
+            ) as writer,
+            ThreadPoolExecutor(max_workers=1) as write_pool,
+        ):
+            # the writer (which releases the GIL) runs beside the next batch's processing; at
+            # most one batch waits, so memory stays bounded
+            pending: list = []
+
+            def write(build) -> None:
+                while pending:
+                    pending.pop(0).result()
+                pending.append(write_pool.submit(lambda: writer.write_table(build())))
+
+            consume(write)
+            while pending:
+                pending.pop(0).result()
+    return ledger, None, dedupe, rows_read, rows_kept

@@ -1,0 +1,457 @@
+"""Readers for the raw inputs a CSP analyst receives.
+
+* police.uk street-level and outcomes CSVs from a folder tree (``YYYY-MM/YYYY-MM-<force>-street.csv``),
+  a flat folder, or the zip data.police.uk hands out (read in place, never extracted or modified).
+* a local force extract through the column mapping in the area config.
+* Home Office "police recorded crime by CSP" tables (CSV, XLSX or ODS; header row detected;
+  one sheet per financial year; the count column's name varies between releases).
+* CSP population, ward population, Most Similar Group lists.
+
+Every reader returns all rows it read as text (no row is dropped here) plus the name of the file
+each came from, so the cleaning stage can account for every row in the ledger. A file that cannot
+be read at all raises :class:`~helpers.core.errors.DataFileError` naming the file and what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.core.errors import DataFileError
+
+# The exact police.uk headers (checked in every real file; see ../shared/data/PROVENANCE.md).
+_LOCATION_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
+                     "Location", "LSOA code", "LSOA name"]  # fmt: skip
+STREET_COLUMNS = [*_LOCATION_COLUMNS, "Crime type", "Last outcome category", "Context"]
+OUTCOME_COLUMNS = [*_LOCATION_COLUMNS, "Outcome type"]
+POLICE_UK_FILE = re.compile(
+    r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$"
+)
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One police.uk CSV: a path on disk, or a member of a zip read in place."""
+
+    label: str  # how the ledger names it (relative path, or zip!member)
+    month: str  # from the file name
+    force: str  # force slug from the file name
+    kind: str  # street | outcomes
+    path: Path  # the file, or the zip
+    member: str | None = None
+
+    def open_bytes(self) -> bytes:
+        if self.member is None:
+            data = self.path.read_bytes()
+        else:
+            with zipfile.ZipFile(self.path) as zf:
+                data = zf.read(self.member)
+        if self.label.endswith(".gz") or data[:2] == b"\x1f\x8b":
+            import gzip
+
+            data = gzip.decompress(data)
+        return data
+
+    def read(self) -> bytes:
+        """The file's bytes (decompressed); an unreadable file is a :class:`DataFileError`."""
+        try:
+            return self.open_bytes()
+        except OSError as exc:
+            raise DataFileError(
+                f"Cannot read {self.label}: {exc}.", "Check the file exists and is readable."
+            ) from exc
+
+
+@dataclass
+class Discovery:
+    files: list[RawFile]
+    skipped: list[tuple[str, str]]  # (name, why)
+
+
+def discover_police_uk(
+    source: str | Path, force_slug: str | None = None, kinds=("street", "outcomes")
+) -> Discovery:
+    """Find police.uk CSVs under a folder (any depth) or inside a zip.
+
+    Files for other forces (when ``force_slug`` is given) and members that are not police.uk CSVs
+    are listed in ``skipped`` with the reason, never read silently.
+    """
+    src = Path(source)
+    if not src.exists():
+        raise DataFileError(
+            f"The police.uk data location {src} does not exist.",
+            "Check 'sources.police_uk' in the area config, or run 'scrutiny sample' for the sample data.",
+        )
+    names: list[tuple[str, Path, str | None]] = []
+    if src.is_file():
+        if not zipfile.is_zipfile(src):
+            m = POLICE_UK_FILE.search(src.name)
+            if not m:
+                raise DataFileError(
+                    f"{src} is neither a police.uk CSV nor a zip of them.",
+                    "Point 'sources.police_uk' at the folder or zip from data.police.uk.",
+                )
+            names.append((src.name, src, None))
+        else:
+            try:
+                with zipfile.ZipFile(src) as zf:
+                    for info in zf.infolist():
+                        if not info.is_dir():
+                            names.append((f"{src.name}!{info.filename}", src, info.filename))
+            except zipfile.BadZipFile as exc:
+                raise DataFileError(
+                    f"{src} is a damaged zip file: {exc}.", "Download it again."
+                ) from exc
+    else:
+        for p in sorted(src.rglob("*")):
+            if p.is_file():
+                names.append((str(p.relative_to(src)), p, None))
+    files: list[RawFile] = []
+    skipped: list[tuple[str, str]] = []
+    for label, path, member in names:
+        base = member or label
+        if Path(base).name.startswith("."):
+            continue
+        m = POLICE_UK_FILE.search(base.replace("\\", "/"))
+        if not m:
+            skipped.append((label, "not a police.uk CSV name (YYYY-MM-<force>-street.csv)"))
+            continue
+        month, force, kind = m.groups()
+        if kind not in kinds:
+            skipped.append((label, f"{kind} files are not used"))
+            continue
+        if force_slug and force != force_slug:
+            skipped.append((label, f"file is for force '{force}', not '{force_slug}'"))
+            continue
+        files.append(RawFile(label, month, force, kind, path, member))
+    files.sort(key=lambda f: (f.kind, f.month, f.label))
+    return Discovery(files, skipped)
+
+
+_BINARY_SIGNATURES = (
+    (b"PK\x03\x04", "a spreadsheet (XLSX/ODS) or zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel (.xls) workbook"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+def decode_bytes(data: bytes, label: str) -> tuple[str, str | None]:
+    """Decode a CSV's bytes: UTF-8 (BOM allowed) or, failing that, Windows-1252 (a recorded repair).
+
+    A UTF-16 file with its byte-order mark (Excel's "Unicode text") is decoded too, also as a
+    recorded repair. A spreadsheet, zip or PDF saved under a ``.csv`` name, or any other binary
+    file, is a :class:`DataFileError` saying what the file really is.
+    """
+    for magic, what in _BINARY_SIGNATURES:
+        if data.startswith(magic):
+            raise DataFileError(
+                f"{label} is not CSV text: it is {what} saved under a text-file name.",
+                "Open it in the program that made it and save or export it as CSV (UTF-8).",
+            )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "decoded as UTF-16 (file was not UTF-8)"
+        except UnicodeDecodeError as exc:
+            raise DataFileError(
+                f"{label} starts like UTF-16 text but cannot be decoded ({exc}).",
+                "Re-export it as CSV (UTF-8).",
+            ) from exc
+    if b"\x00" in data[:4096]:
+        raise DataFileError(
+            f"{label} is not CSV text: it holds binary (NUL) bytes.",
+            "Check it is the right file; re-export it as CSV (UTF-8).",
+        )
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252"), "decoded as Windows-1252 (file was not UTF-8)"
+        except UnicodeDecodeError as exc:
+            raise DataFileError(
+                f"{label} is not a text file in UTF-8 or Windows-1252 ({exc}).",
+                "Re-export it as CSV (UTF-8).",
+            ) from exc
+
+
+def read_csv_text(
+    text: str, label: str, expected: list[str] | None = None, aliases: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Parse CSV text with every field as a string. Returns (frame, malformed_row_count).
+
+    Rows with more fields than the header are malformed: they are counted, not parsed, and the
+    caller rejects them into the ledger. Rows with fewer fields (a truncated last line) are kept
+    with the missing fields empty, so later checks reject them with a precise reason; their
+    1-based row numbers (header = row 1) and field counts are listed in
+    ``frame.attrs["short_rows"]`` so the caller can name them. ``frame.attrs["row_numbers"]``
+    gives each kept row's number in the file (records, so a quoted line break does not shift it). With ``expected``, columns beyond
+    it are dropped and listed in ``frame.attrs["extra_columns"]``.
+
+    A quote that is opened and never closed would make the rest of the file one field (every
+    later row silently lost): that is a :class:`DataFileError` naming the line.
+    """
+    if not text.strip():
+        raise DataFileError(f"{label} is empty.", "Download or export the file again.")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise DataFileError(
+            f"{label}: cannot read the header row ({exc}).", "Check the file is a CSV."
+        ) from exc
+    header = [h.strip().lstrip("\ufeff").strip() for h in header]
+    if aliases:
+        header = [aliases.get(h, h) for h in header]
+    if expected is not None:
+        missing = [c for c in expected if c not in header]
+        if missing:
+            extra = [h for h in header if h not in expected]
+            hint = f" The file has these other columns: {', '.join(extra)}." if extra else ""
+            raise DataFileError(
+                f"{label} is missing column(s) {', '.join(repr(m) for m in missing)}.{hint}",
+                "police.uk files must keep their original header; re-download the file, or rename the "
+                "column back to its police.uk name.",
+            )
+    width = len(header)
+    rows: list[list[str]] = []
+    row_numbers: list[int] = []
+    short_rows: list[tuple[int, int]] = []
+    malformed = 0
+    record = 1  # the header is row 1
+    last_start, last_rec = 1, None
+    try:
+        while True:
+            start = reader.line_num + 1
+            try:
+                rec = next(reader)
+            except StopIteration:
+                break
+            if not rec or (len(rec) == 1 and rec[0] == ""):
+                continue  # blank line
+            record += 1
+            last_start, last_rec = start, rec
+            if len(rec) > width:
+                malformed += 1
+                continue
+            if len(rec) < width:
+                short_rows.append((record, len(rec)))
+                rec = rec + [""] * (width - len(rec))
+            rows.append(rec)
+            row_numbers.append(record)
+    except csv.Error as exc:
+        raise DataFileError(
+            f"{label}: CSV structure error near line {reader.line_num}: {exc}.",
+            "Check for an unclosed quote; re-export the file.",
+        ) from exc
+    if (
+        last_rec is not None
+        and text.count('"') % 2 == 1
+        and any("\n" in f or "\r" in f for f in last_rec)
+    ):
+        swallowed = reader.line_num - last_start
+        raise DataFileError(
+            f'{label}: a quote (") opened on line {last_start} is never closed, so the {swallowed} line(s) '
+            "after it would be read as one field and lost.",
+            f"Open the file in a text editor, close or remove the stray quote on line {last_start}, and save "
+            "it under a new name (or re-download the original).",
+        )
+    df = (
+        pd.DataFrame(rows, columns=header, dtype="string")
+        if rows
+        else pd.DataFrame(columns=header, dtype="string")
+    )
+    extra: list[str] = []
+    if expected is not None:
+        extra = [h for h in header if h not in expected]
+        df = df[expected]
+    df.attrs["row_numbers"] = row_numbers
+    df.attrs["short_rows"] = short_rows
+    df.attrs["extra_columns"] = extra
+    return df, malformed
+
+
+def read_police_uk_file(f: RawFile) -> tuple[pd.DataFrame, int, str | None]:
+    """Read one police.uk CSV as strings. Returns (frame, malformed rows, repair note)."""
+    data = f.read()
+    text, repair = decode_bytes(data, f.label)
+    expected = STREET_COLUMNS if f.kind == "street" else OUTCOME_COLUMNS
+    df, malformed = read_csv_text(text, f.label, expected)
+    return df, malformed, repair
+
+
+def iter_police_uk(files: list[RawFile]) -> Iterator[tuple[RawFile, pd.DataFrame, int, str | None]]:
+    for f in files:
+        yield (f, *read_police_uk_file(f))
+
+
+# --------------------------------------------------------------------------- force extract
+
+FORCE_EXTRACT_REQUIRED = ("offence_id", "date", "ho_code")
+FORCE_EXTRACT_OPTIONAL = (
+    "hour",
+    "offence_description",
+    "offence_group",
+    "offence_subgroup",
+    "domestic_flag",
+    "location_type",
+    "lsoa_code",
+    "easting",
+    "northing",
+)
+
+
+def read_force_extract(
+    path: Path, columns: dict[str, str]
+) -> tuple[pd.DataFrame, int, str | None, list[str]]:
+    """Read a force extract and rename its columns to ours through the config mapping.
+
+    Returns (frame with our column names, malformed rows, repair note, list of optional columns
+    that are absent). A required column missing is an error naming the column and the mapping.
+    """
+    if not path.exists():
+        raise DataFileError(
+            f"The force extract {path} does not exist.",
+            "Check 'sources.force_extract.path' in the area config.",
+        )
+    text, repair = decode_bytes(path.read_bytes(), path.name)
+    df, malformed = read_csv_text(text, path.name)
+    theirs_to_ours = {v: k for k, v in columns.items()}
+    missing_required = [k for k in FORCE_EXTRACT_REQUIRED if columns.get(k) not in df.columns]
+    if missing_required:
+        detail = ", ".join(f"{k} (expected column {columns.get(k)!r})" for k in missing_required)
+        raise DataFileError(
+            f"{path.name} lacks required column(s): {detail}. Its columns are: {', '.join(df.columns)}.",
+            "Fix 'sources.force_extract.columns' in the area config to name this export's columns.",
+        )
+    df = df.rename(columns=theirs_to_ours)
+    absent = [k for k in FORCE_EXTRACT_OPTIONAL if k not in df.columns]
+    keep = [c for c in (*FORCE_EXTRACT_REQUIRED, *FORCE_EXTRACT_OPTIONAL) if c in df.columns]
+    return df[keep], malformed, repair, absent
+
+
+# --------------------------------------------------------------------------- Home Office CSP tables
+
+HO_ALIASES = {
+    "financial year": "financial_year",
+    "financial quarter": "quarter",
+    "force name": "force_name",
+    "police force": "force_name",
+    "force": "force_name",
+    "csp name": "csp_name",
+    "community safety partnership": "csp_name",
+    "offence description": "offence_description",
+    "offence group": "offence_group",
+    "offence subgroup": "offence_subgroup",
+    "offence code": "offence_code",
+    "number of offences": "count",
+    "offence count": "count",
+    "number of crimes": "count",
+}
+HO_REQUIRED = ("financial_year", "quarter", "csp_name", "offence_code", "count")
+SHEET_FY = re.compile(r"^(\d{4})[_/-](\d{2})$")
+
+
+def _find_header(raw: pd.DataFrame, label: str, max_scan: int = 30) -> int:
+    for i in range(min(max_scan, len(raw))):
+        cells = {str(v).strip().lower() for v in raw.iloc[i].tolist() if pd.notna(v)}
+        if "csp name" in cells or "community safety partnership" in cells:
+            return i
+    raise DataFileError(
+        f"{label}: no header row with a 'CSP Name' column in the first {max_scan} rows.",
+        "Check this is a Home Office 'police recorded crime by CSP' table.",
+    )
+
+
+def _tidy_ho_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
+    h = _find_header(raw, label)
+    header = [HO_ALIASES.get(str(v).strip().lower(), str(v).strip()) for v in raw.iloc[h].tolist()]
+    df = raw.iloc[h + 1 :].copy()
+    df.columns = header
+    df = df.loc[:, [c for c in df.columns if c and c != "nan"]]
+    missing = [c for c in HO_REQUIRED if c not in df.columns]
+    if missing:
+        raise DataFileError(
+            f"{label}: missing column(s) {', '.join(missing)} (header on row {h + 1}).",
+            "Check the table is the Home Office CSP open-data format.",
+        )
+    df = df.dropna(how="all")
+    df["source_row"] = [h + 2 + i for i in range(len(df))]  # 1-based spreadsheet row
+    return df
+
+
+def read_home_office_csp(path: Path) -> list[tuple[str, pd.DataFrame]]:
+    """Read every financial-year sheet (or the single CSV). Returns [(label, frame)] of raw rows."""
+    if not path.exists():
+        raise DataFileError(
+            f"The Home Office CSP table {path} does not exist.",
+            "Check 'sources.home_office_csp' in the area config.",
+        )
+    suffix = path.suffix.lower()
+    out: list[tuple[str, pd.DataFrame]] = []
+    if suffix == ".csv":
+        text, _ = decode_bytes(path.read_bytes(), path.name)
+        if not text.strip():
+            raise DataFileError(f"{path.name} is empty.", "Download the Home Office table again.")
+        try:
+            # Title lines above the header have fewer fields than the table: pad, never refuse.
+            recs = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+        except csv.Error as exc:
+            raise DataFileError(
+                f"{path.name} cannot be read as CSV: {exc}.",
+                "Re-download the table, or save the sheet as CSV (UTF-8) again.",
+            ) from exc
+        width = max(len(r) for r in recs)
+        raw = pd.DataFrame([r + [""] * (width - len(r)) for r in recs], dtype=object)
+        out.append((path.name, _tidy_ho_frame(raw.replace("", pd.NA), path.name)))
+        return out
+    engine = {".xlsx": "openpyxl", ".xlsm": "openpyxl", ".ods": "odf", ".xls": "xlrd"}.get(suffix)
+    if engine is None:
+        raise DataFileError(
+            f"{path.name}: unsupported file type {suffix!r}.", "Use CSV, XLSX or ODS."
+        )
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine=engine)
+    except Exception as exc:  # the engines raise many types for damaged files
+        raise DataFileError(
+            f"Cannot open {path.name} as a spreadsheet: {exc}.", "Re-download or re-save it."
+        ) from exc
+    fy_sheets = [(n, s) for n, s in sheets.items() if SHEET_FY.match(str(n).strip())]
+    if not fy_sheets:
+        raise DataFileError(
+            f"{path.name} has no sheet named like a financial year (e.g. 2021_22); "
+            f"its sheets are: {', '.join(map(str, sheets))}.",
+            "Use the Home Office table as published, one sheet per financial year.",
+        )
+    for name, sheet in sorted(fy_sheets, key=lambda t: str(t[0])):
+        out.append((f"{path.name}!{name}", _tidy_ho_frame(sheet, f"{path.name}, sheet {name}")))
+    return out
+
+
+# --------------------------------------------------------------------------- small tables
+
+
+def read_small_csv(path: Path, required: list[str], what: str) -> pd.DataFrame:
+    if not path.exists():
+        raise DataFileError(
+            f"The {what} file {path} does not exist.", "Check the area config's sources."
+        )
+    text, _ = decode_bytes(path.read_bytes(), path.name)
+    df, malformed = read_csv_text(text, path.name)
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataFileError(
+            f"{path.name} ({what}) lacks column(s) {', '.join(missing)}; it has "
+            f"{', '.join(df.columns)}.",
+            f"Provide a CSV with columns {', '.join(required)}.",
+        )
+    if malformed:
+        raise DataFileError(
+            f"{path.name} ({what}) has {malformed} malformed row(s).", "Fix or re-export the file."
+        )
+    return df

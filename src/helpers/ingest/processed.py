@@ -1,0 +1,127 @@
+"""Read what the cleaning stage wrote, for the analysis notebooks.
+
+``load_processed(area, period)`` returns a :class:`ProcessedData` with one attribute per table of
+the contract in docs/architecture.md. Tables that were not produced (for example no force
+extract for an area that only has police.uk data) are ``None``; the notebooks say so and show
+what can still be shown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from helpers.core import paths
+from helpers.core.errors import DataFileError
+from helpers.core.io import write_csv, write_json
+
+TABLES = ("street", "outcomes", "extract", "csp_counts", "csp_population", "msg", "ledger")
+
+
+@dataclass
+class ProcessedData:
+    area: str
+    period: str
+    folder: Path
+    manifest: dict[str, Any]
+    street: pd.DataFrame | None = None
+    outcomes: pd.DataFrame | None = None
+    extract: pd.DataFrame | None = None
+    csp_counts: pd.DataFrame | None = None
+    csp_population: pd.DataFrame | None = None
+    msg: pd.DataFrame | None = None
+    ledger: pd.DataFrame | None = None
+    wards: Any = None  # GeoDataFrame or None
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.manifest.get("parameters", {}).get("synthetic", False))
+
+
+def require_table(
+    df: pd.DataFrame | None, cols: list[str], table: str, allow_empty: bool = True
+) -> pd.DataFrame:
+    """Return ``df`` if it exists (and, unless ``allow_empty``, has rows) with columns ``cols``.
+
+    Otherwise raise :class:`DataFileError` saying which processed table or column is missing and
+    that the cleaning stage (or a config source) is what supplies it.
+    """
+    if df is None or (not allow_empty and not len(df)):
+        raise DataFileError(
+            f"The processed {table} table is {'not available' if df is None else 'empty'}.",
+            f"Add the {table} source to the area config if it is missing, then run the cleaning "
+            "stage for this area and period.",
+        )
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise DataFileError(
+            f"The processed {table} table has no column(s) {', '.join(missing)}.",
+            "Re-run the cleaning stage; see docs/architecture.md for the expected columns.",
+        )
+    return df
+
+
+def load_processed(area: str, period: str) -> ProcessedData:
+    """Load ``data/processed/<area>/<period>/``; raise a clear error if cleaning has not run."""
+    folder = paths.processed_dir(area, period)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise DataFileError(
+            f"No processed data for area {area!r}, period {period}: {manifest_path} does not exist.",
+            f"Run the cleaning stage first: scrutiny clean --area {area} --period {period} "
+            "(or run notebooks/01_cleaning.ipynb with the same parameters).",
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data = ProcessedData(area=area, period=period, folder=folder, manifest=manifest)
+    for name in TABLES:
+        p = folder / f"{name}.parquet"
+        if p.exists():
+            setattr(data, name, pd.read_parquet(p))
+    wards = folder / "wards.parquet"
+    if wards.exists():
+        import geopandas as gpd
+
+        data.wards = gpd.read_parquet(wards)
+    return data
+
+
+def save_stage_outputs(
+    area: str,
+    period: str,
+    stage: str,
+    tables: dict[str, pd.DataFrame] | None = None,
+    figures: dict[str, Any] | None = None,
+    sentences: list[str] | None = None,
+    headlines: list[str] | None = None,
+    glance: dict[str, str] | None = None,
+) -> Path:
+    """Write a stage's key tables (CSV) and headline figures/sentences (JSON) beside its report.
+
+    ``reports/<area>/<period>/tables/<stage>__<name>.csv`` and
+    ``reports/<area>/<period>/figures/<stage>.json``. The PDF tests and the panel pack's
+    "at a glance" page read these, so every number a councillor sees is traceable to a file.
+    ``headlines`` (two to four of the sentences) and ``glance`` (label -> formatted value, a
+    handful) are what the panel pack's first page shows for the stage.
+    """
+    out = paths.report_dir(area, period)
+    stage = paths.safe_name(stage, "stage")
+    for name, df in (tables or {}).items():
+        write_csv(df, out / "tables" / f"{stage}__{paths.safe_name(name, 'table name')}.csv")
+    write_json(
+        {
+            "stage": stage,
+            "area": area,
+            "period": period,
+            "figures": figures or {},
+            "sentences": list(sentences or []),
+            "headlines": list(headlines or []),
+            # a list of pairs, not a mapping: write_json sorts keys and the order is the author's
+            "glance": [[str(k), str(v)] for k, v in (glance or {}).items()],
+        },
+        out / "figures" / f"{stage}.json",
+    )
+    return out

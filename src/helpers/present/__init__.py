@@ -1,0 +1,1 @@
+"""Present: house style for charts, ward maps and tables."""

@@ -1,0 +1,1 @@
+"""Report: the panelpdf exporter (stage PDFs) and the combined panel pack."""

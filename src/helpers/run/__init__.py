@@ -1,0 +1,1 @@
+"""Run: the batch runner, executors, notebook parameter checks and the scrutiny command."""

@@ -1,0 +1,636 @@
+"""Batch runs: every stage notebook for many areas and periods, with failure isolation and resume.
+
+One *work item* is one area and one reporting period. For each item, ``run_area`` executes every
+``notebooks/NN_*.ipynb`` in order with papermill into ``reports/<area>/<period>/`` (never over the
+source), exports each to PDF, and then builds the panel pack when ``helpers.report.export`` offers
+``build_panel_pack``. Items run on an executor from :mod:`helpers.run.executors` (this process, a
+local process pool or Dask), so papermill kernels run on the workers.
+
+Failure isolation
+    A failing stage (an exception in a cell, a kernel that died, a cell that ran past the
+    timeout) is caught and reported; its partly executed notebook is kept with the error written
+    into it (a red note at the top and ``metadata.scrutiny_batch.error``). The later stages of the
+    *same* item are skipped only when the failing stage is the cleaning stage (every later stage
+    reads its outputs); stages 02-04 are independent of each other. Other items carry on.
+
+Resume
+    ``reports/<area>/<period>/.batch_state.json`` records, for every stage that succeeded, a key:
+    the sha256 of the notebook source, the parameters, the area config file, a fingerprint of the
+    raw inputs (path, size, modification time of every file under the config's ``sources``), the
+    processed data manifest's input and output hashes, the helpers package source, and whether a
+    PDF was asked for. Re-running skips a stage (status ``unchanged``) when its key is the same
+    and its outputs still exist, and re-runs what failed or changed. ``force=True`` re-runs all.
+
+Caveat: the key covers what the notebooks read through the config and the processed data. A
+notebook that reads some other file directly would not be re-run when only that file changes;
+use ``--force`` then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from helpers.core import paths
+from helpers.core.config import AreaConfig, available_areas, load_area_config
+from helpers.core.errors import ConfigError, ParameterError
+from helpers.core.io import write_json
+from helpers.core.periods import parse_month
+
+STATE_FILE = ".batch_state.json"
+STATE_VERSION = 1
+OK_STATUSES = ("ok", "unchanged")
+
+
+@dataclass
+class StageResult:
+    area: str
+    period: str
+    stage: str
+    status: str  # ok | unchanged | failed | skipped
+    seconds: float
+    notebook: Path | None
+    pdf: Path | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One area and period. ``config`` is a config name or path; ``root`` the project root the
+    worker should use (passed explicitly so it also reaches remote Dask workers)."""
+
+    area: str
+    period: str
+    config: str
+    root: str | None = None
+
+
+@dataclass
+class BatchOptions:
+    pdf: bool = True
+    stages: list[str] | None = None
+    kernel: str = "python3"
+    timeout: int = 1800  # seconds per cell
+    force: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+CLEANING_PREFIX = "01_"
+
+
+def stage_notebooks() -> list[Path]:
+    return sorted(p for p in paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+
+
+def resolve_areas(
+    names: list[str] | None, configs: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """``(area, config)`` pairs from ``--area`` names (``all`` = every config in ``config/``)
+    and/or ``--config`` paths, in order, without repeats."""
+    out: list[tuple[str, str]] = []
+    for c in configs or []:
+        cfg = load_area_config(c)
+        out.append((cfg.area, str(cfg.path)))
+    for n in names or []:
+        if n == "all":
+            areas = available_areas()
+            if not areas:
+                raise ConfigError(
+                    f"There are no area configs in {paths.config_dir()}.",
+                    "Add a YAML file per area to config/ (see config/wexley.yaml).",
+                )
+            for a in areas:
+                cfg = load_area_config(a)
+                out.append((cfg.area, str(cfg.path)))
+        else:
+            cfg = load_area_config(n)
+            out.append((cfg.area, str(cfg.path)))
+    seen, unique = set(), []
+    for pair in out:
+        if pair not in seen:
+            seen.add(pair)
+            unique.append(pair)
+    return unique
+
+
+def work_items(
+    areas: list[tuple[str, str]], periods: list[str], root: str | Path | None = None
+) -> list[WorkItem]:
+    for p in periods:
+        parse_month(p, "period")
+    root_s = str(Path(root).resolve()) if root else str(paths.project_root())
+    return [WorkItem(a, p, c, root_s) for a, c in areas for p in periods]
+
+
+def validate_items(items: list[WorkItem], notebooks: list[Path] | None = None) -> None:
+    """Check every item's parameters against every stage notebook's parameters cell.
+
+    Runs before anything executes, so a misspelt area or a future period stops the whole batch
+    with one :class:`ParameterError` naming the value and what to do, not halfway through.
+    """
+    from helpers.run.parameters import validate_parameters
+
+    for nb in notebooks if notebooks is not None else stage_notebooks():
+        for item in items:
+            validate_parameters(nb, {"area": item.area, "period": item.period})
+
+
+# --------------------------------------------------------------------------- content keys
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def helpers_fingerprint() -> str:
+    """sha256 over the helpers package source and reference data, plus its version."""
+    from helpers import __version__
+
+    pkg = Path(__file__).resolve().parents[1]  # the whole helpers package
+    h = hashlib.sha256(__version__.encode())
+    for p in sorted(pkg.rglob("*")):
+        if (
+            p.is_file()
+            and "__pycache__" not in p.parts
+            and p.suffix in (".py", ".csv", ".json", ".yaml", ".html", ".css", ".j2")
+        ):
+            h.update(str(p.relative_to(pkg)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def raw_fingerprint(cfg: AreaConfig) -> list:
+    """(source, relative path, size, mtime_ns) of every file under the config's sources."""
+    out = []
+    for key in sorted(cfg.sources):
+        try:
+            p = cfg.source(key, required=False)
+        except ConfigError:
+            continue
+        if p is None or not p.exists():
+            out.append([key, None])
+            continue
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            st = f.stat()
+            out.append(
+                [key, str(f.relative_to(p)) if p.is_dir() else f.name, st.st_size, st.st_mtime_ns]
+            )
+    return out
+
+
+def manifest_fingerprint(area: str, period: str) -> dict | None:
+    """The processed manifest's inputs, outputs and parameters (its timestamp left out)."""
+    m = paths.processed_dir(area, period) / "manifest.json"
+    if not m.exists():
+        return None
+    try:
+        data = json.loads(m.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"unreadable": True}
+    return {k: data.get(k) for k in ("inputs", "outputs", "parameters")}
+
+
+def stage_key(
+    cfg: AreaConfig,
+    period: str,
+    notebook: Path,
+    opts: BatchOptions,
+    raw_fp: list,
+    code_version: str | None = None,
+) -> str:
+    payload = {
+        "v": STATE_VERSION,
+        "notebook": _sha(notebook.read_bytes()),
+        "parameters": {"area": cfg.area, "period": period, "kernel": opts.kernel},
+        "config": _sha(cfg.path.read_bytes()) if cfg.path else None,
+        "raw": raw_fp,
+        "processed": manifest_fingerprint(cfg.area, period),
+        "helpers": code_version or helpers_fingerprint(),
+        "pdf": opts.pdf,
+    }
+    return _sha(json.dumps(payload, sort_keys=True, default=str).encode())
+
+
+def read_state(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        return data if data.get("version") == STATE_VERSION else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(folder: Path, state: dict) -> None:
+    state["version"] = STATE_VERSION
+    write_json(state, folder / STATE_FILE)
+
+
+# --------------------------------------------------------------------------- running one item
+
+
+def _mark_failed_notebook(target: Path, stage: str, error: str) -> None:
+    """Write the error into the partly executed notebook, at the top, so the reader sees it."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(target, as_version=4)
+    except Exception:  # noqa: BLE001 - an unreadable partial notebook is left as it is
+        return
+    nb.metadata["scrutiny_batch"] = {"status": "failed", "stage": stage, "error": error}
+    note = nbformat.v4.new_markdown_cell(
+        f'<span style="color:#B00">**This stage failed in a batch run and is incomplete.**</span>\n\n'
+        f"Error: `{error.replace('`', '')[:400]}`"
+    )
+    note.metadata["tags"] = ["batch-error"]
+    nb.cells.insert(0, note)
+    nbformat.write(nb, target)
+
+
+def _error_text(exc: BaseException) -> str:
+    name = type(exc).__name__
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if (
+        ename and evalue
+    ):  # papermill: the cell's own exception, whole (ours say what and what to do)
+        text = " ".join(ln.strip() for ln in str(evalue).splitlines() if ln.strip())
+        return f"{ename}: {text}"[:500]
+    lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
+    # papermill's message ends with the cell's exception line ("ValueError: ...")
+    text = lines[-1] if lines else traceback.format_exception_only(type(exc), exc)[-1].strip()
+    if name not in text:
+        text = f"{name}: {text}"
+    return text[:500]
+
+
+def run_area(
+    cfg: AreaConfig,
+    period: str,
+    pdf: bool = True,
+    kernel: str = "python3",
+    stages: list[str] | None = None,
+    timeout: int = 1800,
+    force: bool = False,
+    notebooks: list[Path] | None = None,
+    code_version: str | None = None,
+) -> list[StageResult]:
+    """Run every stage notebook for one area and period; returns one row per stage.
+
+    Never raises for a stage failure: the failing stage is ``failed`` (error kept in its
+    notebook); if it is the cleaning stage, later stages are ``skipped``. Unchanged stages (see module docstring) are
+    ``unchanged`` unless ``force``.
+    """
+    import papermill as pm
+
+    parse_month(period, "period")
+    opts = BatchOptions(pdf=pdf, stages=stages, kernel=kernel, timeout=timeout, force=force)
+    out = paths.report_dir(cfg.area, period)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {} if force else read_state(out)
+    done: dict = dict(state.get("stages", {}))
+    raw_fp = raw_fingerprint(cfg)
+    code_version = code_version or helpers_fingerprint()
+    results: list[StageResult] = []
+    failed = False
+    ran_any = False
+    for nb in notebooks if notebooks is not None else stage_notebooks():
+        stage = nb.stem
+        if stages and not any(stage.startswith(s) for s in stages):
+            continue
+        target = out / nb.name
+        pdf_target = target.with_suffix(".pdf")
+        if failed:
+            results.append(
+                StageResult(
+                    cfg.area,
+                    period,
+                    stage,
+                    "skipped",
+                    0.0,
+                    None,
+                    None,
+                    "the cleaning stage failed, so there is no processed data",
+                )
+            )
+            done.pop(stage, None)
+            continue
+        key = stage_key(cfg, period, nb, opts, raw_fp, code_version)
+        prev = done.get(stage)
+        if (
+            not force
+            and prev
+            and prev.get("key") == key
+            and target.exists()
+            and (not pdf or pdf_target.exists())
+        ):
+            results.append(
+                StageResult(
+                    cfg.area, period, stage, "unchanged", 0.0, target, pdf_target if pdf else None
+                )
+            )
+            continue
+        ran_any = True
+        t0 = time.perf_counter()
+        done.pop(stage, None)
+        try:
+            pm.execute_notebook(
+                str(nb),
+                str(target),
+                parameters={"area": cfg.area, "period": period},
+                kernel_name=kernel,
+                cwd=str(nb.parent),
+                progress_bar=False,
+                execution_timeout=timeout,
+            )
+            pdf_path = None
+            if pdf:
+                from helpers.report.export import export_pdf
+
+                pdf_path = export_pdf(target, pdf_target, synthetic=cfg.synthetic)
+            secs = time.perf_counter() - t0
+            results.append(StageResult(cfg.area, period, stage, "ok", secs, target, pdf_path))
+            # the key after the run: a cleaning stage changes the manifest it is keyed on
+            done[stage] = {
+                "key": stage_key(cfg, period, nb, opts, raw_fp, code_version),
+                "status": "ok",
+                "seconds": round(secs, 2),
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            }
+        except Exception as exc:  # a stage failure is reported, never hidden, never fatal
+            # Stages 02-04 each read only the cleaning stage's outputs: only a cleaning failure
+            # leaves the later stages with nothing to read.
+            failed = failed or stage.startswith(CLEANING_PREFIX)
+            err = _error_text(exc)
+            if target.exists():
+                _mark_failed_notebook(target, stage, err)
+            results.append(
+                StageResult(
+                    cfg.area,
+                    period,
+                    stage,
+                    "failed",
+                    time.perf_counter() - t0,
+                    target if target.exists() else None,
+                    None,
+                    err,
+                )
+            )
+        _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+    if not failed and pdf and results:
+        pack = _panel_pack(cfg, period, out, done, force or ran_any)
+        if pack is not None:
+            results.append(pack)
+            _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+    return results
+
+
+def _panel_pack(
+    cfg: AreaConfig, period: str, out: Path, done: dict, changed: bool
+) -> StageResult | None:
+    """Call ``helpers.report.export.build_panel_pack`` when it exists (built by another module)."""
+    from helpers.report import export as report
+
+    build = getattr(report, "build_panel_pack", None)
+    if build is None:
+        return None
+    prev = done.get("panel-pack", {})
+    prev_pdf = Path(prev["pdf"]) if prev.get("pdf") else None
+    if not changed and prev_pdf is not None and prev_pdf.exists():
+        return StageResult(cfg.area, period, "panel-pack", "unchanged", 0.0, None, prev_pdf)
+    t0 = time.perf_counter()
+    try:
+        pdf_path = build(cfg.area, period, cfg.synthetic)
+        pdf_path = Path(pdf_path) if pdf_path else None
+        done["panel-pack"] = {"status": "ok", "pdf": str(pdf_path) if pdf_path else None}
+        return StageResult(
+            cfg.area, period, "panel-pack", "ok", time.perf_counter() - t0, None, pdf_path
+        )
+    except Exception as exc:  # noqa: BLE001
+        done.pop("panel-pack", None)
+        return StageResult(
+            cfg.area,
+            period,
+            "panel-pack",
+            "failed",
+            time.perf_counter() - t0,
+            None,
+            None,
+            _error_text(exc),
+        )
+
+
+def run_item(
+    item: WorkItem,
+    pdf: bool = True,
+    stages: list[str] | None = None,
+    kernel: str = "python3",
+    timeout: int = 1800,
+    force: bool = False,
+    code_version: str | None = None,
+) -> list[StageResult]:
+    """Run one work item (on a worker). Never raises: problems become ``failed`` rows."""
+    if item.root:
+        os.environ["CSP_SCRUTINY_ROOT"] = item.root  # inherited by the papermill kernels
+    t0 = time.perf_counter()
+    try:
+        cfg = load_area_config(item.config)
+        return run_area(
+            cfg,
+            item.period,
+            pdf=pdf,
+            kernel=kernel,
+            stages=stages,
+            timeout=timeout,
+            force=force,
+            code_version=code_version,
+        )
+    except Exception as exc:  # noqa: BLE001 - a bad config fails this item only
+        return [
+            StageResult(
+                item.area,
+                item.period,
+                "(setup)",
+                "failed",
+                time.perf_counter() - t0,
+                None,
+                None,
+                _error_text(exc),
+            )
+        ]
+
+
+# --------------------------------------------------------------------------- scratch projects
+
+
+def scratch_project(
+    root: str | Path,
+    areas: list[str],
+    template: str | Path = "wexley",
+    notebooks: str | Path | None = None,
+) -> Path:
+    """Build a throw-away project root for batch trials (benchmarks, tests).
+
+    ``root/config/<area>.yaml`` for each name in ``areas``: a copy of the ``template`` config
+    (from the *current* project) with ``area:`` replaced and every source made absolute, so all
+    areas read the same raw data in place. ``root/notebooks`` is a symlink to ``notebooks``
+    (default: this project's). Point ``CSP_SCRUTINY_ROOT`` at ``root`` (or pass ``root`` to
+    :func:`work_items`) to run there; outputs land in ``root/data/processed`` and ``root/reports``.
+    """
+    import yaml
+
+    root = Path(root).resolve()
+    tpl = load_area_config(template)
+    raw = yaml.safe_load(tpl.path.read_text(encoding="utf-8"))
+    sources = {}
+    for key, value in (raw.get("sources") or {}).items():
+        if isinstance(value, dict):
+            value = dict(value)
+            if value.get("path"):
+                value["path"] = str(paths.resolve(value["path"]).resolve())
+        elif value:
+            value = str(paths.resolve(value).resolve())
+        sources[key] = value
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    for area in areas:
+        cfg = dict(raw, area=paths.safe_name(area, "area"), sources=sources)
+        (root / "config" / f"{area}.yaml").write_text(
+            yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8"
+        )
+    nb_link = root / "notebooks"
+    if not nb_link.exists():
+        nb_link.symlink_to(
+            Path(notebooks).resolve() if notebooks else paths.notebooks_dir(),
+            target_is_directory=True,
+        )
+    (root / "pyproject.toml").touch()
+    return root
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def run_batch(
+    items: list[WorkItem],
+    executor=None,
+    pdf: bool = True,
+    stages: list[str] | None = None,
+    kernel: str = "python3",
+    timeout: int = 1800,
+    force: bool = False,
+    progress: bool = True,
+    code_version: str | None = None,
+) -> list[StageResult]:
+    """Run ``items`` on ``executor`` (default: in this process) with a progress bar.
+
+    ``code_version`` (default: :func:`helpers_fingerprint` taken once, here) goes into every
+    resume key, so the whole batch is keyed on the helpers source as it was when it started.
+
+    Results come back sorted by area, period and stage order, whatever order the workers
+    finished in.
+    """
+    from tqdm.auto import tqdm
+
+    from helpers.run.executors import SerialExecutor
+
+    executor = executor or SerialExecutor()
+    if timeout is not None and timeout <= 0:
+        raise ParameterError(
+            f"--timeout must be positive, not {timeout}.", "Give seconds per cell, e.g. 1800."
+        )
+    results: dict[WorkItem, list[StageResult]] = {}
+    bar = tqdm(
+        total=len(items), unit="area-period", disable=not progress, desc=f"batch ({executor.name})"
+    )
+    kwargs = {
+        "pdf": pdf,
+        "stages": stages,
+        "kernel": kernel,
+        "timeout": timeout,
+        "force": force,
+        "code_version": code_version or helpers_fingerprint(),
+    }
+    for item, res, err in executor.map_unordered(run_item, items, **kwargs):
+        if err is not None:
+            res = [
+                StageResult(
+                    item.area, item.period, "(worker)", "failed", 0.0, None, None, _error_text(err)
+                )
+            ]
+        results[item] = res
+        bad = sum(r.status == "failed" for r in res)
+        bar.set_postfix_str(f"{item.area} {item.period}: {'FAILED' if bad else 'ok'}")
+        bar.update(1)
+    bar.close()
+    order = {it: i for i, it in enumerate(items)}
+    out: list[StageResult] = []
+    for it in sorted(results, key=order.__getitem__):
+        out.extend(results[it])
+    return out
+
+
+def batch_failed(results: list[StageResult]) -> bool:
+    return any(r.status not in OK_STATUSES for r in results)
+
+
+def summary_table(results: list[StageResult]) -> str:
+    """Plain-text table: area, period, stage, status, seconds, PDF (or notebook) path; errors below."""
+    head = ("area", "period", "stage", "status", "seconds", "PDF")
+    rows = []
+    for r in results:
+        out = r.pdf or r.notebook or ""
+        rows.append((r.area, r.period, r.stage, r.status, f"{r.seconds:.1f}", str(out)))
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)
+    ]
+    lines = [
+        "  ".join(
+            h.ljust(w) if i != 4 else h.rjust(w)
+            for i, (h, w) in enumerate(zip(head, widths, strict=True))
+        ).rstrip()
+    ]
+    for row, r in zip(rows, results, strict=True):
+        lines.append(
+            "  ".join(
+                v.ljust(w) if i != 4 else v.rjust(w)
+                for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+        if r.error and r.status == "failed":
+            lines.append(f"    error: {r.error}")
+    n_fail = sum(r.status == "failed" for r in results)
+    n_skip = sum(r.status == "skipped" for r in results)
+    n_ok = sum(r.status == "ok" for r in results)
+    n_same = sum(r.status == "unchanged" for r in results)
+    lines.append(
+        f"{n_ok} ran ok, {n_same} unchanged (not re-run), {n_fail} failed, {n_skip} skipped."
+    )
+    return "\n".join(lines)
+
+
+def results_records(results: list[StageResult]) -> list[dict]:
+    return [
+        {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(r).items()} for r in results
+    ]
+
+
+__all__ = [
+    "StageResult",
+    "WorkItem",
+    "run_area",
+    "run_item",
+    "run_batch",
+    "resolve_areas",
+    "work_items",
+    "summary_table",
+    "batch_failed",
+    "stage_notebooks",
+]

@@ -1,0 +1,1 @@
+"""Stages: the computations behind each analysis notebook (variance, MSG, violence, ward hot spots)."""
