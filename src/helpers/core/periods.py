@@ -181,8 +181,3 @@ def check_period_in_data(period: ReportingPeriod, available, today: date | None 
             f"The period {period.name} is outside the data, which cover {have[0]} to {have[-1]}.",
             f"Choose a period ending between {have[0]} and {have[-1]}.",
         )
-
-
-def baseline_period(end: str, label: str) -> ReportingPeriod:
-    """A named 12-month baseline such as the pre-COVID year to December 2019."""
-    return ReportingPeriod(end, 12, label)

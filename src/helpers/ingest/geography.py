@@ -234,12 +234,6 @@ def lonlat_to_bng(lon: pd.Series, lat: pd.Series) -> tuple[np.ndarray, np.ndarra
     return np.asarray(x), np.asarray(y)
 
 
-def bng_to_lonlat(x: pd.Series, y: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    t = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True)
-    lon, lat = t.transform(x.to_numpy(dtype=float), y.to_numpy(dtype=float))
-    return np.asarray(lon), np.asarray(lat)
-
-
 def points_to_wards(
     easting: pd.Series, northing: pd.Series, wards: gpd.GeoDataFrame
 ) -> tuple[pd.Series, pd.Series, int]:

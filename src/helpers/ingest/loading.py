@@ -18,7 +18,6 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,11 +282,6 @@ def read_police_uk_file(f: RawFile) -> tuple[pd.DataFrame, int, str | None]:
     expected = STREET_COLUMNS if f.kind == "street" else OUTCOME_COLUMNS
     df, malformed = read_csv_text(text, f.label, expected)
     return df, malformed, repair
-
-
-def iter_police_uk(files: list[RawFile]) -> Iterator[tuple[RawFile, pd.DataFrame, int, str | None]]:
-    for f in files:
-        yield (f, *read_police_uk_file(f))
 
 
 # --------------------------------------------------------------------------- force extract

@@ -10,7 +10,7 @@ numbered headings, tables and figures, running header and footer with page numbe
 Three ways in:
 
 * ``jupyter nbconvert --to panelpdf reports/wexley/2022-03/01_cleaning.ipynb`` (entry point
-  ``panelpdf`` → :class:`PanelPDFExporter`; ``--to panelhtml`` gives the HTML for checking);
+  ``panelpdf`` → :class:`PanelPDFExporter`);
 * :func:`export_pdf` (used by the batch runner);
 * :func:`helpers.report.pack.build_panel_pack` for the combined pack, which reuses
   :func:`render_stage_html` and :func:`finish_html` from here.
@@ -503,11 +503,6 @@ def render_stage_html(
     resources = {"metadata": {"name": nb_path.stem, "path": str(nb_path.parent)}}
     html, _ = exporter.render_html(read_notebook(nb_path), resources, finish=finish)
     return html
-
-
-def notebook_to_html(nb_path: Path, title: str | None = None, banner: str | None = None) -> str:
-    """Backward-compatible name for :func:`render_stage_html` (``banner`` → synthetic)."""
-    return render_stage_html(nb_path, title=title, synthetic=bool(banner))
 
 
 def export_pdf(

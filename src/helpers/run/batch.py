@@ -33,7 +33,7 @@ import json
 import os
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -614,12 +614,6 @@ def summary_table(results: list[StageResult]) -> str:
         f"{n_ok} ran ok, {n_same} unchanged (not re-run), {n_fail} failed, {n_skip} skipped."
     )
     return "\n".join(lines)
-
-
-def results_records(results: list[StageResult]) -> list[dict]:
-    return [
-        {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(r).items()} for r in results
-    ]
 
 
 __all__ = [
