@@ -9,7 +9,7 @@ PERIOD ?= 2022-03
 STAMP := $(VENV)/.installed
 SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 
-.PHONY: help setup sysdeps sample clean-data report test test-fast lab lint format sync bench clean
+.PHONY: help setup sysdeps sample clean-data report test test-fast lab lint lock format sync bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -23,11 +23,13 @@ sysdeps: ## Install the system libraries weasyprint needs (Pango) and poppler-ut
 	  else echo "Please install these system packages first:$$missing (e.g. sudo apt-get install$$missing)"; fi; \
 	fi
 
-$(STAMP): pyproject.toml
+# The venv is built from the lock file (exact versions, sha256 hashes): a fresh machine next year
+# gets what the tests passed with. The package itself is installed editable on top, without deps.
+$(STAMP): pyproject.toml requirements.lock
 	@$(MAKE) --no-print-directory sysdeps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 setup: sysdeps $(STAMP) ## Create .venv and install the package, its tools and system libraries
@@ -47,13 +49,18 @@ test-fast: setup ## Unit tests only
 lab: setup sample ## Open JupyterLab on the project's kernel; notebooks default to the sample
 	$(BIN)/jupyter lab notebooks/
 
-lint: setup ## ruff lint and format check
-	$(BIN)/ruff check src tests notebooks
-	$(BIN)/ruff format --check src tests
+lint: setup ## ruff lint and format check, and the import-layer contracts (import-linter)
+	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/ruff format --check src tests notebooks benchmarks
+	$(BIN)/lint-imports
+
+lock: setup ## Re-resolve requirements.lock from pyproject.toml (review the diff; then make setup)
+	$(BIN)/uv pip compile pyproject.toml requirements-build.txt --extra dev --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock -q
 
 format: setup ## Apply ruff formatting and fixes
-	$(BIN)/ruff check --fix src tests notebooks
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests notebooks benchmarks
+	$(BIN)/ruff format src tests notebooks benchmarks
 
 sync: setup ## Regenerate the .ipynb twins from the py:percent notebooks (outputs stripped)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py

@@ -515,19 +515,3 @@ def export_pdf(
     """
     html = render_stage_html(Path(nb_path), title=title, synthetic=synthetic)
     return html_to_pdf(html, Path(pdf_path), base_url=str(Path(nb_path).parent))
-
-
-def build_panel_pack(
-    area: str,
-    period: str,
-    synthetic: bool | None = None,
-    folder: Path | None = None,
-    out: Path | None = None,
-) -> Path:
-    """The combined panel pack PDF; see :func:`helpers.report.pack.build_panel_pack`.
-
-    Re-exported here because the batch runner looks for ``helpers.report.export.build_panel_pack``.
-    """
-    from helpers.report.pack import build_panel_pack as _build
-
-    return _build(area, period, synthetic=synthetic, folder=folder, out=out)

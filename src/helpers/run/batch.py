@@ -396,12 +396,9 @@ def run_area(
 def _panel_pack(
     cfg: AreaConfig, period: str, out: Path, done: dict, changed: bool
 ) -> StageResult | None:
-    """Call ``helpers.report.export.build_panel_pack`` when it exists (built by another module)."""
-    from helpers.report import export as report
+    """Build the panel pack (:func:`helpers.report.pack.build_panel_pack`) unless unchanged."""
+    from helpers.report.pack import build_panel_pack as build
 
-    build = getattr(report, "build_panel_pack", None)
-    if build is None:
-        return None
     prev = done.get("panel-pack", {})
     prev_pdf = Path(prev["pdf"]) if prev.get("pdf") else None
     if not changed and prev_pdf is not None and prev_pdf.exists():
