@@ -9,7 +9,7 @@ PERIOD ?= 2022-03
 STAMP := $(VENV)/.installed
 SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 
-.PHONY: help setup sysdeps sample clean-data report test test-fast lab lint lock format sync bench clean
+.PHONY: help setup sysdeps sample clean-data report test test-fast lab lint lock format sync ground-truth bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ format: setup ## Apply ruff formatting and fixes
 
 sync: setup ## Regenerate the .ipynb twins from the py:percent notebooks (outputs stripped)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
+
+ground-truth: setup ## Re-freeze the sample's published tables under tests/ground_truth (review the diff)
+	$(BIN)/python tests/ground_truth/refresh.py
 
 bench: setup ## Benchmarks: cleaning throughput vs baseline and parse floor, batch scaling
 	$(BIN)/python benchmarks/bench.py
