@@ -39,12 +39,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from helpers.core.config import AreaConfig
+from helpers.core.config import AREA_KEYS, CSP_AREA, FORCE_AREA, AreaConfig
 from helpers.core.errors import ConfigError, GeographyError
 
-FORCE_AREA = "force area"
-CSP_AREA = "community safety partnership"
-AREA_KEYS = ("area_filter", "area_wards", "area_boundary")
+__all__ = ["AREA_KEYS", "CSP_AREA", "FORCE_AREA", "Area", "AreaSpec", "area_spec", "resolve_area"]
 OUTSIDE = "outside the area"
 MOSTLY_INSIDE = 0.5  # a ward belongs to an area_boundary when more than this share of it is inside
 
@@ -71,7 +69,7 @@ def area_spec(cfg: AreaConfig) -> AreaSpec:
     """Read and check the area rule in ``cfg.geography`` (at most one of the three keys)."""
     geo = cfg.geography or {}
     where = cfg.path or cfg.area
-    given = [k for k in AREA_KEYS if geo.get(k) not in (None, {}, [], "")]
+    given = cfg.area_restrictions
     if len(given) > 1:
         raise ConfigError(
             f"{where}: 'geography' sets {' and '.join(given)}; an area is defined by one of them.",
@@ -111,11 +109,6 @@ def area_spec(cfg: AreaConfig) -> AreaSpec:
             "Point it at a polygon file (GeoJSON, GeoPackage or Shapefile) of the area's boundary.",
         )
     return AreaSpec("boundary", boundary=p)
-
-
-def area_kind(cfg: AreaConfig) -> str:
-    """``"force area"`` (no restriction in the config) or ``"community safety partnership"``."""
-    return area_spec(cfg).kind
 
 
 # --------------------------------------------------------------------------- the lookup
@@ -268,8 +261,7 @@ class Area:
         if self.spec.how == "force":
             return f"The whole force area ({wards})."
         if self.spec.how == "filter":
-            what = "; ".join(f"{c} {', '.join(v)}" for c, v in (self.spec.filter or {}).items())
-            return f"A community safety partnership area of {wards}, taken from the ward lookup ({what})."
+            return f"A community safety partnership area of {wards}, chosen from the national ward lookup."
         if self.spec.how == "wards":
             return f"A community safety partnership area of {wards}, listed in the area settings."
         return f"A community safety partnership area of {wards}: those mostly inside the area boundary."
@@ -516,8 +508,8 @@ def resolve_area(
                     + "."
                 )
         area.notes.append(
-            f"Ward boundaries ({wards_label}): {len(area.wards)} of {len(wards)} wards are in the "
-            f"area; {len(dropped)} were left out"
+            f"Ward boundaries: {len(area.wards)} of the {len(wards)} wards in the boundary file are "
+            f"in the area; {len(dropped)} were left out"
             + (
                 " ("
                 + "; ".join(f"{n} {w}" for w, n in area.dropped_wards["why"].value_counts().items())
@@ -542,7 +534,7 @@ def resolve_area(
         lk = lk.assign(in_area=in_area.astype(bool))
         area.lookup = lk[["lsoa_code", "lookup_ward_code", "lookup_ward_name", "in_area"]]
         area.notes.append(
-            f"LSOA lookup ({lookup.label}): {int(in_area.sum()):,} of {len(lk):,} LSOAs are in the area."
+            f"Ward lookup: {int(in_area.sum()):,} of its {len(lk):,} small areas (LSOAs) are in the area."
         )
     return area
 

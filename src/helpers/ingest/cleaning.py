@@ -146,7 +146,7 @@ def _area_geo(cfg: AreaConfig, ledger: Ledger) -> tuple[area_rule.Area, list[str
         }
         if wp.rows_below:
             area.notes.append(
-                f"Ward population ({wp.label}): {wp.rows_below} row(s) of notes below the table "
+                f"Ward population: {wp.rows_below} row(s) of notes below the table "
                 "were not read as wards."
             )
     elif area.wards is not None:
