@@ -161,10 +161,15 @@ def test_population_is_cut_to_the_area_and_gaps_are_named():
     )
     kept, reason = a.cut_population(pop)
     assert kept.to_dict("list") == {"ward_code": ["W1"], "population": [1200]}
-    assert reason.tolist() == ["", "outside the area", "outside the area", "repeated ward code"]
+    assert reason.tolist() == [
+        "",
+        "outside the area",
+        "ward not in the ward boundary file (outside the area)",
+        "repeated ward code",
+    ]
     w = a.attach_population(a.wards, kept, "pop.xlsx")
     assert w["population"].tolist()[0] == 1200 and pd.isna(w["population"].tolist()[1])
-    assert any("Bravo" in x and "pop.xlsx" in x for x in a.warnings)
+    assert any("Bravo" in x and "pop.xlsx" in x and "no usable population" in x for x in a.warnings)
 
 
 # --------------------------------------------------------------------------- errors

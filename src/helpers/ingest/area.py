@@ -230,6 +230,7 @@ class Area:
     )
     code_matches: list[tuple[str, str, str]] = field(default_factory=list)  # lookup, boundary, name
     notes: list[str] = field(default_factory=list)  # for the cleaning report
+    population_recoded: int = 0  # population rows whose old ward code was matched by name
     warnings: list[str] = field(default_factory=list)  # inputs covering less than the area
 
     @property
@@ -326,10 +327,16 @@ class Area:
 
         ``pop`` has ``ward_code`` and ``population``. A row is rejected when its population is
         missing, not a number or not positive, when it repeats a ward, or when its ward is not
-        one of the area's ("outside the area"). Area wards with no row are named in
+        one of the area's ("outside the area"). A row coded with a lookup ward code that was
+        matched by name to a revised boundary ward (:attr:`code_matches`) counts for that ward
+        (caveat: the revision may have moved a few streets). Area wards with no row are named in
         :attr:`warnings` by :meth:`attach_population`.
         """
         code = pop["ward_code"].astype("string").str.strip()
+        # a table on the lookup's ward vintage: the same revised wards matched by name above
+        renamed = {lc: bc for lc, bc, _ in self.code_matches}
+        was_renamed = code.isin(renamed)
+        code = code.replace(renamed)
         value = pd.to_numeric(
             pop["population"].astype("string").str.replace(",", "").str.strip(), errors="coerce"
         )
@@ -338,9 +345,15 @@ class Area:
         reason = reason.mask((reason == "") & (value <= 0), "population of zero or less")
         reason = reason.mask((reason == "") & (value % 1 != 0), "population not a whole number")
         if self.ward_codes:
-            reason = reason.mask((reason == "") & ~code.isin(self.ward_codes), OUTSIDE)
+            outside = (reason == "") & ~code.isin(self.ward_codes)
+            if self.placement is not None:
+                unknown = outside & ~code.isin(set(self.placement["ward_code"]))
+                reason = reason.mask(unknown, f"ward not in the ward boundary file ({OUTSIDE})")
+                outside &= ~unknown
+            reason = reason.mask(outside, OUTSIDE)
         reason = reason.mask((reason == "") & code.duplicated(keep="first"), "repeated ward code")
         kept = reason == ""
+        self.population_recoded = int((was_renamed & kept).sum())
         out = pd.DataFrame(
             {"ward_code": code[kept].astype(str), "population": value[kept].astype("int64")}
         )
@@ -359,9 +372,9 @@ class Area:
         missing = out.loc[out["population"].isna(), "ward_name"].tolist()
         if missing:
             self.warnings.append(
-                f"The ward population table {label} has no figure for {len(missing)} of the "
-                f"area's {len(out)} wards ({', '.join(sorted(missing)[:10])}"
-                f"{' ...' if len(missing) > 10 else ''}); rates are not shown for them."
+                f"{len(missing)} of the area's {len(out)} ward(s) have no usable population in "
+                f"{label} ({', '.join(sorted(missing)[:10])}{' ...' if len(missing) > 10 else ''}); "
+                "rates are not shown for them."
             )
         return out
 

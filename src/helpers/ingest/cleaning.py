@@ -124,13 +124,13 @@ def _area_geo(cfg: AreaConfig, ledger: Ledger) -> tuple[area_rule.Area, list[str
             opts.get("year"),
         )
         kept, reason = area.cut_population(wp.frame)
-        if area.placement is not None:
-            known = set(area.placement["ward_code"])
-            reason = reason.mask(
-                (reason == area_rule.OUTSIDE) & ~wp.frame["ward_code"].isin(known),
-                "ward not in the ward boundary file (outside the area)",
-            )
         ledger.add_read(wp.label, "ward_population", len(wp.frame))
+        ledger.add_repair(
+            wp.label,
+            "ward_population",
+            "old ward code matched by name to the boundary file's revised ward",
+            area.population_recoded,
+        )
         ledger.record_frame(
             pd.Series(wp.label, index=wp.frame.index), "ward_population", reason == "", reason
         )

@@ -563,6 +563,14 @@ def read_ward_population(
             return WardPopulation(path.name, frame, cc_name, pc_name, None, year, 0)
         grid = [list(df.columns)] + df.astype(object).where(df.notna(), None).values.tolist()
         label = path.name
+        if not any(GSS_CODE.match(str(v or "").strip()) for r in grid[1:] for v in r):
+            missing = [c for c in (cc_name, pc_name) if c not in df.columns]
+            raise DataFileError(
+                f"{path.name} (ward population) lacks column(s) {', '.join(missing)}; it has "
+                f"{', '.join(df.columns)}.",
+                "Provide a CSV with columns ward_code, population, or name its columns in "
+                "sources.ward_population: {path: ..., ward_code: <column>, population: <column>}.",
+            )
     elif suffix in (".xlsx", ".xlsm"):
         grid, title = _sheet_grid(path, sheet)
         label = f"{path.name}!{title}"
