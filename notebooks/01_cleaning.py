@@ -45,7 +45,10 @@ if cfg.synthetic:
 
     sample.ensure_sample()
 result = cleaning.run_cleaning(cfg, period)
-display(Markdown(f"**{cfg.name}** — reporting period **{reporting.name}**."))
+display(Markdown(f"{narrative.area_title(cfg.name, cfg.area_kind)} — reporting period "
+                 f"**{reporting.name}**."))  # fmt: skip
+if result.resolved_area is not None:
+    display(Markdown(" ".join([result.resolved_area.describe(), *result.resolved_area.notes])))
 if cfg.synthetic:
     display(Markdown("> **Synthetic data.** This report is made from the embedded synthetic sample, "
                      "not real crime records. Its figures illustrate the method only."))

@@ -112,7 +112,8 @@ figures: dict = {
     "msg_average": msg_average,
 }
 
-say(f"**{cfg.name}**: reporting period **{current.name}**, compared with **{previous.name}**.")
+say(f"{narrative.area_title(cfg.name, cfg.area_kind)}: reporting period **{current.name}**, "
+    f"compared with **{previous.name}**.")
 if cfg.synthetic or data.synthetic:
     say(
         "> **Synthetic data.** This report is made from the embedded synthetic sample, not real "

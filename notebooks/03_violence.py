@@ -84,7 +84,8 @@ figures: dict = {
 }
 tables: dict[str, pd.DataFrame] = {}
 
-say(f"**{cfg.name}** — reporting period **{current.name}**, compared with **{previous.name}**.")
+say(f"{narrative.area_title(cfg.name, cfg.area_kind)} — reporting period **{current.name}**, "
+    f"compared with **{previous.name}**.")
 if cfg.synthetic or data.synthetic:
     say(
         "> **Synthetic data.** This report is made from the embedded synthetic sample, not real "

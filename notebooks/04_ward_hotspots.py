@@ -88,7 +88,8 @@ previous = hotspots.count_by_ward(street, wards, months=cmp_months) if cmp_month
 MEASURES = hotspots.MEASURES
 keys = list(MEASURES)
 
-display(Markdown(f"**{cfg.name}** — reporting period **{current.name}**, compared with "
+display(Markdown(f"{narrative.area_title(cfg.name, cfg.area_kind)} — reporting period "
+                 f"**{current.name}**, compared with "
                  f"**{comparison.name}**. {len(wards)} wards."))  # fmt: skip
 if cfg.synthetic:
     display(Markdown("> **Synthetic data.** This report is made from the embedded synthetic "

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from helpers.core.config import AreaConfig
 from helpers.core.periods import ReportingPeriod
 from helpers.ingest import fastclean
+from helpers.ingest.area import Area
 from helpers.ingest.cleaning import clean_police_uk
 from helpers.ingest.ledger import Ledger
 from helpers.sample import national as national_sample
@@ -41,9 +42,7 @@ def write(folder, month, text, encoding="utf-8"):
 def reference(folder, period_end):
     cfg = AreaConfig("t", "T", "T", F, "wexshire", {"police_uk": str(folder)})
     ledger = Ledger()
-    street, _, skipped, _ = clean_police_uk(
-        cfg, ReportingPeriod(period_end), None, None, ledger, []
-    )
+    street, _, skipped, _ = clean_police_uk(cfg, ReportingPeriod(period_end), None, ledger, [])
     street = street.sort_values(
         ["month", "source_file", "source_row"], kind="mergesort"
     ).reset_index(drop=True)
@@ -383,7 +382,9 @@ def test_lsoa_lookup_limits_to_the_area_like_the_reference(tmp_path):
     res = fastclean.clean_street(src, "2022-01", lookup=lookup)
     cfg = AreaConfig("t", "T", "T", F, "wexshire", {"police_uk": str(src)})
     ref_ledger = Ledger()
-    ref, *_ = clean_police_uk(cfg, ReportingPeriod("2022-01"), None, lookup, ref_ledger, [])
+    ref, *_ = clean_police_uk(
+        cfg, ReportingPeriod("2022-01"), Area.from_lookup(lookup), ref_ledger, []
+    )
     fast = res.to_pandas()
     same_rows(fast, ref.sort_values("source_row").reset_index(drop=True))
     pd.testing.assert_frame_equal(ledger_rows(res.ledger), ledger_rows(ref_ledger))

@@ -21,6 +21,12 @@ STANDARD_BASELINES = {
     "year to June 2019": "2019-06",
 }
 REQUIRED_KEYS = ("area", "name", "csp_name", "force", "sources")
+# How an area is cut out of its force (helpers.ingest.area applies it): at most one of these
+# geography keys; none means the whole force area.
+AREA_KEYS = ("area_filter", "area_wards", "area_boundary")
+FORCE_AREA = "force area"
+CSP_AREA = "community safety partnership"
+
 KNOWN_KEYS = {*REQUIRED_KEYS, "synthetic", "geography", "analysis", "outputs"}
 
 
@@ -59,6 +65,20 @@ class AreaConfig:
     def source_options(self, key: str) -> dict[str, Any]:
         value = self.sources.get(key)
         return dict(value) if isinstance(value, dict) else {}
+
+    @property
+    def area_restrictions(self) -> list[str]:
+        """The ``geography`` keys that cut this area out of its force (at most one is allowed)."""
+        geo = self.geography or {}
+        return [k for k in AREA_KEYS if geo.get(k) not in (None, {}, [], "")]
+
+    @property
+    def area_kind(self) -> str:
+        """``"force area"`` (no restriction: the whole force) or ``"community safety partnership"``.
+
+        The one place every page and stage learns which kind of area it reports on.
+        """
+        return CSP_AREA if self.area_restrictions else FORCE_AREA
 
     @property
     def crs(self) -> str:
@@ -185,6 +205,14 @@ def load_area_config(area_or_path: str | Path) -> AreaConfig:
                 f"See config/wexley.yaml for the shape of '{key}'.",
             )
     _check_analysis(p, raw.get("analysis") or {})
+    geo = raw.get("geography") or {}
+    restrictions = [k for k in AREA_KEYS if geo.get(k) not in (None, {}, [], "")]
+    if len(restrictions) > 1:
+        raise ConfigError(
+            f"{p}: 'geography' sets {' and '.join(restrictions)}; an area is defined by one of them.",
+            "Keep one: area_filter (lookup column to codes), area_wards (a list of ward codes) or "
+            "area_boundary (a polygon file); leave all out for the whole force area.",
+        )
     fx = (raw.get("sources") or {}).get("force_extract")
     if (
         isinstance(fx, dict)

@@ -9,6 +9,21 @@ from __future__ import annotations
 import math
 
 
+def area_title(name: str, kind: str) -> str:
+    """The area's name in bold with what kind of area it is, for each stage's opening line.
+
+    ``kind`` is :attr:`helpers.core.config.AreaConfig.area_kind`: "force area" reads
+    "**Northumbria Police** (the whole force area)"; a CSP reads "**Gateshead** (community safety
+    partnership area)". The kind is left out when the name already says it.
+    """
+    low = name.lower()
+    if kind == "force area":
+        return f"**{name}**" if "force area" in low else f"**{name}** (the whole force area)"
+    if "partnership" in low or "csp" in low.split():
+        return f"**{name}**"
+    return f"**{name}** ({kind} area)"
+
+
 def fmt_int(n: float | int | None) -> str:
     """12345 -> '12,345'. None/NaN -> 'n/a'."""
     if n is None or (isinstance(n, float) and math.isnan(n)):

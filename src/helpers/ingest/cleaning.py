@@ -25,6 +25,7 @@ from helpers.core.config import AreaConfig
 from helpers.core.errors import DataFileError, PeriodError
 from helpers.core.io import sha256_file, write_csv, write_json, write_parquet
 from helpers.core.periods import ReportingPeriod, check_period_in_data, month_range, parse_month
+from helpers.ingest import area as area_rule
 from helpers.ingest import geography, loading, offences, validation
 from helpers.ingest.ledger import Ledger
 
@@ -60,6 +61,7 @@ class CleaningResult:
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
     months_available: list[str] = field(default_factory=list)
     months_missing: list[str] = field(default_factory=list)
+    resolved_area: area_rule.Area | None = None  # the area rule every input was cut by
 
 
 # --------------------------------------------------------------------------- helpers
@@ -71,12 +73,16 @@ def _float(s: pd.Series) -> pd.Series:
     )
 
 
-def _area_geo(cfg: AreaConfig) -> tuple[geography.WardLayer | None, pd.DataFrame | None]:
+def _area_geo(cfg: AreaConfig, ledger: Ledger) -> tuple[area_rule.Area, list[str], dict]:
+    """Read the boundaries, lookup and ward population and cut each to the area (one rule).
+
+    Returns the resolved :class:`~helpers.ingest.area.Area` (its ``wards`` carry population),
+    warnings for the cleaning report (repairs, inputs covering less than the area) and a record
+    of the population table for the manifest. Every boundary, lookup and population row is in
+    the ledger: kept, or rejected with its reason ("outside the area" among them).
+    """
+    warnings: list[str] = []
     wards_path = cfg.source("wards", required=False)
-    pop = None
-    ward_pop_path = cfg.source("ward_population", required=False)
-    if ward_pop_path is not None and ward_pop_path.exists():
-        pop = loading.read_small_csv(ward_pop_path, ["ward_code", "population"], "ward population")
     layer = None
     if wards_path is not None:
         layer = geography.read_wards(
@@ -84,57 +90,80 @@ def _area_geo(cfg: AreaConfig) -> tuple[geography.WardLayer | None, pd.DataFrame
             cfg.geography.get("ward_code", "ward_code"),
             cfg.geography.get("ward_name", "ward_name"),
             cfg.crs,
-            pop,
         )
-    lookup = None
+        warnings.extend(layer.warnings)
+        for what, n in layer.repairs.items():
+            ledger.add_repair(wards_path.name, "wards", what, n)
     lookup_path = cfg.source("lsoa_lookup", required=False)
-    if lookup_path is not None:
-        lookup = geography.read_lsoa_lookup(lookup_path, cfg.geography.get("area_filter"))
-    return layer, lookup
+    lookup = area_rule.read_lookup(lookup_path) if lookup_path is not None else None
+    area = area_rule.resolve_area(
+        cfg,
+        layer.wards if layer is not None else None,
+        lookup,
+        wards_path.name if wards_path else None,
+    )
+    if layer is not None:
+        ledger.add_read(wards_path.name, "wards", len(layer.wards))
+        ledger.add_kept(wards_path.name, "wards", len(area.wards))
+        for why, n in area.dropped_wards["why"].value_counts().items():
+            ledger.add_rejected(wards_path.name, "wards", str(why), int(n))
+    if area.lookup is not None:
+        n_in = int(area.lookup["in_area"].sum())
+        ledger.add_read(lookup.label, "lsoa_lookup", len(area.lookup))
+        ledger.add_kept(lookup.label, "lsoa_lookup", n_in)
+        ledger.add_rejected(lookup.label, "lsoa_lookup", area_rule.OUTSIDE, len(area.lookup) - n_in)
+    pop_info: dict = {}
+    pop_path = cfg.source("ward_population", required=False)
+    if pop_path is not None:
+        opts = cfg.source_options("ward_population")
+        wp = loading.read_ward_population(
+            pop_path,
+            opts.get("sheet"),
+            opts.get("ward_code"),
+            opts.get("population"),
+            opts.get("year"),
+        )
+        kept, reason = area.cut_population(wp.frame)
+        ledger.add_read(wp.label, "ward_population", len(wp.frame))
+        ledger.add_repair(
+            wp.label,
+            "ward_population",
+            "old ward code matched by name to the boundary file's revised ward",
+            area.population_recoded,
+        )
+        ledger.record_frame(
+            pd.Series(wp.label, index=wp.frame.index), "ward_population", reason == "", reason
+        )
+        if area.wards is not None:
+            area.wards = area.attach_population(area.wards, kept, wp.label)
+        pop_info = {
+            "file": wp.label,
+            "ward_code_column": wp.ward_code_column,
+            "population_column": wp.population_column,
+            "header_row": wp.header_row,
+            "year": wp.year,
+            "wards_with_population": int(len(kept)),
+        }
+        if wp.rows_below:
+            area.notes.append(
+                f"Ward population: {wp.rows_below} row(s) of notes below the table "
+                "were not read as wards."
+            )
+    elif area.wards is not None:
+        area.wards = area.attach_population(area.wards, None, None)
+    warnings.extend(area.warnings)
+    return area, warnings, pop_info
 
 
 def assign_wards(
-    df: pd.DataFrame,
-    layer: geography.WardLayer | None,
-    lookup: pd.DataFrame | None,
-    have_coords: pd.Series,
+    df: pd.DataFrame, area: area_rule.Area | None, have_coords: pd.Series
 ) -> tuple[pd.DataFrame, pd.Series, int]:
-    """Add ward_code, ward_name, ward_method, lookup_ward_code; return (df, in_area mask, overlaps).
+    """Place rows in wards and say which are in the area: :meth:`helpers.ingest.area.Area.place`.
 
-    A row is in the area when its point is inside a ward, or (failing that) its LSOA is in the
-    area's lookup. With neither boundaries nor lookup, every row is taken as in the area.
+    ``area=None`` is the whole force with no boundaries or lookup: every row is in the area.
     """
-    df = df.copy()
-    n = len(df)
-    df["ward_code"] = pd.Series(pd.NA, index=df.index, dtype="string")
-    df["ward_name"] = pd.Series(pd.NA, index=df.index, dtype="string")
-    df["ward_method"] = pd.Series("unassigned", index=df.index, dtype="string")
-    df["lookup_ward_code"] = pd.Series(pd.NA, index=df.index, dtype="string")
-    overlaps = 0
-    in_poly = pd.Series(False, index=df.index)
-    if layer is not None and n:
-        e = df["easting"].where(have_coords)
-        nn = df["northing"].where(have_coords)
-        codes, names, overlaps = geography.points_to_wards(e, nn, layer.wards)
-        in_poly = codes.notna()
-        df.loc[in_poly, "ward_code"] = codes[in_poly]
-        df.loc[in_poly, "ward_name"] = names[in_poly]
-        df.loc[in_poly, "ward_method"] = "point-in-polygon"
-    in_lookup = pd.Series(False, index=df.index)
-    if lookup is not None and n and "lsoa_code" in df:
-        m = df[["lsoa_code"]].merge(lookup, on="lsoa_code", how="left")
-        m.index = df.index
-        df["lookup_ward_code"] = m["lookup_ward_code"].astype("string")
-        in_lookup = m["lookup_ward_code"].notna()
-        use = ~in_poly & in_lookup
-        df.loc[use, "ward_code"] = m.loc[use, "lookup_ward_code"]
-        df.loc[use, "ward_name"] = m.loc[use, "lookup_ward_name"]
-        df.loc[use, "ward_method"] = "lsoa-lookup"
-    if layer is None and lookup is None:
-        in_area = pd.Series(True, index=df.index)
-    else:
-        in_area = in_poly | in_lookup
-    return df, in_area, overlaps
+    area = area if area is not None else area_rule.Area(area_rule.AreaSpec("force"), frozenset())
+    return area.place(df, have_coords)
 
 
 def _git_commit() -> str | None:
@@ -224,6 +253,26 @@ def _note_file_shape(label: str, df: pd.DataFrame, malformed: int, warnings: lis
         )
 
 
+def _in_area_by_location(raw: pd.DataFrame, area: area_rule.Area | None) -> pd.Series:
+    """In-area flag for police.uk rows (street or outcomes) from their coordinates and LSOA."""
+    lon, lat = _float(raw["Longitude"]), _float(raw["Latitude"])
+    have = lon.notna() & lat.notna() & ~((lon == 0) & (lat == 0))
+    loc = pd.DataFrame(
+        {
+            "lsoa_code": raw["LSOA code"].str.strip().replace("", pd.NA).astype("string"),
+            "easting": np.nan,
+            "northing": np.nan,
+        },
+        index=raw.index,
+    )
+    if have.any():
+        e, n = geography.lonlat_to_bng(lon[have], lat[have])
+        loc.loc[have, "easting"] = e
+        loc.loc[have, "northing"] = n
+    _, in_area, _ = assign_wards(loc, area, have)
+    return in_area
+
+
 def _row_numbers(df: pd.DataFrame) -> np.ndarray:
     nums = df.attrs.get("row_numbers")
     if nums is not None and len(nums) == len(df):
@@ -232,7 +281,11 @@ def _row_numbers(df: pd.DataFrame) -> np.ndarray:
 
 
 def clean_police_uk(
-    cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledger: Ledger, warnings: list[str]
+    cfg: AreaConfig,
+    period: ReportingPeriod,
+    area: area_rule.Area | None,
+    ledger: Ledger,
+    warnings: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str]], list[dict]]:
     src = cfg.source("police_uk")
     found = loading.discover_police_uk(src, cfg.force_slug)
@@ -326,7 +379,7 @@ def clean_police_uk(
         street.loc[have, "northing"] = n
     zeroed = (street["longitude"] == 0) & (street["latitude"] == 0)
     street.loc[zeroed, ["longitude", "latitude"]] = np.nan
-    street, in_area, overlaps = assign_wards(street, layer, lookup, have)
+    street, in_area, overlaps = assign_wards(street, area, have)
     if overlaps:
         ledger.add_repair(
             "(all street files)",
@@ -367,6 +420,9 @@ def clean_police_uk(
         oreason = oreason.mask(
             oreason.isna() & (outc["outcome_type"].fillna("") == ""), "missing outcome type"
         )
+        # the area rule, by the outcome's own location (the crime's, as police.uk publishes it)
+        o_in = _in_area_by_location(oraw, area)
+        oreason = oreason.mask(oreason.isna() & ~o_in, area_rule.OUTSIDE)
         oreason = oreason.mask(
             oreason.isna() & ~outc["crime_id"].isin(kept_ids),
             "crime not in this area's kept street data",
@@ -407,7 +463,11 @@ _LOCATION = {
 
 
 def clean_extract(
-    cfg: AreaConfig, period: ReportingPeriod, layer, lookup, ledger: Ledger, warnings: list[str]
+    cfg: AreaConfig,
+    period: ReportingPeriod,
+    area: area_rule.Area | None,
+    ledger: Ledger,
+    warnings: list[str],
 ) -> pd.DataFrame | None:
     path = cfg.source("force_extract", required=False)
     if path is None:
@@ -502,7 +562,7 @@ def clean_extract(
         df["offence_id"].duplicated(keep="first") & df["offence_id"].notna(),
         "duplicate offence reference",
     )
-    df, in_area, overlaps = assign_wards(df, layer, lookup, have)
+    df, in_area, overlaps = assign_wards(df, area, have)
     if overlaps:
         ledger.add_repair(
             label, "extract", "point in overlapping wards: first ward by code", overlaps
@@ -707,14 +767,9 @@ def run_cleaning(
     rp = ReportingPeriod(period)
     ledger = Ledger()
     warnings: list[str] = []
-    layer, lookup = _area_geo(cfg)
-    if layer is not None:
-        warnings.extend(layer.warnings)
-        for what, n in layer.repairs.items():
-            ledger.add_repair(Path(cfg.source("wards")).name, "wards", what, n)
-    street, outcomes, skipped, police_inputs = clean_police_uk(
-        cfg, rp, layer, lookup, ledger, warnings
-    )
+    area, geo_warnings, pop_info = _area_geo(cfg, ledger)
+    warnings.extend(geo_warnings)
+    street, outcomes, skipped, police_inputs = clean_police_uk(cfg, rp, area, ledger, warnings)
     months = sorted(street["month"].dropna().unique().tolist())
     if not months:
         summ = ledger.summary()
@@ -746,7 +801,7 @@ def run_cleaning(
             f"police.uk data are missing for {len(missing)} month(s): {', '.join(missing)}. "
             "Comparisons that include these months are shown like-for-like."
         )
-    extract = clean_extract(cfg, rp, layer, lookup, ledger, warnings)
+    extract = clean_extract(cfg, rp, area, ledger, warnings)
     csp_counts = clean_csp_counts(cfg, ledger, warnings)
     population = clean_population(cfg, ledger)
     msg = clean_msg(cfg, ledger)
@@ -793,7 +848,12 @@ def run_cleaning(
             "synthetic": cfg.synthetic,
             "csp_name": cfg.csp_name,
             "force": cfg.force_name,
+            "area_kind": area.kind,
         },
+        "area_kind": area.kind,
+        "area_definition": area_rule.summary(area),
+        "area_notes": list(area.notes),
+        "ward_population": pop_info or None,
         "months_available": months,
         "months_missing": missing,
         "warnings": warnings,
@@ -804,7 +864,7 @@ def run_cleaning(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     result = CleaningResult(
-        cfg.area, period, folder, tables, ledger, manifest, warnings, skipped, months, missing
+        cfg.area, period, folder, tables, ledger, manifest, warnings, skipped, months, missing, area
     )
     if write:
         manifest["inputs"] = _hash_inputs(cfg, police_inputs)
@@ -813,11 +873,9 @@ def run_cleaning(
             p = write_parquet(df, folder / f"{name}.parquet")
             outputs.append({"path": p.name, "rows": int(len(df)), "sha256": sha256_file(p)})
         write_csv(ledger_df, folder / "ledger.csv")
-        if layer is not None:
-            p = write_parquet(layer.wards, folder / "wards.parquet")
-            outputs.append(
-                {"path": p.name, "rows": int(len(layer.wards)), "sha256": sha256_file(p)}
-            )
+        if area.wards is not None:
+            p = write_parquet(area.wards, folder / "wards.parquet")
+            outputs.append({"path": p.name, "rows": int(len(area.wards)), "sha256": sha256_file(p)})
         manifest["outputs"] = outputs
         write_json(manifest, folder / "manifest.json")
     return result

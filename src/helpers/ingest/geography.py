@@ -260,12 +260,8 @@ def points_to_wards(
     return codes, names, in_overlap
 
 
-def read_lsoa_lookup(path: Path, filters: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """ONS-shaped LSOA → ward lookup (LSOA11CD, WD19CD, WD19NM, ...), optionally filtered to the area.
-
-    Columns are recognised by prefix (``LSOA11CD``/``LSOA21CD``, ``WD19CD``/``WD22CD``...). Returns
-    ``lsoa_code``, ``lookup_ward_code``, ``lookup_ward_name``.
-    """
+def read_lookup_text(path: Path) -> pd.DataFrame:
+    """Every row and column of an LSOA lookup CSV (optionally gzipped), as text."""
     from helpers.ingest.loading import decode_bytes, read_csv_text
 
     if not path.exists():
@@ -280,6 +276,17 @@ def read_lsoa_lookup(path: Path, filters: dict[str, list[str]] | None = None) ->
     text, _ = decode_bytes(data, path.name)
     df, _ = read_csv_text(text, path.name)
     df.columns = [c.lstrip("\ufeff") for c in df.columns]
+    return df
+
+
+def read_lsoa_lookup(path: Path, filters: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """ONS-shaped LSOA → ward lookup (LSOA11CD, WD19CD, WD19NM, ...), optionally filtered.
+
+    Columns are recognised by prefix (``LSOA11CD``/``LSOA21CD``, ``WD19CD``/``WD22CD``...). Returns
+    ``lsoa_code``, ``lookup_ward_code``, ``lookup_ward_name``. The cleaning stage does not use the
+    filter here: the area rule (:mod:`helpers.ingest.area`) cuts every input, the lookup included.
+    """
+    df = read_lookup_text(path)
     if filters:
         for col, values in filters.items():
             if col not in df.columns:

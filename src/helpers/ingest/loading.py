@@ -449,3 +449,209 @@ def read_small_csv(path: Path, required: list[str], what: str) -> pd.DataFrame:
             f"{path.name} ({what}) has {malformed} malformed row(s).", "Fix or re-export the file."
         )
     return df
+
+
+# --------------------------------------------------------------------------- ward population
+
+GSS_CODE = re.compile(r"^[EWSN]\d{8}$")
+_WARD_CODE_HEADERS = re.compile(
+    r"(ward|wd\d{2}|gss|area|geography).*(code|cd)|^wd\d{2}cd$|^gss", re.I
+)
+_POP_HEADERS = re.compile(r"^(population|all ages|total|persons|all persons|all people)\b", re.I)
+
+
+@dataclass
+class WardPopulation:
+    """A ward population table as read: ``frame`` has ward_code, population (text) and source_row."""
+
+    label: str
+    frame: pd.DataFrame
+    ward_code_column: str
+    population_column: str
+    header_row: int | None  # 1-based spreadsheet row of the header (None for a plain CSV)
+    year: int | None = None
+    rows_below: int = 0  # non-data rows (notes, totals) after the table, not read as wards
+
+
+def _sheet_grid(path: Path, sheet: str | int | None) -> tuple[list[list], str]:
+    """Cell values of one sheet as rows (merged cells filled from their top-left), and its name."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    except Exception as exc:  # damaged or not a workbook
+        raise DataFileError(
+            f"Cannot open the ward population workbook {path.name}: {exc}.",
+            "Re-download it, or save it again as .xlsx.",
+        ) from exc
+    names = wb.sheetnames
+    if sheet is None:
+        ws = wb[names[0]]
+    elif isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(names):
+            raise DataFileError(
+                f"{path.name} has {len(names)} sheet(s); sheet number {sheet} does not exist.",
+                f"Set sources.ward_population.sheet to one of: {', '.join(names)}.",
+            )
+        ws = wb[names[sheet]]
+    elif str(sheet) in names:
+        ws = wb[str(sheet)]
+    else:
+        raise DataFileError(
+            f"{path.name} has no sheet {sheet!r}; its sheets are {', '.join(names)}.",
+            "Set sources.ward_population.sheet to the sheet holding the ward figures.",
+        )
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    for rng in ws.merged_cells.ranges:
+        v = ws.cell(rng.min_row, rng.min_col).value
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
+                    grid[r - 1][c - 1] = v
+    return grid, ws.title
+
+
+def _text(v) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def read_ward_population(
+    path: Path,
+    sheet: str | int | None = None,
+    ward_code: str | None = None,
+    population: str | None = None,
+    year: int | None = None,
+) -> WardPopulation:
+    """Read a ward population table as published: a CSV, or a sheet of an ONS-style workbook.
+
+    A workbook may have title rows above the header, a header spread over merged cells, and notes
+    or totals below the table. The header row is the row just above the first row whose ward-code
+    column holds a GSS code (E05..., W05...); the ward code and population columns are the
+    configured names (``ward_code``, ``population``; matched to any header line, case ignored)
+    or, by default, the column whose values are GSS codes and the first column headed
+    "population", "all ages", "total" or "persons". Data rows end at the first row without a
+    GSS code. Returns every data row as text; the cleaning stage checks and counts them.
+    """
+    if not path.exists():
+        raise DataFileError(
+            f"The ward population file {path} does not exist.",
+            "Check 'sources.ward_population' in the area config.",
+        )
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".gz", ".txt"):
+        text, _ = decode_bytes(path.read_bytes(), path.name)
+        df, malformed = read_csv_text(text, path.name)
+        if malformed:
+            raise DataFileError(
+                f"{path.name} (ward population) has {malformed} malformed row(s).",
+                "Fix or re-export the file.",
+            )
+        cc_name, pc_name = ward_code or "ward_code", population or "population"
+        if cc_name in df.columns and pc_name in df.columns:
+            # a tidy CSV: every row is a ward row (the cleaning stage rejects bad ones)
+            frame = pd.DataFrame(
+                {
+                    "ward_code": df[cc_name].astype("string").str.strip(),
+                    "population": df[pc_name].astype("string").str.strip(),
+                    "source_row": range(2, len(df) + 2),
+                }
+            )
+            return WardPopulation(path.name, frame, cc_name, pc_name, None, year, 0)
+        grid = [list(df.columns)] + df.astype(object).where(df.notna(), None).values.tolist()
+        label = path.name
+        if not any(GSS_CODE.match(str(v or "").strip()) for r in grid[1:] for v in r):
+            missing = [c for c in (cc_name, pc_name) if c not in df.columns]
+            raise DataFileError(
+                f"{path.name} (ward population) lacks column(s) {', '.join(missing)}; it has "
+                f"{', '.join(df.columns)}.",
+                "Provide a CSV with columns ward_code, population, or name its columns in "
+                "sources.ward_population: {path: ..., ward_code: <column>, population: <column>}.",
+            )
+    elif suffix in (".xlsx", ".xlsm"):
+        grid, title = _sheet_grid(path, sheet)
+        label = f"{path.name}!{title}"
+    else:
+        raise DataFileError(
+            f"{path.name}: ward population must be CSV or XLSX, not {suffix!r}.",
+            "Save the ward population sheet as .xlsx or .csv.",
+        )
+    width = max((len(r) for r in grid), default=0)
+    grid = [[_text(v) for v in r] + [""] * (width - len(r)) for r in grid]
+    # the first data row: the first row with a GSS ward code in some column
+    first = next(
+        (i for i, r in enumerate(grid) if any(GSS_CODE.match(v) for v in r)),
+        None,
+    )
+    if first is None or first == 0:
+        raise DataFileError(
+            f"{label}: no header row above rows of ward codes (GSS codes such as E05001067) "
+            "was found.",
+            "Point sources.ward_population at the ward sheet of the ONS ward population "
+            "estimates (set 'sheet' if it is not the first).",
+        )
+    # header lines: the non-empty rows just above the first data row that are not titles
+    # (a title row has text in one cell only); a merged header has two such lines
+    head_rows = []
+    i = first - 1
+    while i >= 0 and len(head_rows) < 3:
+        filled = sum(bool(v) for v in grid[i])
+        if filled == 0:
+            break
+        if filled == 1 and head_rows:
+            break
+        head_rows.insert(0, i)
+        i -= 1
+    labels = [
+        " ".join(dict.fromkeys(grid[r][c] for r in head_rows if grid[r][c])) for c in range(width)
+    ]
+    lines = [[grid[r][c] for r in head_rows] for c in range(width)]
+
+    def find(name: str | None, what: str, default) -> int:
+        if name is not None:
+            want = str(name).strip().lower()
+            for c in range(width):
+                if want == labels[c].lower() or want in (v.lower() for v in lines[c]):
+                    return c
+            raise DataFileError(
+                f"{label}: no column headed {name!r} for the {what}; the header (row "
+                f"{head_rows[-1] + 1}) has {', '.join(repr(x) for x in labels if x)}.",
+                f"Set sources.ward_population.{'ward_code' if what == 'ward code' else 'population'} "
+                "to one of those headings.",
+            )
+        c = default()
+        if c is None:
+            raise DataFileError(
+                f"{label}: cannot tell which column holds the {what}; the header (row "
+                f"{head_rows[-1] + 1}) has {', '.join(repr(x) for x in labels if x)}.",
+                f"Name it as sources.ward_population.{'ward_code' if what == 'ward code' else 'population'}.",
+            )
+        return c
+
+    def code_default():
+        cols = [c for c in range(width) if GSS_CODE.match(grid[first][c])]
+        named = [c for c in cols if _WARD_CODE_HEADERS.search(labels[c])]
+        return (named or cols or [None])[0]
+
+    def pop_default():
+        for c in range(width):
+            if any(_POP_HEADERS.search(v) for v in lines[c] + [labels[c]]):
+                return c
+        return None
+
+    cc = find(ward_code, "ward code", code_default)
+    pc = find(population, "population", pop_default)
+    rows = []
+    end = first
+    while end < len(grid) and GSS_CODE.match(grid[end][cc]):
+        rows.append((grid[end][cc], grid[end][pc], end + 1))
+        end += 1
+    below = sum(any(v for v in r) for r in grid[end:])
+    frame = pd.DataFrame(rows, columns=["ward_code", "population", "source_row"])
+    frame["ward_code"] = frame["ward_code"].astype("string")
+    frame["population"] = frame["population"].astype("string")
+    header_row = head_rows[-1] + 1 if suffix not in (".csv", ".gz", ".txt") else None
+    return WardPopulation(label, frame, labels[cc], labels[pc], header_row, year, below)

@@ -41,6 +41,11 @@ class ProcessedData:
     def synthetic(self) -> bool:
         return bool(self.manifest.get("parameters", {}).get("synthetic", False))
 
+    @property
+    def area_kind(self) -> str:
+        """ "force area" or "community safety partnership", as the cleaning stage resolved it."""
+        return str(self.manifest.get("area_kind") or "community safety partnership")
+
 
 def require_table(
     df: pd.DataFrame | None, cols: list[str], table: str, allow_empty: bool = True
