@@ -1001,11 +1001,13 @@ _BASE = "area: a\nname: A\ncsp_name: A\nforce: {name: F, slug: f}\n"
     ("text", "patterns"),
     [
         pytest.param(
-            _BASE + "sources: [a, b]\n", [r"'sources' must be", r"list"], id="sources-not-a-mapping"
+            _BASE + "sources: [a, b]\n",
+            [r"'sources' is \[.*must be a set", r"list"],
+            id="sources-not-a-mapping",
         ),
         pytest.param(
             _BASE + "sources: {}\nanalysis: [1]\n",
-            [r"'analysis' must be"],
+            [r"'analysis' is \[1\].*must be a set"],
             id="analysis-not-a-mapping",
         ),
         pytest.param(
@@ -1015,7 +1017,7 @@ _BASE = "area: a\nname: A\ncsp_name: A\nforce: {name: F, slug: f}\n"
         ),
         pytest.param(
             _BASE + "sources: {}\nanalysis: {baselines: {old: 2019-13}}\n",
-            [r"baseline 'old'", r"2019-13", r"YYYY-MM"],
+            [r"analysis\.baselines\.old", r"2019-13", r"YYYY-MM"],
             id="baseline-not-a-month",
         ),
         pytest.param(

@@ -703,7 +703,7 @@ def run_cleaning(
     rejected or skipped and recorded. Raises :class:`PeriodError` when the period is in the
     future or outside the data.
     """
-    parse_month(period, "period")
+    period = str(parse_month(period, "period"))  # "2022-03 " (a stray space) is 2022-03
     rp = ReportingPeriod(period)
     ledger = Ledger()
     warnings: list[str] = []
@@ -790,6 +790,7 @@ def run_cleaning(
             "area": cfg.area,
             "period": period,
             "config": _rel(cfg.path, paths.project_root()) if cfg.path else None,
+            "config_sha256": cfg.sha256,
             "synthetic": cfg.synthetic,
             "csp_name": cfg.csp_name,
             "force": cfg.force_name,
