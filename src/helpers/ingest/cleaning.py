@@ -224,6 +224,21 @@ def _note_file_shape(label: str, df: pd.DataFrame, malformed: int, warnings: lis
         )
 
 
+_MONTH_MISMATCH = "Month column does not match the month in the file name"
+
+
+def _record_duplicates(duplicates, table: str, period: ReportingPeriod, ledger: Ledger) -> None:
+    """List each whole-file copy of a month in the ledger: its rows read, all rejected as copies."""
+    for dup, kept in duplicates:
+        if dup.kind != table or kept.month > period.end:
+            continue
+        n = ledger.read.get((kept.label, table), 0)
+        ledger.add_read(dup.label, table, n)
+        ledger.add_rejected(
+            dup.label, table, f"whole file is a copy of {kept.label} (same month): read once", n
+        )
+
+
 def _row_numbers(df: pd.DataFrame) -> np.ndarray:
     nums = df.attrs.get("row_numbers")
     if nums is not None and len(nums) == len(df):
@@ -246,6 +261,7 @@ def clean_police_uk(
         )
     inputs: list[dict] = []
     frames = _read_police_files(street_files, "street", period, ledger, warnings, skipped, inputs)
+    _record_duplicates(found.duplicates, "street", period, ledger)
     if not frames:
         months = sorted(f.month for f in street_files)
         raise PeriodError(
@@ -281,6 +297,8 @@ def clean_police_uk(
 
     bad_month = ~street["month"].fillna("").str.match(MONTH_RE)
     reject(bad_month, "unparseable month")
+    file_month = street["source_file"].map({f.label: f.month for f in street_files})
+    reject(~bad_month & (street["month"] != file_month), _MONTH_MISMATCH)
     reject(
         ~bad_month & (street["month"] > period.end),
         "month outside the requested span (after the period end)",
@@ -344,6 +362,7 @@ def clean_police_uk(
     oframes = _read_police_files(
         outcome_files, "outcomes", period, ledger, warnings, skipped, inputs
     )
+    _record_duplicates(found.duplicates, "outcomes", period, ledger)
     if oframes:
         oraw = pd.concat(oframes, ignore_index=True)
         outc = pd.DataFrame(
@@ -357,6 +376,8 @@ def clean_police_uk(
         oreason = pd.Series(pd.NA, index=outc.index, dtype="string")
         bad = ~outc["month"].fillna("").str.match(MONTH_RE)
         oreason = oreason.mask(bad, "unparseable month")
+        ofile_month = outc["source_file"].map({f.label: f.month for f in outcome_files})
+        oreason = oreason.mask(oreason.isna() & (outc["month"] != ofile_month), _MONTH_MISMATCH)
         oreason = oreason.mask(
             oreason.isna() & (outc["month"] > period.end),
             "month outside the requested span (after the period end)",
