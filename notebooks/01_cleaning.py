@@ -23,6 +23,7 @@
 
 # %% tags=["parameters"]
 area: str = "wexley"  # area config name in config/ (or a path to a config YAML)
+config: str = ""  # path to the area config YAML the run uses; empty: config/<area>.yaml
 period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
 
 # %%
@@ -30,14 +31,14 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.core import narrative
-from helpers.core.config import load_area_config
+from helpers.core.config import run_config
 from helpers.core.periods import ReportingPeriod, parse_month
 from helpers.ingest import cleaning, processed
 from helpers.present import charts
 from helpers.present.tables import show_table
 
 parse_month(period, "period")
-cfg = load_area_config(area)
+cfg = run_config(area, config)
 reporting = ReportingPeriod(period)
 charts.setup_notebook()
 if cfg.synthetic:

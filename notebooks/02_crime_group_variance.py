@@ -25,6 +25,7 @@
 
 # %% tags=["parameters"]
 area: str = "wexley"  # area config name in config/ (or a path to a config YAML)
+config: str = ""  # path to the area config YAML the run uses; empty: config/<area>.yaml
 period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
 comparison_months: int = 12  # months in each of the two compared periods
 baseline: str = "pre-COVID (year to Dec 2019)"  # baseline name from the config, or YYYY-MM
@@ -50,7 +51,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.core import narrative
-from helpers.core.config import load_area_config
+from helpers.core.config import run_config
 from helpers.core.errors import ParameterError
 from helpers.core.periods import ReportingPeriod, parse_month
 from helpers.core.statistics import P_ADJUST, TEST_METHODS
@@ -87,7 +88,7 @@ limits = M.LimitSettings(
     overdispersion_model=overdispersion_model,
 )
 
-cfg = load_area_config(area)
+cfg = run_config(area, config)
 data = processed.load_processed(area, period)
 current = ReportingPeriod(period, comparison_months)
 previous = current.previous()

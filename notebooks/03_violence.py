@@ -26,6 +26,7 @@
 
 # %% tags=["parameters"]
 area: str = "wexley"  # area config name in config/ (or a path to a config YAML)
+config: str = ""  # path to the area config YAML the run uses; empty: config/<area>.yaml
 period: str = "2022-03"  # last month of the reporting period (YYYY-MM)
 comparison_months: int = 12  # months in the current period and in the previous one compared
 years_of_location_history: int = 3  # number of 12-month years shown in the location-type breakdown
@@ -39,7 +40,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from helpers.core import narrative
-from helpers.core.config import load_area_config
+from helpers.core.config import run_config
 from helpers.core.errors import ParameterError, PeriodError
 from helpers.core.periods import ReportingPeriod, compare_coverage, month_range, parse_month
 from helpers.ingest import processed
@@ -63,7 +64,7 @@ if not isinstance(alpha, float | int) or not 0 < float(alpha) < 1:
     )
 alpha = float(alpha)
 
-cfg = load_area_config(area)
+cfg = run_config(area, config)
 data = processed.load_processed(area, period)
 current = ReportingPeriod(period, comparison_months)
 previous = current.previous()

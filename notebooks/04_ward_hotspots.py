@@ -25,6 +25,7 @@
 
 # %% tags=["parameters"]
 area: str = "wexley"  # area config name in config/
+config: str = ""  # path to the area config YAML the run uses; empty: config/<area>.yaml
 period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
 comparison_months: int = 12  # compare with the same-length period this many months earlier
 # fmt: off
@@ -43,7 +44,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.core import narrative
-from helpers.core.config import load_area_config
+from helpers.core.config import run_config
 from helpers.core.errors import GeographyError, ParameterError
 from helpers.core.periods import ReportingPeriod, compare_coverage, parse_month
 from helpers.ingest.processed import load_processed, save_stage_outputs
@@ -62,7 +63,7 @@ if not 0 < fdr_alpha <= 0.2:
     )
 if not isinstance(top_n, int) or top_n < 1:
     raise ParameterError(f"top_n = {top_n!r} must be a whole number of at least 1.", "Use e.g. 10.")
-cfg = load_area_config(area)
+cfg = run_config(area, config)
 threshold = (
     cfg.disclosure_threshold if int(disclosure_threshold) == -1 else int(disclosure_threshold)
 )

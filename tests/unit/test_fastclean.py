@@ -148,11 +148,10 @@ def test_row_month_out_of_file_order_takes_the_exact_pass(tmp_path):
     ref, ref_ledger = reference(src, "2022-03")
     assert res.exact_second_pass
     pd.testing.assert_frame_equal(ledger_rows(res.ledger), ledger_rows(ref_ledger))
-    # the row in the 2022-01 file is the repeat, by the reference's rule
-    assert res.to_pandas()["source_file"].tolist() == [
-        "2022-01/2022-01-wexshire-street.csv",
-        "2022-02/2022-02-wexshire-street.csv",
-    ]
+    # both "x" rows carry another file's month: rejected for that (issue 16), as the reference
+    assert res.to_pandas()["crime_id"].tolist() == ["y" * 64]
+    reasons = res.ledger.rejections().set_index("reason")["rows"].to_dict()
+    assert reasons == {"Month column does not match the month in the file name": 2}
 
 
 def test_short_rows_are_padded_like_the_reference(tmp_path):

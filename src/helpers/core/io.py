@@ -48,6 +48,26 @@ def ensure_dir(path: str | Path) -> Path:
     return p
 
 
+def ensure_writable_dir(path: str | Path) -> Path:
+    """Create ``path`` if needed and prove it can be written (a test file made and removed).
+
+    A read-only folder (or one on a read-only disk) is an :class:`OutputError` naming the
+    folder, found before any work is done rather than as an ``OSError`` half-way through.
+    """
+    p = ensure_dir(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".write-test.", dir=p)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write in the output folder {p}: {exc.strerror or exc}.",
+            "Make the folder writable (or point the project somewhere writable with "
+            "CSP_SCRUTINY_ROOT), then run again.",
+        ) from exc
+    return p
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``."""

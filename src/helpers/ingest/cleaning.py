@@ -273,6 +273,21 @@ def _in_area_by_location(raw: pd.DataFrame, area: area_rule.Area | None) -> pd.S
     return in_area
 
 
+_MONTH_MISMATCH = "Month column does not match the month in the file name"
+
+
+def _record_duplicates(duplicates, table: str, period: ReportingPeriod, ledger: Ledger) -> None:
+    """List each whole-file copy of a month in the ledger: its rows read, all rejected as copies."""
+    for dup, kept in duplicates:
+        if dup.kind != table or kept.month > period.end:
+            continue
+        n = ledger.read.get((kept.label, table), 0)
+        ledger.add_read(dup.label, table, n)
+        ledger.add_rejected(
+            dup.label, table, f"whole file is a copy of {kept.label} (same month): read once", n
+        )
+
+
 def _row_numbers(df: pd.DataFrame) -> np.ndarray:
     nums = df.attrs.get("row_numbers")
     if nums is not None and len(nums) == len(df):
@@ -299,6 +314,7 @@ def clean_police_uk(
         )
     inputs: list[dict] = []
     frames = _read_police_files(street_files, "street", period, ledger, warnings, skipped, inputs)
+    _record_duplicates(found.duplicates, "street", period, ledger)
     if not frames:
         months = sorted(f.month for f in street_files)
         raise PeriodError(
@@ -334,6 +350,8 @@ def clean_police_uk(
 
     bad_month = ~street["month"].fillna("").str.match(MONTH_RE)
     reject(bad_month, "unparseable month")
+    file_month = street["source_file"].map({f.label: f.month for f in street_files})
+    reject(~bad_month & (street["month"] != file_month), _MONTH_MISMATCH)
     reject(
         ~bad_month & (street["month"] > period.end),
         "month outside the requested span (after the period end)",
@@ -397,6 +415,7 @@ def clean_police_uk(
     oframes = _read_police_files(
         outcome_files, "outcomes", period, ledger, warnings, skipped, inputs
     )
+    _record_duplicates(found.duplicates, "outcomes", period, ledger)
     if oframes:
         oraw = pd.concat(oframes, ignore_index=True)
         outc = pd.DataFrame(
@@ -410,6 +429,8 @@ def clean_police_uk(
         oreason = pd.Series(pd.NA, index=outc.index, dtype="string")
         bad = ~outc["month"].fillna("").str.match(MONTH_RE)
         oreason = oreason.mask(bad, "unparseable month")
+        ofile_month = outc["source_file"].map({f.label: f.month for f in outcome_files})
+        oreason = oreason.mask(oreason.isna() & (outc["month"] != ofile_month), _MONTH_MISMATCH)
         oreason = oreason.mask(
             oreason.isna() & (outc["month"] > period.end),
             "month outside the requested span (after the period end)",
@@ -763,7 +784,7 @@ def run_cleaning(
     rejected or skipped and recorded. Raises :class:`PeriodError` when the period is in the
     future or outside the data.
     """
-    parse_month(period, "period")
+    period = str(parse_month(period, "period"))  # "2022-03 " (a stray space) is 2022-03
     rp = ReportingPeriod(period)
     ledger = Ledger()
     warnings: list[str] = []
@@ -845,6 +866,7 @@ def run_cleaning(
             "area": cfg.area,
             "period": period,
             "config": _rel(cfg.path, paths.project_root()) if cfg.path else None,
+            "config_sha256": cfg.sha256,
             "synthetic": cfg.synthetic,
             "csp_name": cfg.csp_name,
             "force": cfg.force_name,

@@ -7,8 +7,8 @@ and writes one Parquet file, streaming so memory stays bounded (see *Memory* bel
 rows read = rows kept + rows rejected, by reason:
 
 * rows with more fields than the header: ``malformed row (more fields than the header)``;
-* then, first reason wins: ``unparseable month``; ``month outside the requested span (after the
-  period end)``; ``unknown crime type``; ``crime row without a Crime ID``; ``duplicate Crime ID
+* then, first reason wins: ``unparseable month``; ``Month column does not match the month in
+  the file name``; ``month outside the requested span (after the period end)``; ``unknown crime type``; ``crime row without a Crime ID``; ``duplicate Crime ID
   (already in an earlier monthly file)`` — a Crime ID whose first appearance (ordered by month,
   file, row) is in another file; repeats *within* one file are kept, as police.uk counts them;
 * with an LSOA lookup (``lookup``, the frame :func:`helpers.ingest.geography.read_lsoa_lookup` returns),
@@ -100,6 +100,7 @@ REASONS = [
     "duplicate Crime ID (already in an earlier monthly file)",
     "missing or zeroed coordinates and LSOA not in the area",
     "outside the area",
+    "Month column does not match the month in the file name",  # checked right after 1
 ]
 SCHEMA = pa.schema(
     [
@@ -745,9 +746,10 @@ def _process(
         after = pc.greater(month.dictionary, period_end).to_numpy(zero_copy_only=False)
         m_idx = month.indices.to_numpy(zero_copy_only=False)
         reject(~good[m_idx], 1)
+        same = month.dictionary.to_numpy(zero_copy_only=False)[m_idx] == file_months[file_idx]
+        reject(~same, 8)  # as the reference: a row must carry its file's month
         reject((good & after)[m_idx], 2)
         if dedupe.first_file is None:
-            same = month.dictionary.to_numpy(zero_copy_only=False)[m_idx] == file_months[file_idx]
             if (~same & pc.is_valid(crime_id).to_numpy(zero_copy_only=False)).any():
                 dedupe.out_of_order = True  # a row's Month differs from its file's: decide exactly
     reject(~cls["known_type"], 3)
@@ -802,7 +804,8 @@ def _process(
         ledger.add_rejected(label, "street", MALFORMED, b.malformed)
         if b.repair:
             ledger.add_repair(label, "street", b.repair, int(sizes[j]))
-        ledger.add_kept(label, "street", int(counts[j, 0]))
+        if counts[j, 0]:  # as the reference: a file with every row rejected has no kept entry
+            ledger.add_kept(label, "street", int(counts[j, 0]))
         for k in range(1, len(REASONS)):
             ledger.add_rejected(label, "street", REASONS[k], int(counts[j, k]))
 

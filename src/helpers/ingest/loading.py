@@ -15,10 +15,14 @@ be read at all raises :class:`~helpers.core.errors.DataFileError` naming the fil
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import io
+import os
 import re
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -53,18 +57,27 @@ class RawFile:
             with zipfile.ZipFile(self.path) as zf:
                 data = zf.read(self.member)
         if self.label.endswith(".gz") or data[:2] == b"\x1f\x8b":
-            import gzip
-
             data = gzip.decompress(data)
         return data
 
     def read(self) -> bytes:
-        """The file's bytes (decompressed); an unreadable file is a :class:`DataFileError`."""
+        """The file's bytes (decompressed); an unreadable file is a :class:`DataFileError`.
+
+        A damaged zip member (bad CRC, truncated) or a damaged gzip file is named, as is a file
+        that cannot be opened.
+        """
         try:
             return self.open_bytes()
+        except (zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile) as exc:
+            raise DataFileError(
+                f"{self.label} is damaged and cannot be read in full ({exc}).",
+                "Download the file (or the archive it came in) again; the damaged copy is "
+                "left as it is.",
+            ) from exc
         except OSError as exc:
             raise DataFileError(
-                f"Cannot read {self.label}: {exc}.", "Check the file exists and is readable."
+                f"Cannot read {self.label}: {exc.strerror or exc}.",
+                "Check the file exists and is readable.",
             ) from exc
 
 
@@ -72,6 +85,101 @@ class RawFile:
 class Discovery:
     files: list[RawFile]
     skipped: list[tuple[str, str]]  # (name, why)
+    # (file not read, the file with the same month and the same content that is read instead)
+    duplicates: list[tuple[RawFile, RawFile]] = field(default_factory=list)
+
+
+def _walk_files(src: Path) -> list[Path]:
+    """Every file under ``src``, following symbolic links only while they stay inside ``src``.
+
+    A link (to a file or a folder) whose target lies outside the folder is a
+    :class:`DataFileError` naming the link and its target: raw inputs come from one place.
+    """
+    root = src.resolve()
+    out: list[Path] = []
+    seen: set[Path] = set()
+
+    def visit(folder: Path) -> None:
+        real = folder.resolve()
+        if real in seen:  # a link back to a folder already read
+            return
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            raise DataFileError(
+                f"Cannot list the folder {folder}: {exc.strerror or exc}.",
+                "Check the folder exists and is readable.",
+            ) from exc
+        for entry in entries:
+            p = Path(entry.path)
+            if entry.is_symlink():
+                target = p.resolve()
+                if not target.exists():
+                    raise DataFileError(
+                        f"{p.relative_to(src)} is a link to {target}, which does not exist.",
+                        "Remove the broken link, or copy the file it should point to into the "
+                        "folder.",
+                    )
+                if target != root and root not in target.parents:
+                    raise DataFileError(
+                        f"{p.relative_to(src)} is a link to {target}, outside the police.uk "
+                        f"folder {src}; links are followed only inside it.",
+                        "Copy the file or folder into the police.uk folder instead of linking "
+                        "to it, or point 'sources.police_uk' at the folder that holds it.",
+                    )
+            if p.is_dir():
+                visit(p)
+            elif p.is_file():
+                out.append(p)
+
+    visit(src)
+    return out
+
+
+def _preference(f: RawFile) -> tuple:
+    """Which of several copies of one month is read: the plainest and shallowest one."""
+    label = f.label.replace("\\", "/")
+    return (f.member is not None, label.endswith(".gz"), label.count("/"), label)
+
+
+def _content_key(f: RawFile) -> str:
+    """sha256 of a file's decompressed bytes, line endings ignored (a CRLF copy is the same)."""
+    data = f.read()
+    return hashlib.sha256(data.replace(b"\r\n", b"\n").lstrip(b"\xef\xbb\xbf")).hexdigest()
+
+
+def _one_file_per_month(
+    files: list[RawFile],
+) -> tuple[list[RawFile], list[tuple[RawFile, RawFile]]]:
+    """Keep one file per (kind, force, month); a copy with the same content is a duplicate.
+
+    Two files for one month with *different* content is a :class:`DataFileError` naming both:
+    reading both would count the month twice (ASB rows have no Crime ID to de-duplicate on),
+    and which one is right is the user's call.
+    """
+    groups: dict[tuple[str, str, str], list[RawFile]] = {}
+    for f in files:
+        groups.setdefault((f.kind, f.force, f.month), []).append(f)
+    keep: list[RawFile] = []
+    dups: list[tuple[RawFile, RawFile]] = []
+    for (kind, _force, month), group in groups.items():
+        group = sorted(group, key=_preference)
+        keep.append(group[0])
+        if len(group) == 1:
+            continue
+        first = _content_key(group[0])
+        for other in group[1:]:
+            if _content_key(other) != first:
+                raise DataFileError(
+                    f"The {kind} data for {month} come from two files with different contents: "
+                    f"{group[0].label} and {other.label}. Reading both would count the month "
+                    "twice; reading one would be a guess.",
+                    "Keep the right one in the police.uk folder and move the other out of it "
+                    "(raw files are never changed or deleted by this tool).",
+                )
+            dups.append((other, group[0]))
+    return keep, dups
 
 
 def discover_police_uk(
@@ -89,6 +197,18 @@ def discover_police_uk(
             "Check 'sources.police_uk' in the area config, or run 'scrutiny sample' for the sample data.",
         )
     names: list[tuple[str, Path, str | None]] = []
+
+    def members(zpath: Path, label: str) -> None:
+        try:
+            with zipfile.ZipFile(zpath) as zf:
+                for info in zf.infolist():
+                    if not info.is_dir():
+                        names.append((f"{label}!{info.filename}", zpath, info.filename))
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DataFileError(
+                f"{zpath} is a damaged zip file: {exc}.", "Download it again."
+            ) from exc
+
     if src.is_file():
         if not zipfile.is_zipfile(src):
             m = POLICE_UK_FILE.search(src.name)
@@ -99,19 +219,14 @@ def discover_police_uk(
                 )
             names.append((src.name, src, None))
         else:
-            try:
-                with zipfile.ZipFile(src) as zf:
-                    for info in zf.infolist():
-                        if not info.is_dir():
-                            names.append((f"{src.name}!{info.filename}", src, info.filename))
-            except zipfile.BadZipFile as exc:
-                raise DataFileError(
-                    f"{src} is a damaged zip file: {exc}.", "Download it again."
-                ) from exc
+            members(src, src.name)
     else:
-        for p in sorted(src.rglob("*")):
-            if p.is_file():
-                names.append((str(p.relative_to(src)), p, None))
+        for p in _walk_files(src):
+            label = str(p.relative_to(src))
+            if p.suffix.lower() == ".zip" and zipfile.is_zipfile(p):
+                members(p, label)  # a police.uk archive beside the monthly folders
+            else:
+                names.append((label, p, None))
     files: list[RawFile] = []
     skipped: list[tuple[str, str]] = []
     for label, path, member in names:
@@ -130,8 +245,11 @@ def discover_police_uk(
             skipped.append((label, f"file is for force '{force}', not '{force_slug}'"))
             continue
         files.append(RawFile(label, month, force, kind, path, member))
+    files, dups = _one_file_per_month(files)
+    for dup, kept in dups:
+        skipped.append((dup.label, f"same month and same content as {kept.label}, which is read"))
     files.sort(key=lambda f: (f.kind, f.month, f.label))
-    return Discovery(files, skipped)
+    return Discovery(files, skipped, dups)
 
 
 _BINARY_SIGNATURES = (

@@ -13,13 +13,26 @@ Failure isolation
     *same* item are skipped only when the failing stage is the cleaning stage (every later stage
     reads its outputs); stages 02-04 are independent of each other. Other items carry on.
 
+    Before a stage runs, its previous outputs (PDF, ``tables/<stage>__*.csv``,
+    ``figures/<stage>*``) are removed, so a stage that fails leaves nothing of an earlier run
+    behind for the panel pack to pick up. The pack is still built from the stages that
+    finished, names the failed ones on its cover and at-a-glance page, and is reported as
+    ``incomplete`` (never ``ok``); a failed cleaning stage removes the old pack instead.
+
+One config
+    Every stage reads the one config file the item was given: its path goes to every notebook
+    that declares a ``config`` parameter, and ``CSP_SCRUTINY_CONFIG`` points at it while the item
+    runs, so code that knows only the area name (the PDF export, the panel pack) reads the same
+    file. The config's sha256 is part of every resume key and of the processed manifest.
+
 Resume
     ``reports/<area>/<period>/.batch_state.json`` records, for every stage that succeeded, a key:
-    the sha256 of the notebook source, the parameters, the area config file, a fingerprint of the
-    raw inputs (path, size, modification time of every file under the config's ``sources``), the
-    processed data manifest's input and output hashes, the helpers package source, and whether a
-    PDF was asked for. Re-running skips a stage (status ``unchanged``) when its key is the same
-    and its outputs still exist, and re-runs what failed or changed. ``force=True`` re-runs all.
+    the sha256 of the notebook source, the parameters, the area config file, the sha256 of every
+    raw input file under the config's ``sources`` (by content: an edit that keeps the size and
+    modification time is still seen), the processed data manifest's input and output hashes, the
+    helpers package source, and whether a PDF was asked for. Re-running skips a stage (status
+    ``unchanged``) when its key is the same and its outputs still exist, and re-runs what failed
+    or changed. ``force=True`` re-runs all.
 
 Caveat: the key covers what the notebooks read through the config and the processed data. A
 notebook that reads some other file directly would not be re-run when only that file changes;
@@ -39,12 +52,12 @@ from pathlib import Path
 
 from helpers.core import paths
 from helpers.core.config import AreaConfig, available_areas, load_area_config
-from helpers.core.errors import ConfigError, ParameterError
+from helpers.core.errors import ConfigError, ParameterError, ScrutinyError
 from helpers.core.io import write_json
 from helpers.core.periods import parse_month
 
 STATE_FILE = ".batch_state.json"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: raw inputs keyed by content hash (1 used size and mtime)
 OK_STATUSES = ("ok", "unchanged")
 
 
@@ -53,7 +66,7 @@ class StageResult:
     area: str
     period: str
     stage: str
-    status: str  # ok | unchanged | failed | skipped
+    status: str  # ok | unchanged | failed | skipped | incomplete (a pack missing failed stages)
     seconds: float
     notebook: Path | None
     pdf: Path | None
@@ -125,8 +138,7 @@ def resolve_areas(
 def work_items(
     areas: list[tuple[str, str]], periods: list[str], root: str | Path | None = None
 ) -> list[WorkItem]:
-    for p in periods:
-        parse_month(p, "period")
+    periods = [str(parse_month(p, "period")) for p in periods]  # a stray space is dropped
     root_s = str(Path(root).resolve()) if root else str(paths.project_root())
     return [WorkItem(a, p, c, root_s) for a, c in areas for p in periods]
 
@@ -141,7 +153,18 @@ def validate_items(items: list[WorkItem], notebooks: list[Path] | None = None) -
 
     for nb in notebooks if notebooks is not None else stage_notebooks():
         for item in items:
-            validate_parameters(nb, {"area": item.area, "period": item.period})
+            validate_parameters(nb, stage_parameters(nb, item.area, item.period, item.config))
+
+
+def stage_parameters(notebook: Path, area: str, period: str, config: str | Path | None) -> dict:
+    """The parameters a stage notebook is run with: area, period and (when the notebook declares
+    it) the path of the one config file the whole run uses."""
+    from helpers.run.parameters import notebook_parameters
+
+    params = {"area": area, "period": period}
+    if config and "config" in notebook_parameters(notebook):
+        params["config"] = str(config)
+    return params
 
 
 # --------------------------------------------------------------------------- content keys
@@ -169,8 +192,20 @@ def helpers_fingerprint() -> str:
     return h.hexdigest()
 
 
+def _sha_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def raw_fingerprint(cfg: AreaConfig) -> list:
-    """(source, relative path, size, mtime_ns) of every file under the config's sources."""
+    """(source, relative path, size, sha256) of every file under the config's sources.
+
+    By content, not modification time: a raw file edited in place with its size and mtime
+    restored (a copy tool, a restore from backup) still changes the key.
+    """
     out = []
     for key in sorted(cfg.sources):
         try:
@@ -182,10 +217,11 @@ def raw_fingerprint(cfg: AreaConfig) -> list:
             continue
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
         for f in files:
-            st = f.stat()
-            out.append(
-                [key, str(f.relative_to(p)) if p.is_dir() else f.name, st.st_size, st.st_mtime_ns]
-            )
+            try:
+                entry = [f.stat().st_size, _sha_file(f)]
+            except OSError as exc:  # unreadable: cleaning will say so; the key still differs
+                entry = [None, f"unreadable: {exc.strerror or exc}"]
+            out.append([key, str(f.relative_to(p)) if p.is_dir() else f.name, *entry])
     return out
 
 
@@ -213,7 +249,8 @@ def stage_key(
         "v": STATE_VERSION,
         "notebook": _sha(notebook.read_bytes()),
         "parameters": {"area": cfg.area, "period": period, "kernel": opts.kernel},
-        "config": _sha(cfg.path.read_bytes()) if cfg.path else None,
+        "config": cfg.sha256 or (_sha(cfg.path.read_bytes()) if cfg.path else None),
+        "config_path": str(cfg.path) if cfg.path else None,
         "raw": raw_fp,
         "processed": manifest_fingerprint(cfg.area, period),
         "helpers": code_version or helpers_fingerprint(),
@@ -264,12 +301,35 @@ def _error_text(exc: BaseException) -> str:
     ):  # papermill: the cell's own exception, whole (ours say what and what to do)
         text = " ".join(ln.strip() for ln in str(evalue).splitlines() if ln.strip())
         return f"{ename}: {text}"[:500]
+    if isinstance(exc, ScrutinyError):  # ours: what is wrong and what to do, both kept
+        text = " ".join(str(exc.what).split())
+        fix = f" What to do: {' '.join(str(exc.fix).split())}" if exc.fix else ""
+        return f"{name}: {text}{fix}"[:500]
     lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
     # papermill's message ends with the cell's exception line ("ValueError: ...")
     text = lines[-1] if lines else traceback.format_exception_only(type(exc), exc)[-1].strip()
     if name not in text:
         text = f"{name}: {text}"
     return text[:500]
+
+
+def clear_stage_outputs(out: Path, stage: str) -> list[Path]:
+    """Remove a stage's previous outputs in ``out`` (its PDF, tables and figures); return them.
+
+    Called before the stage runs, so a failure cannot leave last run's figures for the panel
+    pack to show as if they were this run's. The executed notebook itself is overwritten by the
+    run (and kept, marked failed, when the stage fails).
+    """
+    stage = paths.safe_name(stage, "stage")
+    old = [out / f"{stage}.pdf"]
+    old += sorted((out / "tables").glob(f"{stage}__*")) if (out / "tables").is_dir() else []
+    old += sorted((out / "figures").glob(f"{stage}*")) if (out / "figures").is_dir() else []
+    removed = []
+    for p in old:
+        if p.is_file() or p.is_symlink():
+            p.unlink()
+            removed.append(p)
+    return removed
 
 
 def run_area(
@@ -289,18 +349,46 @@ def run_area(
     notebook); if it is the cleaning stage, later stages are ``skipped``. Unchanged stages (see module docstring) are
     ``unchanged`` unless ``force``.
     """
+    from helpers.core.config import RUN_CONFIG_ENV
+
+    period = str(parse_month(period, "period"))
+    previous = os.environ.get(RUN_CONFIG_ENV)
+    if cfg.path is not None:
+        os.environ[RUN_CONFIG_ENV] = str(cfg.path)  # inherited by the papermill kernels
+    try:
+        return _run_area(cfg, period, pdf, kernel, stages, timeout, force, notebooks, code_version)
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_CONFIG_ENV, None)
+        else:
+            os.environ[RUN_CONFIG_ENV] = previous
+
+
+def _run_area(
+    cfg: AreaConfig,
+    period: str,
+    pdf: bool,
+    kernel: str,
+    stages: list[str] | None,
+    timeout: int,
+    force: bool,
+    notebooks: list[Path] | None,
+    code_version: str | None,
+) -> list[StageResult]:
     import papermill as pm
 
-    parse_month(period, "period")
+    from helpers.core.io import ensure_writable_dir
+
     opts = BatchOptions(pdf=pdf, stages=stages, kernel=kernel, timeout=timeout, force=force)
     out = paths.report_dir(cfg.area, period)
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_writable_dir(out)
     state = {} if force else read_state(out)
     done: dict = dict(state.get("stages", {}))
     raw_fp = raw_fingerprint(cfg)
     code_version = code_version or helpers_fingerprint()
     results: list[StageResult] = []
-    failed = False
+    failed = False  # the cleaning stage failed: nothing later can run
+    failed_stages: list[str] = []
     ran_any = False
     for nb in notebooks if notebooks is not None else stage_notebooks():
         stage = nb.stem
@@ -341,11 +429,12 @@ def run_area(
         ran_any = True
         t0 = time.perf_counter()
         done.pop(stage, None)
+        clear_stage_outputs(out, stage)
         try:
             pm.execute_notebook(
                 str(nb),
                 str(target),
-                parameters={"area": cfg.area, "period": period},
+                parameters=stage_parameters(nb, cfg.area, period, cfg.path),
                 kernel_name=kernel,
                 cwd=str(nb.parent),
                 progress_bar=False,
@@ -369,6 +458,7 @@ def run_area(
             # Stages 02-04 each read only the cleaning stage's outputs: only a cleaning failure
             # leaves the later stages with nothing to read.
             failed = failed or stage.startswith(CLEANING_PREFIX)
+            failed_stages.append(stage)
             err = _error_text(exc)
             if target.exists():
                 _mark_failed_notebook(target, stage, err)
@@ -385,8 +475,14 @@ def run_area(
                 )
             )
         _write_state(out, {"area": cfg.area, "period": period, "stages": done})
-    if not failed and pdf and results:
-        pack = _panel_pack(cfg, period, out, done, force or ran_any)
+    if failed:  # no processed data for this run: an old pack would describe another run
+        from helpers.report.pack import PACK_NAME
+
+        (out / PACK_NAME).unlink(missing_ok=True)
+        done.pop("panel-pack", None)
+        _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+    elif pdf and results:
+        pack = _panel_pack(cfg, period, out, done, force or ran_any, failed_stages)
         if pack is not None:
             results.append(pack)
             _write_state(out, {"area": cfg.area, "period": period, "stages": done})
@@ -394,19 +490,41 @@ def run_area(
 
 
 def _panel_pack(
-    cfg: AreaConfig, period: str, out: Path, done: dict, changed: bool
+    cfg: AreaConfig,
+    period: str,
+    out: Path,
+    done: dict,
+    changed: bool,
+    failed_stages: list[str] | None = None,
 ) -> StageResult | None:
-    """Build the panel pack (:func:`helpers.report.pack.build_panel_pack`) unless unchanged."""
+    """Build the panel pack (:func:`helpers.report.pack.build_panel_pack`) unless unchanged.
+
+    With ``failed_stages`` the pack is still built from the stages that finished (the pack
+    names the others), but its status is ``incomplete``, never ``ok``, and it is not recorded
+    as done, so the next run rebuilds it.
+    """
     from helpers.report.pack import build_panel_pack as build
 
     prev = done.get("panel-pack", {})
     prev_pdf = Path(prev["pdf"]) if prev.get("pdf") else None
-    if not changed and prev_pdf is not None and prev_pdf.exists():
+    if not failed_stages and not changed and prev_pdf is not None and prev_pdf.exists():
         return StageResult(cfg.area, period, "panel-pack", "unchanged", 0.0, None, prev_pdf)
     t0 = time.perf_counter()
+    done.pop("panel-pack", None)
     try:
         pdf_path = build(cfg.area, period, cfg.synthetic)
         pdf_path = Path(pdf_path) if pdf_path else None
+        if failed_stages:
+            return StageResult(
+                cfg.area,
+                period,
+                "panel-pack",
+                "incomplete",
+                time.perf_counter() - t0,
+                None,
+                pdf_path,
+                f"built without the failed stage(s) {', '.join(failed_stages)}, which it names",
+            )
         done["panel-pack"] = {"status": "ok", "pdf": str(pdf_path) if pdf_path else None}
         return StageResult(
             cfg.area, period, "panel-pack", "ok", time.perf_counter() - t0, None, pdf_path
@@ -601,14 +719,16 @@ def summary_table(results: list[StageResult]) -> str:
                 for i, (v, w) in enumerate(zip(row, widths, strict=True))
             ).rstrip()
         )
-        if r.error and r.status == "failed":
+        if r.error and r.status in ("failed", "incomplete"):
             lines.append(f"    error: {r.error}")
     n_fail = sum(r.status == "failed" for r in results)
     n_skip = sum(r.status == "skipped" for r in results)
     n_ok = sum(r.status == "ok" for r in results)
     n_same = sum(r.status == "unchanged" for r in results)
+    n_part = sum(r.status == "incomplete" for r in results)
     lines.append(
-        f"{n_ok} ran ok, {n_same} unchanged (not re-run), {n_fail} failed, {n_skip} skipped."
+        f"{n_ok} ran ok, {n_same} unchanged (not re-run), {n_fail} failed, {n_skip} skipped"
+        + (f", {n_part} incomplete." if n_part else ".")
     )
     return "\n".join(lines)
 

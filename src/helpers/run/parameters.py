@@ -33,7 +33,8 @@ Each parameter is one annotated literal with a trailing comment::
   single word, optionally followed by a bracketed gloss, e.g. ``exact (binomial) | z (normal)``)
   is read the same way, so the existing notebooks need no change.
 * **range**: ``(lo to hi)`` in the comment, e.g. ``(2 to 9)``, inclusive.
-* **by name**: ``area`` must name a config in ``config/``; ``period`` (and any parameter whose
+* **by name**: ``area`` must name a config in ``config/`` unless ``config`` is given; ``config``
+  (a path) must load, pass the config schema and be the config of ``area``; ``period`` (and any parameter whose
   name ends in ``period``) must be ``YYYY-MM`` and a completed month (not the current month or
   later); ``baseline`` must be a baseline named in the area config or a ``YYYY-MM`` month;
   ``alpha``, names ending ``_alpha`` and floats whose comment says "probability" must lie strictly
@@ -356,13 +357,20 @@ def _check(
             f"is outside the allowed range {spec.low:g} to {spec.high:g}",
             f"Give a value from {spec.low:g} to {spec.high:g}.",
         )
-    if name == "area":
+    if name == "area" and not str(all_values.get("config") or "").strip():
         from helpers.core.config import load_area_config
 
         try:
             load_area_config(str(value))
         except (ConfigError, OutputError) as exc:
             raise ParameterError(f"Parameter 'area' of {nb}: {exc.what}", exc.fix) from exc
+    elif name == "config" and str(value).strip():
+        from helpers.core.config import run_config
+
+        try:  # the file loads, passes the schema, and is the config of the run's area
+            run_config(str(all_values.get("area") or ""), str(value))
+        except (ConfigError, OutputError) as exc:
+            raise ParameterError(f"Parameter 'config' of {nb}: {exc.what}", exc.fix) from exc
     elif name == "period" or name.endswith("_period"):
         _check_month(nb, spec, str(value), today)
     elif name == "baseline" and isinstance(value, str):
@@ -372,8 +380,13 @@ def _check(
             from helpers.core.config import load_area_config
 
             area = all_values.get("area")
+            config = str(all_values.get("config") or "").strip()
             try:
-                cfg = load_area_config(str(area)) if area is not None else None
+                cfg = (
+                    load_area_config(config)
+                    if config
+                    else (load_area_config(str(area)) if area is not None else None)
+                )
             except ScrutinyError:
                 cfg = None
             if cfg is not None and value not in cfg.baselines:

@@ -60,6 +60,9 @@ DEFAULT_SEED = 20230331
 FIRST_MONTH, LAST_MONTH = "2018-04", "2023-03"
 FORCE_NAME, FORCE_SLUG, CSP_NAME = "Wexshire Police", "wexshire", "Wexley"
 MARKER = "SYNTHETIC_DATA.txt"
+SAMPLE_MANIFEST = (
+    "SAMPLE_MANIFEST.json"  # relative path -> sha256 of every file the generator wrote
+)
 SAMPLE_VERSION = 4  # bump when the generated data change; ensure_sample then regenerates
 
 # the exact police.uk headers, defined once where the readers check them
@@ -1209,6 +1212,12 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
     marker = _marker_text(area, seed, months)
     (out / MARKER).write_text(marker, encoding="utf-8")
     files[MARKER] = 0
+    hashes = {
+        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
+    (out / SAMPLE_MANIFEST).write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
     return {
         "files": dict(sorted(files.items())),
         "street_rows": n_street,
@@ -1216,6 +1225,66 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
         "extract_rows": files["force_extract.csv"],
         "months": [months[0], months[-1]],
     }
+
+
+def _foreign_files(out: Path) -> list[str]:
+    """Files in ``out`` that are not an unchanged copy of a sample this generator wrote.
+
+    Empty for an empty (or absent) folder, and for a folder holding exactly a sample: every file
+    listed in its ``SAMPLE_MANIFEST.json`` with that sha256 and nothing else. A sample from before
+    the manifest existed counts as the sample when its ``SYNTHETIC_DATA.txt`` was written by this
+    generator and every file in it has a name the generator writes.
+    """
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        return [out.name]
+    present = {str(p.relative_to(out)): p for p in sorted(out.rglob("*")) if not p.is_dir()}
+    if not present:
+        return []
+    manifest = out / SAMPLE_MANIFEST
+    try:
+        listed = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else None
+    except (OSError, ValueError):
+        listed = None
+    if isinstance(listed, dict):
+        foreign = []
+        for name, p in present.items():
+            if name == SAMPLE_MANIFEST:
+                continue
+            try:
+                same = (
+                    p.is_file()
+                    and not p.is_symlink()
+                    and listed.get(name) == (hashlib.sha256(p.read_bytes()).hexdigest())
+                )
+            except OSError:
+                same = False
+            if not same:
+                foreign.append(name)
+        return foreign
+    marker = present.get(MARKER)
+    try:
+        ours = marker is not None and "helpers.sample.wexley version" in marker.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        ours = False
+    if not ours:
+        return sorted(present)
+    expected = _SAMPLE_NAMES | {MARKER}
+    return sorted(n for n in present if n not in expected and not _SAMPLE_PATTERN.match(n))
+
+
+_SAMPLE_NAMES = {
+    "README.md",
+    "force_extract.csv",
+    "lsoa_to_ward.csv",
+    "msg_groups.csv",
+    "population_by_csp.csv",
+    "prc-csp-synthetic.xlsx",
+    "ward_population.csv",
+    "wards.geojson",
+}
+_SAMPLE_PATTERN = re.compile(r"^police_uk/\d{4}-\d{2}/\d{4}-\d{2}-wexshire-(street|outcomes)\.csv$")
 
 
 def generate_sample(
@@ -1228,10 +1297,25 @@ def generate_sample(
 
     ``months`` = (first, last) restricts the monthly files to a window inside April 2018 to
     March 2023 (used by fast tests); the default is all 60 months. The folder is built beside
-    ``out_dir`` and renamed into place; an existing ``out_dir`` is replaced. Returns a summary:
-    ``out_dir``, ``seed``, ``files`` (relative path → data rows) and row totals.
+    ``out_dir`` and renamed into place. Raw data are never deleted: an existing ``out_dir`` is
+    replaced only when it is empty or holds exactly a sample (checked against its
+    ``SAMPLE_MANIFEST.json`` of sha256 hashes); anything else is an :class:`OutputError` naming
+    the files, and nothing is touched. Returns a summary: ``out_dir``, ``seed``, ``files``
+    (relative path → data rows) and row totals.
     """
     out = Path(out_dir) if out_dir is not None else paths.raw_dir() / paths.safe_name(area, "area")
+    foreign = _foreign_files(out)
+    if foreign:
+        listed = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise OutputError(
+            f"The folder {out} holds file(s) that are not the synthetic sample ({listed}); "
+            "the sample is written only into an empty folder or over an unchanged sample, so "
+            "nothing was changed or deleted.",
+            "If these are your own data, keep them: point the config's sources at them and set "
+            "'synthetic: false'. To rebuild the sample, move them out of the folder first.",
+        )
     window = months or (FIRST_MONTH, LAST_MONTH)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,168 @@
+"""Reliability round 2 (issue 16): one test per finding that escaped the catalogue.
+
+Each test states the behaviour (docstring) and failed before its fix. The tiny area is the
+catalogue's (``build_area``: two wards, three months of police.uk rows), built in ``tmp_path``;
+``Area.clean`` checks that the ledger balances and the raw files are byte-identical.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import zipfile
+
+import pytest
+from policeuk_support import E0, N0, street_row
+from test_catalogue import build_area, clear_error, rejections
+
+from helpers.core.errors import DataFileError, OutputError
+
+pytestmark = pytest.mark.reliability
+
+
+def _asb(month: str, n: int) -> list[list[str]]:
+    return [
+        street_row("", month, E0 + 100 + i, N0 + 100, "L1", "Anti-social behaviour")
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def area(tmp_path):
+    a = build_area(tmp_path)
+    for m in ("2022-01", "2022-02", "2022-03"):
+        a.write_street(
+            m,
+            [
+                street_row(f"{m}-a".ljust(64, "0"), m, E0 + 500, N0 + 500, "L1"),
+                street_row(f"{m}-b".ljust(64, "0"), m, E0 + 1500, N0 + 500, "L2", "Drugs"),
+                *_asb(m, 3),
+            ],
+        )
+    return a
+
+
+def _asb_count(res) -> int:
+    return int(res.tables["street"]["is_asb"].sum())
+
+
+def test_R01_backup_copy_in_a_sub_folder_is_read_once(area):
+    """A copy of a month's file in a sub-folder (a "backup") is read once and listed in the
+    ledger as a copy; ASB (no Crime ID) is not counted twice."""
+    backup = area.police / "backup" / "2022-03"
+    backup.mkdir(parents=True)
+    shutil.copy2(area.street("2022-03"), backup / "2022-03-test-street.csv")
+    res = area.clean()
+    assert _asb_count(res) == 9  # 3 months x 3 ASB rows, counted here by hand
+    reasons = rejections(res)
+    copy = [r for r in reasons if r.startswith("whole file is a copy of 2022-03/")]
+    assert copy and reasons[copy[0]] == 5
+    skipped = res.manifest["skipped_files"]
+    assert any("backup/2022-03" in s["file"] and "same content" in s["why"] for s in skipped)
+
+
+def test_R02_compressed_twin_and_zip_beside_the_folder_are_read_once(area):
+    """A .csv.gz twin of a month and a police.uk zip beside the monthly folders holding the same
+    month are detected by month and content: read once, the copies listed."""
+    src = area.street("2022-02")
+    (area.police / "2022-02-test-street.csv.gz").write_bytes(gzip.compress(src.read_bytes()))
+    with zipfile.ZipFile(area.police / "download.zip", "w") as zf:
+        zf.write(src, "2022-02/2022-02-test-street.csv")
+    res = area.clean()
+    assert _asb_count(res) == 9
+    copies = {r: n for r, n in rejections(res).items() if r.startswith("whole file is a copy")}
+    assert sum(copies.values()) == 10  # two copies of a 5-row file
+
+
+def test_R03_two_different_files_for_one_month_are_refused_naming_both(area):
+    """Two files for one month with different contents: a DataFileError naming both paths."""
+    other = area.police / "other"
+    other.mkdir()
+    (other / "2022-03-test-street.csv").write_bytes(
+        area.street("2022-03").read_bytes() + b"x,2022-03,,,,,,,,Drugs,,\n"
+    )
+    clear_error(
+        DataFileError,
+        area.clean,
+        r"2022-03/2022-03-test-street\.csv and other/2022-03-test-street\.csv",
+        r"count the month twice",
+    )
+
+
+def test_R04_month_column_must_agree_with_the_file_name(area):
+    """Rows whose Month is not the file's month are rejected with that reason (not moved to
+    another month, not double counted)."""
+    rows = [street_row("x".ljust(64, "1"), "2022-02", E0 + 500, N0 + 500, "L1")]
+    rows += _asb("2022-02", 2)
+    p = area.street("2022-03")
+    p.write_bytes(p.read_bytes() + b"".join(",".join(r).encode() + b"\n" for r in rows))
+    res = area.clean()
+    assert rejections(res)["Month column does not match the month in the file name"] == 3
+    assert _asb_count(res) == 9
+
+
+def test_R05_symlinked_month_folder_inside_is_read(area, tmp_path):
+    """A month folder that is a link to a folder inside the police.uk folder is read."""
+    store = area.police / "store"
+    store.mkdir()
+    shutil.move(str(area.police / "2022-02"), store / "2022-02")
+    os.symlink(store / "2022-02", area.police / "2022-02", target_is_directory=True)
+    res = area.clean()
+    assert res.months_missing == []
+    assert _asb_count(res) == 9
+
+
+def test_R06_symlink_outside_the_raw_folder_is_refused_by_name(area, tmp_path):
+    """A link to a file outside the police.uk folder is refused by name, not read."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.move(str(area.street("2022-02")), outside / "2022-02-test-street.csv")
+    os.symlink(outside / "2022-02-test-street.csv", area.street("2022-02"))
+    clear_error(DataFileError, area.clean, r"2022-02-test-street\.csv is a link to", r"outside")
+
+
+def test_R07_zip_member_with_a_bad_crc_is_named(area, tmp_path):
+    """A zip member whose data fail the CRC check is a DataFileError naming the member."""
+    z = tmp_path / "raw" / "police.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+        for m in ("2022-01", "2022-02", "2022-03"):
+            zf.write(area.street(m), f"{m}/{m}-test-street.csv")
+    data = bytearray(z.read_bytes())
+    i = data.find(b"2022-02-b")  # inside the stored 2022-02 member
+    data[i] = ord("X")
+    z.write_bytes(bytes(data))
+    shutil.rmtree(area.police)
+    cfg = area.config({"police_uk": z})
+    clear_error(DataFileError, lambda: area.clean(cfg=cfg), r"police\.zip!2022-02/", r"damaged")
+
+
+def test_R08_read_only_reports_folder_is_an_output_error(tmp_path, monkeypatch):
+    """A folder that cannot be written is an OutputError naming it, with what to do (it was a
+    raw PermissionError from deep inside papermill)."""
+    import errno
+    import tempfile
+
+    from helpers.core import io as hio
+
+    def refuse(*a, **k):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)  # as a read-only folder does, even for root
+    clear_error(
+        OutputError,
+        lambda: hio.ensure_writable_dir(tmp_path / "reports"),
+        r"reports: Permission denied",
+        r"writable",
+    )
+
+
+def test_R09_period_with_a_trailing_space_keeps_its_value(area):
+    """'2022-03 ' is the period 2022-03 (not 'outside the data'); batch messages keep the value."""
+    res = area.clean(period="2022-03 ")
+    assert res.period == "2022-03"
+    from helpers.core.errors import OutputError as OE
+    from helpers.run.batch import _error_text
+
+    text = _error_text(OE("The period '2022-03 ' cannot be used in a file path.", "Use 2022-03."))
+    assert "'2022-03 '" in text and "What to do: Use 2022-03." in text
