@@ -192,3 +192,83 @@ def test_funnel_limits_bracket_target(target, pops):
     assert (out["lower_99.8"] <= out["lower_95"] + 1e-9).all()
     assert (out["lower_95"] <= target + 1e-9).all() and (out["upper_95"] >= target - 1e-9).all()
     assert np.all(out["upper_99.8"] >= out["upper_95"] - 1e-9)
+
+
+def _long_pairs(cur, prev):
+    import pandas as pd
+
+    m = len(cur)
+    return pd.DataFrame(
+        {
+            "y": list(cur) + list(prev),
+            "pair": [f"m{i}" for i in range(m)] * 2,
+            "current": [1] * m + [0] * m,
+        }
+    )
+
+
+def test_pair_dispersion_matches_a_quasi_poisson_glm():
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    cur = [120, 95, 140, 160, 180, 210, 260, 240, 170, 150, 130, 125]
+    prev = [110, 100, 150, 140, 200, 190, 230, 255, 160, 165, 120, 140]
+    fit = smf.glm(
+        "y ~ C(pair) + current", _long_pairs(cur, prev), family=sm.families.Poisson()
+    ).fit()
+    phi_glm = fit.pearson_chi2 / fit.df_resid
+    phi, df = S.pair_dispersion([cur], [prev])
+    assert df[0] == fit.df_resid == 11
+    assert phi[0] == pytest.approx(phi_glm, rel=1e-6)
+    # The quasi-Poisson test: score statistic over sqrt(phi), Student's t on 11 df; the interval is
+    # the GLM's Wald interval with the Pearson scale.
+    res = S.compare_counts(sum(cur), sum(prev), method="quasi_poisson", dispersion=phi[0], df=df[0])
+    c, p = sum(cur), sum(prev)
+    from scipy import stats
+
+    z = (c - (c + p) / 2) / math.sqrt(max(phi_glm, 1.0) * (c + p) / 4)
+    assert res.p_value == pytest.approx(2 * stats.t.sf(abs(z), 11), rel=1e-9)
+    qfit = smf.glm(
+        "y ~ C(pair) + current", _long_pairs(cur, prev), family=sm.families.Poisson()
+    ).fit(scale="X2")
+    se = qfit.bse["current"] * math.sqrt(max(phi_glm, 1.0) / phi_glm)  # phi floored at 1
+    half = stats.t.ppf(0.975, 11) * se
+    assert res.rate_ratio == pytest.approx(math.exp(qfit.params["current"]), rel=1e-6)
+    assert res.ratio_low == pytest.approx(math.exp(qfit.params["current"] - half), rel=1e-6)
+    assert res.ratio_high == pytest.approx(math.exp(qfit.params["current"] + half), rel=1e-6)
+
+
+def test_overdispersed_change_is_not_significant_under_quasi_poisson():
+    # 4,190 -> 4,480 (+6.9%): the plain Poisson test fires (z = 290 / sqrt(8,670) = 3.1), but
+    # the monthly counts vary far more than Poisson around their pairs' levels.
+    cur = [300, 420, 250, 380, 460, 310, 520, 280, 390, 470, 260, 440]
+    prev = [330, 360, 280, 300, 400, 350, 430, 300, 330, 420, 300, 390]
+    c, p = sum(cur), sum(prev)
+    z_poisson = (c - p) / math.sqrt(c + p)
+    assert abs(z_poisson) > 2.6  # the plain Poisson test calls this a real change
+    assert S.compare_counts(c, p).significant
+    phi, df = S.pair_dispersion([cur], [prev])
+    assert phi[0] > 3
+    q = S.compare_counts(c, p, method="quasi_poisson", dispersion=phi[0], df=df[0])
+    assert not q.significant and q.dispersion == pytest.approx(phi[0])
+
+
+def test_quasi_poisson_floors_dispersion_and_falls_back_when_unknown():
+    # No extra variation (phi estimate below 1): treated as Poisson, never as less variable.
+    q = S.compare_counts(60, 40, method="quasi_poisson", dispersion=0.3, df=11)
+    from scipy import stats
+
+    z = (60 - 50) / math.sqrt(100 / 4)
+    assert q.dispersion == 1.0 and q.p_value == pytest.approx(2 * stats.t.sf(z, 11))
+    # Dispersion unknown (one month only): the exact test, and the result says so.
+    e = S.compare_counts(20, 5, method="quasi_poisson", dispersion=float("nan"))
+    assert e.method == "exact" and math.isnan(e.dispersion)
+    assert e.p_value == pytest.approx(S.compare_counts(20, 5).p_value)
+    phi, df = S.pair_dispersion([[0, 0, 5]], [[0, 0, 3]])
+    assert math.isnan(phi[0]) and math.isnan(df[0])  # one informative month: no estimate
+
+
+def test_small_number_rule_helpers():
+    assert S.is_small(5, 1) and not S.is_small(20, 20)
+    assert math.isnan(S.shown_pct_change(5, 1))  # Homicide 1 -> 5 is never "+400%"
+    assert S.shown_pct_change(30, 20) == pytest.approx(50.0)

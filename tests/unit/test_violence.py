@@ -145,11 +145,12 @@ def test_subgroup_table_hand_worked():
     assert t.loc["Homicide", "current"] == 0  # every subgroup is listed
     assert t.loc["Violence without injury", "share"] == pytest.approx(5 / 11 * 100)
     assert t.loc["Violence with injury", "share"] == pytest.approx(4 / 11 * 100)
-    assert t.loc["Violence without injury", "pct_change"] == pytest.approx(25.0)  # 4 -> 5
-    assert t.loc["Stalking and harassment", "pct_change"] == pytest.approx(100.0)  # 1 -> 2
-    # 5 vs 4: P(X>=5 | n=9) = (126+84+36+9+1)/512 = 0.5, two-sided -> 1
-    assert t.loc["Violence without injury", "p_value"] == pytest.approx(1.0)
+    # Counts under 20: the % is kept as raw arithmetic but never shown (small-number rule).
+    assert t.loc["Violence without injury", "pct_change_raw"] == pytest.approx(25.0)  # 4 -> 5
+    assert t.loc["Stalking and harassment", "pct_change_raw"] == pytest.approx(100.0)  # 1 -> 2
+    assert t["small_numbers"].all() and t["pct_change"].isna().all()
     assert not t["significant"].any()
+    assert set(t["direction"]) == {"same"}  # no arrow without a significant change
     assert t["share"].sum() == pytest.approx(100.0)
     assert UNK not in t.index
 
@@ -158,9 +159,12 @@ UNK = v.UNKNOWN_SUBGROUP
 
 
 def test_change_significance_hand_worked():
-    # 20 now against 5 before: two-sided p = 2 * sum_{k<=5} C(25,k) / 2^25
-    expected = 2 * sum(comb(25, k) for k in range(6)) / 2**25
-    assert expected == pytest.approx(0.004077, abs=1e-6)
+    # 20 now against 5 before, all in one month, so no dispersion can be estimated and the
+    # exact test is used: two-sided p = 2 * sum_{k<=5} C(25,k) / 2^25. Benjamini-Hochberg
+    # across the five subgroups (the other four are 0 v 0, p = 1): q = p * 5 / 1.
+    p = 2 * sum(comb(25, k) for k in range(6)) / 2**25
+    assert p == pytest.approx(0.004077, abs=1e-6)
+    expected = p * 5
     rows = [row("2021-06", "8Q", "Stalking and harassment")] * 20 + [
         row("2020-06", "8Q", "Stalking and harassment")
     ] * 5
@@ -189,7 +193,8 @@ def test_total_row():
     t = v.subgroup_table(v.violence_rows(hand_extract()), CUR_M, PREV_M)
     tot = v.total_row(t).iloc[0]
     assert (tot["current"], tot["previous"]) == (11, 8)
-    assert tot["pct_change"] == pytest.approx(37.5)  # 8 -> 11
+    assert tot["pct_change_raw"] == pytest.approx(37.5)  # 8 -> 11
+    assert np.isnan(tot["pct_change"])  # small numbers: not printed as a %
 
 
 def test_injury_detail_hand_worked():
@@ -216,7 +221,8 @@ def test_domestic_table_hand_worked():
     assert d.loc["Other violence", "current"] == 7
     assert d.loc["Other violence", "previous"] == 5
     assert d.loc["Domestic abuse flag", "share"] == pytest.approx(4 / 11 * 100)
-    assert d.loc["Other violence", "pct_change"] == pytest.approx(40.0)  # 5 -> 7
+    assert d.loc["Other violence", "pct_change_raw"] == pytest.approx(40.0)  # 5 -> 7
+    assert np.isnan(d.loc["Other violence", "pct_change"])
 
 
 def test_domestic_null_flags_count_as_other_and_are_reported():
@@ -409,7 +415,7 @@ def test_policeuk_summary_and_sentences():
     assert s.loc["Violence and sexual offences", "previous"] == 3
     assert s.loc["Violence and sexual offences", "share_current"] == pytest.approx(25.0)
     text = " ".join(v.policeuk_sentences(s.reset_index(), "April 2021", "May 2021"))
-    assert "fell by 66.7%" in text
+    assert "fell from 3 to 1" in text and "%" not in text.split("compared with")[0][-30:]
     assert "no subgroups" in text
 
 
@@ -440,9 +446,11 @@ def test_change_sentence():
     # 7 -> 8 (+14.3%), 20 -> 21 (+5.0%), 18 -> 25 (+38.9%)
     t = v.subgroup_table(counts_frame(8, 21, 25, prev=(7, 20, 18)), CUR_M, PREV_M)
     s = v.subgroup_change_sentence(t, "the previous year")
-    assert "without injury offences rose by 14.3%" in s
+    # 7 -> 8 and 18 -> 25 are under 20: the sentence gives the numbers, not a percentage.
+    assert "without injury offences rose from 7 to 8" in s
     assert "with injury offences rose by 5.0%" in s
-    assert "stalking and harassment offences rose by 38.9%" in s
+    assert "stalking and harassment offences rose from 18 to 25" in s
+    assert "14.3%" not in s and "38.9%" not in s
 
 
 def test_domestic_sentence_seed_style():
@@ -544,3 +552,28 @@ def test_properties_shares_sum_to_100_and_counts_conserved(ex):
             assert known["share"].sum() == pytest.approx(100.0)
     m = v.monthly_series(vr, CUR.start, CUR.end)
     assert m["All violence"].sum() == n_cur
+
+
+def test_small_numbers_never_print_a_percentage():
+    # Homicide 1 -> 5 used to be printed as +400%.
+    rows = [row("2021-06", "1", "Homicide")] * 5 + [row("2020-06", "1", "Homicide")]
+    t = v.subgroup_table(v.violence_rows(pd.DataFrame(rows)), CUR_M, PREV_M).set_index("subgroup")
+    assert t.loc["Homicide", "small_numbers"]
+    assert np.isnan(t.loc["Homicide", "pct_change"])
+    assert t.loc["Homicide", "pct_change_raw"] == pytest.approx(400.0)
+    s = v.subgroup_change_sentence(t.reset_index(), "the previous year")
+    assert "400" not in s
+
+
+def test_arrow_only_for_a_significant_change():
+    # 1,001 v 1,000 spread over twelve months: a 0.1% rise, nowhere near significant.
+    rows = []
+    for i, (mc, mp) in enumerate(zip(CUR_M, PREV_M, strict=True)):
+        n_cur = 84 if i else 1001 - 84 * 11
+        n_prev = 84 if i else 1000 - 84 * 11
+        rows += [row(mc, "8N", "Violence with injury")] * n_cur
+        rows += [row(mp, "8N", "Violence with injury")] * n_prev
+    t = v.subgroup_table(v.violence_rows(pd.DataFrame(rows)), CUR_M, PREV_M).set_index("subgroup")
+    assert t.loc["Violence with injury", "change"] == 1
+    assert not t.loc["Violence with injury", "significant"]
+    assert t.loc["Violence with injury", "direction"] == "same"

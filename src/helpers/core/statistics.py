@@ -34,12 +34,38 @@ from scipy import stats
 
 from helpers.core.errors import ParameterError
 
-TEST_METHODS = ("exact", "z")
+TEST_METHODS = ("quasi_poisson", "exact", "z")
 TEST_NAMES = {
+    "quasi_poisson": (
+        "quasi-Poisson test (the Poisson test widened by the extra month-to-month variation "
+        "seen in each row's own monthly counts)"
+    ),
     "exact": "exact conditional binomial test for two Poisson counts",
     "z": "Poisson z test (normal approximation to the conditional binomial test)",
 }
 P_ADJUST = ("none", "holm", "fdr_bh")
+P_ADJUST_NAMES = {
+    "none": "no adjustment for testing many rows",
+    "holm": "Holm adjustment for testing many rows",
+    "fdr_bh": "Benjamini-Hochberg false discovery rate adjustment across the table",
+}
+
+#: The small-number rule, one place for every stage: when either of two compared counts is
+#: below this, a percentage change is not printed (a rise from 1 to 5 is "+400%" but means
+#: little); the change in number is.
+SMALL_COUNT = 20
+
+
+def is_small(current, previous, min_count: int = SMALL_COUNT) -> bool:
+    """True when either count is below ``min_count`` (the small-number rule)."""
+    return bool(min(float(current), float(previous)) < min_count)
+
+
+def shown_pct_change(current, previous, min_count: int = SMALL_COUNT) -> float:
+    """% change from ``previous`` to ``current``, NaN under the small-number rule or from 0."""
+    if previous == 0 or is_small(current, previous, min_count):
+        return float("nan")
+    return (float(current) - float(previous)) / float(previous) * 100.0
 
 
 def _check_alpha(alpha: float) -> float:
@@ -88,6 +114,8 @@ class CountComparison:
     rate_ratio: float
     ratio_low: float
     ratio_high: float
+    dispersion: float = 1.0
+    df: float = float("nan")
 
     @property
     def significant(self) -> bool:
@@ -100,14 +128,47 @@ class CountComparison:
         return "increase" if self.rate_ratio > 1 else "decrease"
 
 
+def pair_dispersion(
+    current_monthly: np.ndarray, previous_monthly: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dispersion of monthly counts beyond Poisson, one estimate per row (vectorised).
+
+    ``current_monthly`` and ``previous_monthly`` are arrays (rows x months) whose column ``m``
+    is the same calendar month a year apart. The model is the quasi-Poisson log-linear model
+    ``log E[count] = month pair + period``: each calendar month has its own level (so the
+    seasonal pattern is allowed for) and the two periods differ by one rate ratio, the change
+    being tested. Its fitted values are ``n_m * pi`` and ``n_m * (1 - pi)`` with ``n_m`` the
+    pair's total and ``pi = C / (C + P)``, so Pearson's statistic is
+    ``X2 = sum_m (c_m - n_m pi)**2 / (n_m pi (1 - pi))`` on ``df = pairs - 1`` degrees of
+    freedom (pairs with no crime carry no information and are not counted), and the dispersion
+    is ``phi = X2 / df`` (McCullagh & Nelder 1989, section 4.5). Returns ``(phi, df)``; ``phi``
+    is NaN when it cannot be estimated (fewer than two months with crime, or no crime in one of
+    the periods).
+    """
+    c = np.atleast_2d(np.asarray(current_monthly, dtype=float))
+    p = np.atleast_2d(np.asarray(previous_monthly, dtype=float))
+    n = c + p
+    tot = n.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pi = c.sum(axis=1) / tot
+        var = n * (pi * (1 - pi))[:, None]
+        contrib = np.where(n > 0, (c - n * pi[:, None]) ** 2 / np.where(var > 0, var, 1.0), 0.0)
+    df = (n > 0).sum(axis=1) - 1.0
+    ok = (df >= 1) & (pi > 0) & (pi < 1)
+    phi = np.where(ok, contrib.sum(axis=1) / np.where(df >= 1, df, 1.0), np.nan)
+    return phi, np.where(df >= 1, df, np.nan)
+
+
 def compare_counts(
     current: int,
     previous: int,
     exposure_ratio: float = 1.0,
     alpha: float = 0.05,
     method: str = "exact",
+    dispersion: float | None = None,
+    df: float | None = None,
 ) -> CountComparison:
-    """Test whether two Poisson counts differ more than chance would explain.
+    """Test whether two counts differ more than chance would explain.
 
     Conditional on the total ``n = current + previous``, the current count is
     Binomial(n, pi0) with ``pi0 = r / (1 + r)`` under "no change in the underlying rate", where
@@ -116,9 +177,16 @@ def compare_counts(
     ``z = (current - n*pi0) / sqrt(n*pi0*(1-pi0))`` — for equal periods this is the familiar
     ``(current - previous) / sqrt(current + previous)``. Significant when ``p < alpha``.
 
-    The rate-ratio interval is the exact Clopper–Pearson interval for pi transformed to
-    ``pi / (1 - pi) / r``. Caveat: Poisson assumes independent events; over-dispersed counts
-    make this test too keen for large counts.
+    ``method="quasi_poisson"`` allows for over-dispersion: the same score statistic divided by
+    ``sqrt(phi)``, with ``phi = max(dispersion, 1)`` (a count is never treated as *less*
+    variable than Poisson), referred to Student's t on ``df`` degrees of freedom (the
+    quasi-likelihood test when phi is estimated; normal when ``df`` is None). Its rate-ratio
+    interval is the Wald interval on the log scale widened by ``sqrt(phi)``. When ``dispersion``
+    is missing (it could not be estimated) the exact test is used instead and ``dispersion``
+    in the result is NaN.
+
+    The exact rate-ratio interval is the Clopper–Pearson interval for pi transformed to
+    ``pi / (1 - pi) / r``.
     """
     a = _check_alpha(alpha)
     c = _check_count(current, "current count")
@@ -133,25 +201,39 @@ def compare_counts(
             f"The exposure ratio {exposure_ratio!r} must be a positive number.",
             "Pass current months / previous months (1 for like-for-like periods).",
         )
+    phi = float("nan")
+    dof = float("nan")
+    if method == "quasi_poisson":
+        if dispersion is None or not np.isfinite(dispersion):
+            method = "exact"
+        else:
+            phi = max(float(dispersion), 1.0)
+            dof = float(df) if df is not None and np.isfinite(df) and df >= 1 else float("nan")
     n = c + p
     pi0 = r / (1.0 + r)
     ratio = (c / r) / p if p > 0 else (float("inf") if c > 0 else float("nan"))
     if n == 0:
-        return CountComparison(c, p, r, method, a, 1.0, 0.0, ratio, 0.0, float("inf"))
+        return CountComparison(c, p, r, method, a, 1.0, 0.0, ratio, 0.0, float("inf"), phi, dof)
     z = (c - n * pi0) / math.sqrt(n * pi0 * (1 - pi0))
     res = stats.binomtest(c, n, pi0, alternative="two-sided")
-    if method == "exact":
-        pval = float(res.pvalue)
-    else:
-        pval = float(2 * stats.norm.sf(abs(z)))
     ci = res.proportion_ci(confidence_level=1 - a, method="exact")
 
     def to_ratio(pi: float) -> float:
         return float("inf") if pi >= 1 else pi / (1 - pi) / r
 
-    return CountComparison(
-        c, p, r, method, a, min(pval, 1.0), float(z), ratio, to_ratio(ci.low), to_ratio(ci.high)
-    )
+    low, high = to_ratio(ci.low), to_ratio(ci.high)
+    if method == "exact":
+        pval = float(res.pvalue)
+    elif method == "z":
+        pval = float(2 * stats.norm.sf(abs(z)))
+    else:
+        z = z / math.sqrt(phi)
+        ref = stats.t(dof) if np.isfinite(dof) else stats.norm
+        pval = float(2 * ref.sf(abs(z)))
+        if c > 0 and p > 0:
+            half = ref.ppf(1 - a / 2) * math.sqrt(phi * (1 / c + 1 / p))
+            low, high = ratio * math.exp(-half), ratio * math.exp(half)
+    return CountComparison(c, p, r, method, a, min(pval, 1.0), float(z), ratio, low, high, phi, dof)
 
 
 def compare_count_columns(
@@ -162,21 +244,29 @@ def compare_count_columns(
     alpha: float = 0.05,
     method: str = "exact",
     p_adjust: str = "none",
+    dispersion: str | None = None,
+    dispersion_df: str | None = None,
 ) -> pd.DataFrame:
     """Add test columns to a copy of ``df`` (one test per row).
 
-    Adds ``p_value``, ``z``, ``rate_ratio``, ``ratio_low``, ``ratio_high``, ``significant``
-    (bool) and ``direction`` ("increase" | "decrease" | "no change"). ``exposure_ratio`` is a
-    number or the name of a column. ``p_adjust`` ("none" | "holm" | "fdr_bh") corrects for
-    testing many rows at once (statsmodels ``multipletests``); rows whose counts are missing are
-    left untested (NaN p-value, not significant).
+    Adds ``p_value``, ``p_unadjusted``, ``z``, ``rate_ratio``, ``ratio_low``, ``ratio_high``,
+    ``dispersion`` (the phi used, at least 1; NaN where the exact test was used),
+    ``significant`` (bool) and ``direction`` ("increase" | "decrease" | "no change").
+    ``exposure_ratio`` is a number or the name of a column; ``dispersion`` and
+    ``dispersion_df`` name columns holding each row's estimated phi and its degrees of freedom
+    (see :func:`pair_dispersion`; used by ``method="quasi_poisson"``). ``p_adjust`` ("none" |
+    "holm" | "fdr_bh") corrects for testing many rows at once (statsmodels ``multipletests``):
+    ``p_value`` is then the adjusted value (for Benjamini–Hochberg, the q-value) and
+    ``p_unadjusted`` the row's own. Rows whose counts are missing are left untested (NaN
+    p-value, not significant).
     """
     if p_adjust not in P_ADJUST:
         raise ParameterError(
             f"Unknown p-value adjustment {p_adjust!r}.", f"Use one of: {', '.join(P_ADJUST)}."
         )
     out = df.copy()
-    cols = {k: [] for k in ("p_value", "z", "rate_ratio", "ratio_low", "ratio_high")}
+    keys = ("p_value", "z", "rate_ratio", "ratio_low", "ratio_high", "dispersion")
+    cols = {k: [] for k in keys}
     for _, row in out.iterrows():
         cur, prev = row[current], row[previous]
         if pd.isna(cur) or pd.isna(prev):
@@ -184,11 +274,14 @@ def compare_count_columns(
                 cols[k].append(float("nan"))
             continue
         r = row[exposure_ratio] if isinstance(exposure_ratio, str) else exposure_ratio
-        res = compare_counts(cur, prev, r, alpha, method)
+        phi = row[dispersion] if dispersion else None
+        dof = row[dispersion_df] if dispersion_df else None
+        res = compare_counts(cur, prev, r, alpha, method, phi, dof)
         for k in cols:
             cols[k].append(getattr(res, k))
     for k, v in cols.items():
         out[k] = pd.Series(v, index=out.index, dtype="float64")
+    out["p_unadjusted"] = out["p_value"]
     tested = out["p_value"].notna()
     if p_adjust != "none" and tested.any():
         from statsmodels.stats.multitest import multipletests

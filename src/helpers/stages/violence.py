@@ -37,11 +37,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from helpers.core import statistics as S
 from helpers.core.errors import DataFileError, ParameterError
-from helpers.core.narrative import change_phrase, fmt_int, fmt_pct, join_names, pct_change
+from helpers.core.narrative import fmt_int, fmt_pct, join_names
 from helpers.core.periods import ReportingPeriod, like_for_like_months, month_range
-from helpers.core.statistics import compare_counts
 from helpers.ingest import offences
+from helpers.stages.variance import change_words
 
 VAP = offences.VAP
 SUBGROUPS = tuple(offences.VIOLENCE_SUBGROUPS)
@@ -226,11 +227,6 @@ def unknown_codes(extract: pd.DataFrame, months: list[str] | None = None) -> pd.
 # --------------------------------------------------------------------------------------------
 
 
-def _change_p_value(current: int, previous: int, alpha: float) -> float:
-    """Two-sided p-value of :func:`helpers.core.statistics.compare_counts` (exact conditional test)."""
-    return float(compare_counts(int(current), int(previous), alpha=alpha).p_value)
-
-
 def comparison_months(
     available, current: ReportingPeriod, previous: ReportingPeriod
 ) -> tuple[list[str], list[str]]:
@@ -238,36 +234,75 @@ def comparison_months(
     return like_for_like_months(available, current, previous)
 
 
-def _share_and_change(df: pd.DataFrame, key: str, alpha: float) -> pd.DataFrame:
+TABLE_COLUMNS = [
+    "current",
+    "previous",
+    "change",
+    "pct_change",
+    "pct_change_raw",
+    "small_numbers",
+    "share",
+    "p_value",
+    "dispersion",
+    "significant",
+    "direction",
+]
+
+
+def _share_and_change(
+    df: pd.DataFrame,
+    key: str,
+    alpha: float,
+    monthly: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
     """Add each row's share of the current total and the change test; standard column order."""
     total = df["current"].sum()
     df["share"] = df["current"] / total * 100 if total else np.nan
-    df = _change_columns(df, alpha)
-    return df[
-        [
-            key,
-            "current",
-            "previous",
-            "change",
-            "pct_change",
-            "share",
-            "p_value",
-            "significant",
-            "direction",
-        ]
-    ]
+    df = _change_columns(df, alpha, monthly)
+    return df[[key, *TABLE_COLUMNS]]
 
 
-def _change_columns(df: pd.DataFrame, alpha: float) -> pd.DataFrame:
+def _monthly(months_of_rows: list[pd.Series], months: list[str]) -> np.ndarray:
+    """rows x months counts: one Series of offence months per row."""
+    return np.array(
+        [[int(c.get(m, 0)) for m in months] for c in (x.value_counts() for x in months_of_rows)],
+        dtype=float,
+    ).reshape(len(months_of_rows), len(months))
+
+
+def _change_columns(
+    df: pd.DataFrame, alpha: float, monthly: tuple[np.ndarray, np.ndarray] | None = None
+) -> pd.DataFrame:
+    """Change, % change (small-number rule), quasi-Poisson test with Benjamini–Hochberg across
+    the rows of ``df``, and a direction that is only "up"/"down" when the change is significant.
+
+    ``monthly`` is ``(current, previous)`` arrays of rows x like-for-like months (column ``m``
+    the same calendar month a year apart) from which each row's dispersion is estimated; without
+    it (or when it cannot be estimated) the exact conditional test is used for that row.
+    """
     df["change"] = df["current"] - df["previous"]
-    df["pct_change"] = [
-        pct_change(c, p) for c, p in zip(df["current"], df["previous"], strict=True)
+    prev = df["previous"].astype(float)
+    df["pct_change_raw"] = (df["change"] / prev.where(prev > 0)) * 100
+    df["small_numbers"] = [
+        S.is_small(c, p) for c, p in zip(df["current"], df["previous"], strict=True)
     ]
-    df["p_value"] = [
-        _change_p_value(c, p, alpha) for c, p in zip(df["current"], df["previous"], strict=True)
-    ]
-    df["significant"] = df["p_value"] < alpha
-    df["direction"] = np.where(df["change"] > 0, "up", np.where(df["change"] < 0, "down", "same"))
+    df["pct_change"] = df["pct_change_raw"].where(~df["small_numbers"])
+    work = df[["current", "previous"]].copy()
+    if monthly is not None:
+        phi, dof = S.pair_dispersion(*monthly)
+        work["phi"], work["dof"] = phi, dof
+    tested = S.compare_count_columns(
+        work,
+        alpha=alpha,
+        method="quasi_poisson",
+        p_adjust="fdr_bh",
+        dispersion="phi" if monthly is not None else None,
+        dispersion_df="dof" if monthly is not None else None,
+    )
+    df["p_value"] = tested["p_value"].to_numpy()
+    df["dispersion"] = tested["dispersion"].to_numpy()
+    df["significant"] = tested["significant"].to_numpy()
+    df["direction"] = np.where(~df["significant"], "same", np.where(df["change"] > 0, "up", "down"))
     return df
 
 
@@ -284,9 +319,13 @@ def subgroup_table(
 ) -> pd.DataFrame:
     """Counts, shares and change by violence subgroup.
 
-    ``violence`` is the output of :func:`violence_rows`. Columns: ``subgroup``, ``current``,
-    ``previous``, ``change``, ``pct_change`` (%), ``share`` (% of violence against the person in
-    the current months; sums to 100), ``p_value``, ``significant``, ``direction``. Every one of
+    ``violence`` is the output of :func:`violence_rows`; ``cur_months[i]`` and
+    ``prev_months[i]`` are the same calendar month a year apart. Columns: ``subgroup``,
+    ``current``, ``previous``, ``change``, ``pct_change`` (%, blank under the small-number rule),
+    ``pct_change_raw``, ``small_numbers``, ``share`` (% of violence against the person in the
+    current months; sums to 100), ``p_value`` (quasi-Poisson, Benjamini–Hochberg adjusted across
+    the subgroups), ``dispersion``, ``significant``, ``direction`` ("up"/"down" only when
+    significant, else "same"). Every one of
     the five Home Office subgroups is listed (zeros included); a row for unrecognised subgroups is
     added only when there are any, so counts are conserved.
     """
@@ -299,13 +338,24 @@ def subgroup_table(
     df = pd.DataFrame({"subgroup": names})
     df["current"] = [int(cur.get(n, 0)) for n in names]
     df["previous"] = [int(prev.get(n, 0)) for n in names]
-    return _share_and_change(df, "subgroup", alpha)
+    rows = [violence.loc[violence["subgroup"] == n, "month"] for n in names]
+    monthly = (_monthly(rows, cur_months), _monthly(rows, prev_months))
+    return _share_and_change(df, "subgroup", alpha, monthly)
 
 
 def total_row(
-    table: pd.DataFrame, label: str = "All violence against the person", alpha: float = 0.05
+    table: pd.DataFrame,
+    label: str = "All violence against the person",
+    alpha: float = 0.05,
+    violence: pd.DataFrame | None = None,
+    cur_months: list[str] | None = None,
+    prev_months: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One-row total of a count table (``current``, ``previous`` summed; share 100)."""
+    """One-row total of a count table (``current``, ``previous`` summed; share 100).
+
+    Pass ``violence`` and the like-for-like months to test the total with its own dispersion
+    (quasi-Poisson); without them the exact conditional test is used.
+    """
     first = table.columns[0]
     df = pd.DataFrame(
         {
@@ -315,7 +365,11 @@ def total_row(
         }
     )
     df["share"] = 100.0 if df["current"].iloc[0] else np.nan
-    return _change_columns(df, alpha)[list(table.columns)]
+    monthly = None
+    if violence is not None and cur_months is not None and prev_months is not None:
+        rows = [violence["month"]]
+        monthly = (_monthly(rows, cur_months), _monthly(rows, prev_months))
+    return _change_columns(df, alpha, monthly)[list(table.columns)]
 
 
 def injury_detail_table(
@@ -378,9 +432,8 @@ def domestic_table(
 ) -> pd.DataFrame:
     """Violence with and without a domestic abuse flag.
 
-    Columns ``group`` ("Domestic abuse flag" / "Other violence"), ``current``, ``previous``,
-    ``change``, ``pct_change``, ``share`` (% of violence in the current months), ``p_value``,
-    ``significant``, ``direction``. A null flag counts as "Other violence" (the flag is set when
+    Columns ``group`` ("Domestic abuse flag" / "Other violence") and those of
+    :func:`subgroup_table` (``share`` is % of violence in the current months). A null flag counts as "Other violence" (the flag is set when
     an officer marks the offence as domestic; an unset flag means not marked) and the number of
     null flags is reported by :func:`null_flag_count`.
     """
@@ -391,9 +444,10 @@ def domestic_table(
             "Map the domestic abuse flag column in the area config.",
         )
     flag = violence["domestic_flag"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    rows = []
+    rows, months_of = [], []
     for name, sel in (("Domestic abuse flag", flag), ("Other violence", ~flag)):
         m = violence.loc[sel, "month"]
+        months_of.append(m)
         rows.append(
             {
                 "group": name,
@@ -402,7 +456,8 @@ def domestic_table(
             }
         )
     df = pd.DataFrame(rows)
-    return _share_and_change(df, "group", alpha)
+    monthly = (_monthly(months_of, cur_months), _monthly(months_of, prev_months))
+    return _share_and_change(df, "group", alpha, monthly)
 
 
 def null_flag_count(violence: pd.DataFrame, months: list[str]) -> int:
@@ -826,8 +881,7 @@ def policeuk_summary(
     """Like-for-like totals of police.uk violence and sexual offences, with the change and test.
 
     One row per measure (``measure``: "Violence and sexual offences", "All crime (excluding
-    ASB)"); columns ``current``, ``previous``, ``change``, ``pct_change``, ``p_value``,
-    ``significant``, ``direction``; plus ``share_current`` / ``share_previous`` (violence and
+    ASB)"); columns as :func:`subgroup_table`'s change columns; plus ``share_current`` / ``share_previous`` (violence and
     sexual offences as % of all crime).
     """
     _check_alpha(alpha)
@@ -840,7 +894,10 @@ def policeuk_summary(
             "previous": [int(prev["violence_and_sexual"].sum()), int(prev["all_crime"].sum())],
         }
     )
-    df = _change_columns(df, alpha)
+    crimes = _policeuk_crimes(street)
+    is_v = (crimes["crime_type"].astype("string") == POLICEUK_VIOLENCE).fillna(False)
+    rows = [crimes.loc[is_v.to_numpy(dtype=bool), "month"].astype(str), crimes["month"].astype(str)]
+    df = _change_columns(df, alpha, (_monthly(rows, cur_months), _monthly(rows, prev_months)))
     share_c = (
         df["current"].iloc[0] / df["current"].iloc[1] * 100 if df["current"].iloc[1] else np.nan
     )
@@ -940,7 +997,7 @@ def subgroup_change_sentence(subgroups: pd.DataFrame, comparison: str) -> str:
     parts = []
     for r in big.itertuples():
         parts.append(
-            f"{SHORT_NAMES[r.subgroup]} offences {change_phrase(r.current, r.previous, up='rose', down='fell')}"
+            f"{SHORT_NAMES[r.subgroup]} offences {change_words(r.current, r.previous, up='rose', down='fell')}"
             + _sig_clause(bool(r.significant))
         )
     s = f"Compared with {comparison}, {join_names(parts)}."
@@ -986,9 +1043,9 @@ def domestic_sentence(domestic: pd.DataFrame, period_name: str, comparison: str)
         f"in {period_name}. "
     )
     s += (
-        f"Offences with a domestic flag {change_phrase(dom['current'], dom['previous'], up='rose', down='fell')}"
+        f"Offences with a domestic flag {change_words(dom['current'], dom['previous'], up='rose', down='fell')}"
         f"{_sig_clause(bool(dom['significant']))} compared with {comparison}, while the figures for "
-        f"other violent offences {change_phrase(oth['current'], oth['previous'], up='increased', down='decreased')}"
+        f"other violent offences {change_words(oth['current'], oth['previous'], up='increased', down='decreased')}"
         f"{_sig_clause(bool(oth['significant']))}."
     )
     return s
@@ -1001,7 +1058,7 @@ def share_sentence(share: pd.DataFrame, total_change: pd.Series | None = None) -
     if total_change is not None:
         s = (
             f"Recorded violence against the person "
-            f"{change_phrase(total_change['current'], total_change['previous'], up='rose', down='fell')}"
+            f"{change_words(total_change['current'], total_change['previous'], up='rose', down='fell')}"
             f"{_sig_clause(bool(total_change['significant']))}, and violent crime now accounts for "
         )
     else:
@@ -1085,7 +1142,7 @@ def policeuk_sentences(summary: pd.DataFrame, comparison: str, period_name: str)
     return [
         f"police.uk recorded {fmt_int(v['current'])} violence and sexual offences in {period_name}, "
         f"{fmt_pct(v['share_current'])} of all recorded crime (excluding anti-social behaviour).",
-        f"Violence and sexual offences {change_phrase(v['current'], v['previous'], up='rose', down='fell')}"
+        f"Violence and sexual offences {change_words(v['current'], v['previous'], up='rose', down='fell')}"
         f"{_sig_clause(bool(v['significant']))} compared with {comparison}.",
         POLICEUK_CAVEAT,
     ]
