@@ -18,7 +18,10 @@ Public functions
 - :func:`poisson_ci` — exact (Garwood) interval for one count.
 - :func:`funnel_limits` — exact Poisson funnel limits (e.g. 95% and 99.8%) around a target rate.
 - :func:`overdispersion` and :func:`overdispersed_funnel_limits` — Spiegelhalter (2005)
-  winsorised z-scores, multiplicative or additive random-effects adjustment.
+  winsorised z-scores on the square-root scale, multiplicative or additive random-effects
+  adjustment, limits back-transformed (as the FunnelPlotR package).
+- :func:`pair_dispersion` — quasi-Poisson dispersion of monthly counts, a year apart.
+- :func:`change_against_group` — has one member's count moved differently from its group's?
 - :func:`mean_sd_limits` — iQuanta-style group mean ± k standard deviations.
 """
 
@@ -378,9 +381,11 @@ def level_tag(level: float) -> str:
 class Overdispersion:
     """Spiegelhalter (2005) overdispersion estimate for a set of Poisson rates.
 
-    ``phi`` is the mean squared winsorised z-score; ``tau2`` the additive between-area
-    variance of the rate (0 when ``n * phi <= n - 1``, i.e. no evidence of overdispersion);
-    ``p_value`` tests ``n * phi`` against chi-squared on ``n - 1`` degrees of freedom.
+    Worked on the square-root (variance-stabilised) scale of the standardised ratio
+    ``O / E``. ``phi`` is the mean squared winsorised z-score; ``tau2`` the additive
+    between-area variance on that scale (0 when ``n * phi <= n - 1``, i.e. no evidence of
+    overdispersion); ``p_value`` tests ``n * phi`` against chi-squared on ``n - 1`` degrees of
+    freedom.
     """
 
     n: int
@@ -388,17 +393,24 @@ class Overdispersion:
     tau2: float
     p_value: float
     winsor: float
+    scale: str = "sqrt"
 
     @property
     def overdispersed(self) -> bool:
         return self.n * self.phi > self.n - 1
 
 
-def _rate_z(
+def sqrt_scale_z(
     rates: np.ndarray, population: np.ndarray, target: float, per: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    s = np.sqrt(target * per / population)
-    return (rates - target) / s, s
+    """z-scores on the square-root scale (Spiegelhalter 2005, section 2; FunnelPlotR's "CQC"
+    ratio method): with ``E = target * population / per`` and ``O = rate * population / per``,
+    ``y = sqrt(O / E)`` has target 1 and standard error ``s = 1 / (2 sqrt(E))``, so
+    ``z = (y - 1) / s = 2 (sqrt(O) - sqrt(E))``. Returns ``(z, s)``."""
+    e = target * np.asarray(population, dtype=float) / per
+    y = np.sqrt(np.asarray(rates, dtype=float) / target)
+    s = 1 / (2 * np.sqrt(e))
+    return (y - 1) / s, s
 
 
 def overdispersion(
@@ -410,11 +422,11 @@ def overdispersion(
 ) -> Overdispersion:
     """Estimate overdispersion of ``rates`` around ``target_rate`` (Spiegelhalter 2005).
 
-    z_i = (y_i - target) / s_i with the Poisson standard error ``s_i = sqrt(target*per/n_i)``;
-    z-scores below the ``winsor`` and above the ``1 - winsor`` percentiles (numpy linear
-    interpolation) are pulled in to those percentiles so one extreme area cannot inflate the
-    estimate; ``phi = mean(z_w**2)``. Additive: ``tau2 = (I*phi - (I-1)) / (sum w - sum w**2 /
-    sum w)`` with ``w = 1/s**2``, floored at 0.
+    z-scores on the square-root scale (:func:`sqrt_scale_z`); those below the ``winsor`` and
+    above the ``1 - winsor`` percentiles (numpy linear interpolation) are pulled in to those
+    percentiles so one extreme area cannot inflate the estimate; ``phi = mean(z_w**2)``.
+    Additive: ``tau2 = (I*phi - (I-1)) / (sum w - sum w**2 / sum w)`` with ``w = 1/s**2``,
+    floored at 0 — the method of Spiegelhalter (2005) and of the FunnelPlotR package.
     """
     y = np.asarray(rates, dtype=float)
     n = np.asarray(population, dtype=float)
@@ -434,7 +446,7 @@ def overdispersion(
             f"The winsorising fraction {winsor!r} must be at least 0 and below 0.5.",
             "Use 0.1 (Spiegelhalter's 10%).",
         )
-    z, s = _rate_z(y, n, target_rate, per)
+    z, s = sqrt_scale_z(y, n, target_rate, per)
     lo, hi = np.percentile(z, [100 * winsor, 100 * (1 - winsor)])
     zw = np.clip(z, lo, hi)
     count = len(zw)
@@ -454,19 +466,23 @@ def overdispersed_funnel_limits(
     per: float = 1000.0,
     model: str = "additive",
 ) -> pd.DataFrame:
-    """Funnel limits widened for overdispersion (normal approximation, Spiegelhalter 2005).
+    """Funnel limits widened for overdispersion, on the square-root scale (Spiegelhalter 2005).
 
-    ``model="additive"`` (random effects, the default): ``target ± z * sqrt(s**2 + tau2)``;
-    ``model="multiplicative"``: ``target ± z * sqrt(phi) * s``; ``s = sqrt(target*per/n)``.
-    When the data show no overdispersion (``I*phi <= I-1``) the limits equal the normal
-    Poisson limits. Lower limits are floored at 0. Columns as :func:`funnel_limits`.
+    On the scale ``y = sqrt(O/E)`` (target 1, ``s = 1/(2 sqrt(E))``, ``E = target*pop/per``):
+    ``model="additive"`` (random effects, the default, as FunnelPlotR):
+    ``1 ± z * sqrt(s**2 + tau2)``; ``model="multiplicative"``: ``1 ± z * sqrt(phi) * s`` (phi
+    only when the data are overdispersed). The limits are then back-transformed — squared, the
+    lower one first floored at 0 — and multiplied by the target to give rates. So they are
+    asymmetric (wider above than below), as Poisson limits are, and the lower limit reaches 0
+    only when no crime at all would be unremarkable. Columns as :func:`funnel_limits`.
     """
     if model not in ("additive", "multiplicative"):
         raise ParameterError(
             f"Unknown overdispersion model {model!r}.", "Use 'additive' or 'multiplicative'."
         )
     pop = np.atleast_1d(np.asarray(population, dtype=float))
-    s2 = target_rate * per / pop
+    e = target_rate * pop / per
+    s2 = 1 / (4 * e)
     if model == "additive":
         se = np.sqrt(s2 + od.tau2)
     else:
@@ -476,8 +492,8 @@ def overdispersed_funnel_limits(
         _, hi_p = _two_sided_probs(level)
         zq = stats.norm.ppf(hi_p)
         tag = level_tag(level)
-        out[f"lower_{tag}"] = np.maximum(target_rate - zq * se, 0.0)
-        out[f"upper_{tag}"] = target_rate + zq * se
+        out[f"lower_{tag}"] = target_rate * np.maximum(1 - zq * se, 0.0) ** 2
+        out[f"upper_{tag}"] = target_rate * (1 + zq * se) ** 2
     return out
 
 
@@ -504,3 +520,61 @@ def mean_sd_limits(rates: Sequence[float], ks: Sequence[float] = (1.0, 2.0)) -> 
         out[f"lower_k{float(k):g}"] = max(m - float(k) * s, 0.0)
         out[f"upper_k{float(k):g}"] = m + float(k) * s
     return out
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """Result of :func:`change_against_group`: per-member ``z`` and ``p_value`` (two-sided,
+    after allowing for overdispersion), and the group's dispersion ``phi`` (at least 1)."""
+
+    z: np.ndarray
+    p_value: np.ndarray
+    phi: float
+    df: int
+
+
+def change_against_group(
+    count_now: Sequence[float],
+    count_before: Sequence[float],
+    population_now: Sequence[float],
+    population_before: Sequence[float],
+    average_now: float,
+    average_before: float,
+    winsor: float = 0.10,
+) -> GroupChange:
+    """Has each member's count moved differently from the group's over the same two periods?
+
+    Under "moved with the group", member *i*'s count now, given its two-period total ``n_i``, is
+    Binomial(n_i, pi_i) with ``pi_i = r_i / (1 + r_i)`` and ``r_i`` = (population now / before)
+    x (group average now / before): the expected ratio of its two counts. The score z-scores
+    ``z_i = (O_now - n_i pi_i) / sqrt(n_i pi_i (1 - pi_i))`` would be standard normal if members
+    varied only by chance; members also change for their own reasons, so — as for a funnel plot
+    (Spiegelhalter 2005, multiplicative model) — the group's dispersion ``phi`` is the mean of the
+    winsorised ``z**2`` (floored at 1) and each ``z_i / sqrt(phi)`` is referred to Student's t on
+    ``members - 1`` degrees of freedom. This is what an arrow "better / worse since last year"
+    needs: a change in distance from the average larger than members' usual year-to-year moves.
+    """
+    o1 = np.asarray(count_now, dtype=float)
+    o0 = np.asarray(count_before, dtype=float)
+    p1 = np.asarray(population_now, dtype=float)
+    p0 = np.asarray(population_before, dtype=float)
+    k = len(o1)
+    if not (len(o0) == len(p1) == len(p0) == k) or k < 3:
+        raise ParameterError(
+            f"A change against the group needs at least 3 members with both years' counts and "
+            f"populations (got {k}).",
+            "Check every Most Similar Group member has both years in the Home Office table.",
+        )
+    nan = np.full(k, np.nan)
+    if not (average_now > 0 and average_before > 0):
+        return GroupChange(nan, nan, float("nan"), k - 1)
+    r = (p1 / p0) * (average_now / average_before)
+    pi = r / (1 + r)
+    n = o1 + o0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(n > 0, (o1 - n * pi) / np.sqrt(n * pi * (1 - pi)), 0.0)
+    lo, hi = np.percentile(z, [100 * winsor, 100 * (1 - winsor)])
+    phi = max(float(np.mean(np.clip(z, lo, hi) ** 2)), 1.0)
+    zz = z / math.sqrt(phi)
+    p = 2 * stats.t.sf(np.abs(zz), k - 1)
+    return GroupChange(zz, p, phi, k - 1)
