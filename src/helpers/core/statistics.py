@@ -578,3 +578,57 @@ def change_against_group(
     zz = z / math.sqrt(phi)
     p = 2 * stats.t.sf(np.abs(zz), k - 1)
     return GroupChange(zz, p, phi, k - 1)
+
+
+# --------------------------------------------------------------------------- exceptional periods
+
+
+@dataclass(frozen=True)
+class ExceptionalPeriod:
+    """A stretch of months when crime was shaped by something outside the trend (the sample's
+    COVID-19 lockdowns). ``start`` and ``end`` are ``YYYY-MM``, inclusive."""
+
+    name: str
+    start: str
+    end: str
+
+    def covers(self, month: str) -> bool:
+        return self.start <= str(month) <= self.end
+
+
+def exceptional_periods(analysis: dict | None) -> list[ExceptionalPeriod]:
+    """Read ``analysis.exceptional_periods: [{name, start: YYYY-MM, end: YYYY-MM}]`` from an
+    area config's ``analysis`` section (empty list when absent), with a clear error otherwise."""
+    from helpers.core.errors import ConfigError
+    from helpers.core.periods import parse_month
+
+    raw = (analysis or {}).get("exceptional_periods") or []
+    if not isinstance(raw, list):
+        raise ConfigError(
+            f"'analysis.exceptional_periods' must be a list, not {raw!r}.",
+            "e.g. exceptional_periods: [{name: COVID-19 lockdowns, start: 2020-03, end: 2021-06}]",
+        )
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not {"name", "start", "end"} <= set(item):
+            raise ConfigError(
+                f"'analysis.exceptional_periods' item {i + 1} ({item!r}) needs a name, a start "
+                "and an end.",
+                "e.g. {name: COVID-19 lockdowns, start: 2020-03, end: 2021-06}",
+            )
+        try:
+            a = str(parse_month(str(item["start"]), "start"))
+            b = str(parse_month(str(item["end"]), "end"))
+        except ParameterError as exc:
+            raise ConfigError(
+                f"'analysis.exceptional_periods' item {i + 1} ({item['name']!r}): {exc.what}",
+                "Give start and end as YYYY-MM, e.g. 2020-03.",
+            ) from exc
+        if b < a:
+            raise ConfigError(
+                f"'analysis.exceptional_periods' item {i + 1} ({item['name']!r}) ends ({b}) "
+                f"before it starts ({a}).",
+                "Swap start and end.",
+            )
+        out.append(ExceptionalPeriod(str(item["name"]), a, b))
+    return out
