@@ -172,13 +172,6 @@ figures["previous_missing"] = result.coverage.previous_missing
 # %%
 t = result.table
 spread = result.dispersion_range()
-dispersion_words = (
-    None
-    if spread is None
-    else f"{spread[0]:.1f}"
-    if round(spread[0], 1) == round(spread[1], 1)
-    else f"between {spread[0]:.1f} and {spread[1]:.1f}"
-)
 
 
 def row_name(r) -> str:
@@ -230,14 +223,9 @@ show_table(
     note=(
         f"Method: each change is tested with the {result.test_name} (two-sided, significance "
         f"level {alpha:g}), with the {result.adjustment_name}"
-        + (
-            f". The monthly counts vary {dispersion_words} times as much as a simple count of "
-            "independent events would (repeat victims, series offences), and each row's test "
-            "allows for its own figure"
-            if dispersion_words
-            else ""
-        )
-        + ". 'No significant change' means the difference is within what year-to-year "
+        + ". "
+        + result.dispersion_note()
+        + " 'No significant change' means the difference is within what year-to-year "
         f"variation would produce. A % change is not shown when either year has fewer than "
         f"{min_count} crimes. Indented rows are subgroups of the row above. Serious acquisitive "
         "crime and neighbourhood crime are composites that overlap the groups; ASB is counted "

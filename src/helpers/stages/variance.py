@@ -400,13 +400,35 @@ class VarianceResult:
         return P_ADJUST_NAMES[self.p_adjust]
 
     def dispersion_range(self) -> tuple[float, float] | None:
-        """Smallest and largest dispersion estimate among rows with 20 or more crimes a year
-        (``None`` when the test did not use one)."""
+        """Smallest and largest dispersion used (at least 1) among rows with 20 or more crimes in
+        each period (``None`` when the test did not use one)."""
         t = self.table
-        if self.method != "quasi_poisson" or "dispersion_raw" not in t.columns:
+        if self.method != "quasi_poisson" or "dispersion" not in t.columns:
             return None
-        d = t.loc[~t["small_numbers"], "dispersion_raw"].dropna()
+        d = t.loc[~t["small_numbers"], "dispersion"].dropna()
         return (float(d.min()), float(d.max())) if len(d) else None
+
+    def dispersion_note(self) -> str:
+        """Plain-English statement of the dispersion found, for the note beside the table."""
+        spread = self.dispersion_range()
+        if spread is None:
+            return ""
+        lo, hi = spread
+        if round(hi, 1) <= 1.0:
+            size = "no more than a simple count of independent events would"
+        elif round(lo, 1) <= 1.0:
+            size = (
+                f"from no more than a simple count of independent events would, up to {hi:.1f} "
+                "times as much"
+            )
+        else:
+            size = (
+                f"{lo:.1f} to {hi:.1f} times as much as a simple count of independent events would"
+            )
+        return (
+            f"Month to month, the rows' counts vary {size} (repeat victims, series offences, "
+            "recording drives); each row's test allows for its own figure."
+        )
 
 
 def _check_period_in_data(available: list[str], period: ReportingPeriod, what: str) -> None:
