@@ -258,9 +258,9 @@ figures.update(
         "all_crime_previous": int(allc["previous"]),
         "all_crime_current": int(allc["current"]),
         "all_crime_change": int(allc["change"]),
-        "all_crime_pct_change": None
-        if pd.isna(allc["pct_change_raw"])
-        else float(allc["pct_change_raw"]),
+        "all_crime_pct_change": None  # blank under the small-number rule, as in the table
+        if pd.isna(allc["pct_change"])
+        else float(allc["pct_change"]),
         "all_crime_significant": bool(allc["significant"]),
         "significant_increases": t.loc[t["direction"] == "increase", "label"].tolist(),
         "significant_decreases": t.loc[t["direction"] == "decrease", "label"].tolist(),
@@ -379,7 +379,7 @@ else:
     say("\n\n".join(base_text))
     for _, r in base_change.iterrows():
         figures[f"baseline_pct_change__{r['label']}"] = (
-            None if pd.isna(r["pct_change_raw"]) else float(r["pct_change_raw"])
+            None if pd.isna(r["pct_change"]) else float(r["pct_change"])
         )
     tables["baseline_change"] = base_change
 
