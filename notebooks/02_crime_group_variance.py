@@ -31,8 +31,8 @@ comparison_months: int = 12  # months in each of the two compared periods
 baseline: str = "pre-COVID (year to Dec 2019)"  # baseline name from the config, or YYYY-MM
 source: str = "auto"  # auto | extract | police_uk (auto: the extract if present)
 alpha: float = 0.05  # significance level for "is the change real?" (two-sided)
-test_method: str = "exact"  # exact (conditional binomial) | z (Poisson z)
-p_adjust: str = "none"  # none | holm | fdr_bh: correction for testing many rows
+test_method: str = "quasi_poisson"  # quasi_poisson (allows for extra variation) | exact | z
+p_adjust: str = "fdr_bh"  # fdr_bh (Benjamini-Hochberg) | holm | none: for testing many rows
 min_count: int = 20  # below this count in a period, show the change as a count, not a %
 limit_method: str = "funnel_overdispersed"  # funnel_overdispersed | funnel | mean_sd
 funnel_inner: float = 0.95  # inner funnel limit (probability)
@@ -173,6 +173,7 @@ figures["previous_missing"] = result.coverage.previous_missing
 
 # %%
 t = result.table
+spread = result.dispersion_range()
 
 
 def row_name(r) -> str:
@@ -222,16 +223,15 @@ show_table(
         "Notes": "text",
     },
     note=(
-        f"Method: each change is tested as a change in a Poisson count with the {result.test_name} "
-        f"(two-sided, significance level {alpha:g}"
-        + ("" if p_adjust == "none" else f", p-values adjusted by {p_adjust}")
-        + "). 'No significant change' means the difference is within what year-to-year chance "
-        f"would produce. A % change is not shown when either year has fewer than {min_count} "
-        "crimes. Indented rows are subgroups of the row above. Serious acquisitive crime and "
-        "neighbourhood crime are composites that overlap the groups; ASB is counted separately "
-        "and is not part of all crime. Caveat: crime counts vary more than a Poisson count "
-        "(repeat victims, series offences), so with large counts small changes can test as "
-        "significant; read the size of the change as well as the verdict."
+        f"Method: each change is tested with the {result.test_name} (two-sided, significance "
+        f"level {alpha:g}), with the {result.adjustment_name}"
+        + ". "
+        + result.dispersion_note()
+        + " 'No significant change' means the difference is within what year-to-year "
+        f"variation would produce. A % change is not shown when either year has fewer than "
+        f"{min_count} crimes. Indented rows are subgroups of the row above. Serious acquisitive "
+        "crime and neighbourhood crime are composites that overlap the groups; ASB is counted "
+        "separately and is not part of all crime."
     ),
 )
 
@@ -260,12 +260,16 @@ figures.update(
         "all_crime_previous": int(allc["previous"]),
         "all_crime_current": int(allc["current"]),
         "all_crime_change": int(allc["change"]),
-        "all_crime_pct_change": None
-        if pd.isna(allc["pct_change_raw"])
-        else float(allc["pct_change_raw"]),
+        "all_crime_pct_change": None  # blank under the small-number rule, as in the table
+        if pd.isna(allc["pct_change"])
+        else float(allc["pct_change"]),
         "all_crime_significant": bool(allc["significant"]),
         "significant_increases": t.loc[t["direction"] == "increase", "label"].tolist(),
         "significant_decreases": t.loc[t["direction"] == "decrease", "label"].tolist(),
+        "rows_tested": int(t["p_value"].notna().sum()),
+        "rows_significant": int(t["significant"].sum()),
+        "p_adjust": p_adjust,
+        "dispersion_range": None if spread is None else [round(x, 2) for x in spread],
     }
 )
 tables["variance"] = t
@@ -326,7 +330,9 @@ tables["three_series"] = series.table
 # ## Against the baseline: serious acquisitive and neighbourhood crime
 
 # %%
-base_change = V.baseline_change(series, alpha=alpha, method=test_method, min_count=min_count)
+base_change = V.baseline_change(
+    series, alpha=alpha, method=test_method, min_count=min_count, p_adjust=p_adjust
+)
 if base_change.empty:
     say(
         f"The data do not reach back to the baseline ({base_period.name}), so no comparison "
@@ -363,7 +369,10 @@ else:
                     if records.composite_caveats
                     else ""
                 )
-                + f"Test as in the table above ({result.test_name})."
+                + f"Test as in the table above ({result.test_name}, over the same calendar "
+                "months of each year, with the "
+                + result.adjustment_name.replace(" across the table", " across these rows")
+                + ")."
             ),
         )
     )
@@ -372,7 +381,7 @@ else:
     say("\n\n".join(base_text))
     for _, r in base_change.iterrows():
         figures[f"baseline_pct_change__{r['label']}"] = (
-            None if pd.isna(r["pct_change_raw"]) else float(r["pct_change_raw"])
+            None if pd.isna(r["pct_change"]) else float(r["pct_change"])
         )
     tables["baseline_change"] = base_change
 
@@ -422,9 +431,10 @@ else:
 # The Home Office places each Community Safety Partnership in a group of partnerships with
 # similar characteristics so that their crime rates can be compared fairly: its **Most Similar
 # Group**. The table shows, for thirteen crime types and all crime, our rate per 1,000 residents,
-# the group average, whether we are above, in line with or below the group (the **Current
-# Position**), how far we are from the average and whether that distance has got better (▼) or
-# worse (▲) since the last year-end, and our **rank** in the group (1 = the lowest crime rate).
+# the group average, whether we are within the normal range for a partnership of our size, or
+# above or below it (the **Current Position**), how far we are from the average and whether that
+# distance has got significantly better (▼) or worse (▲) since the last year-end, and our
+# **rank** in the group (1 = the lowest crime rate).
 
 # %%
 msg_res = None
@@ -443,7 +453,8 @@ else:
             f"to {pd.Period(msg_end, freq='M').strftime('%B %Y')}."
         )
     msg_res = M.msg_comparison(
-        data.csp_counts, data.csp_population, data.msg, cfg.csp_name, msg_end, limits
+        data.csp_counts, data.csp_population, data.msg, cfg.csp_name, msg_end, limits,
+        alpha=alpha,
     )
     mt = msg_res.table
     display(
@@ -481,11 +492,22 @@ else:
                 "Upper limit": "rate",
             },
             note=(
-                f"Limits: {limits.describe()}. 'Above'/'Below' = outside the inner limits; "
-                "'Significantly above/below' = outside the outer limits. Distance = (our rate − "
-                "group average) / group average. ▲ = further above (or less far below) the average "
-                f"than at the {msg_res.previous.label} (worse); ▼ = better. Rank 1 = lowest rate in a "
-                f"group of {int(mt['members'].iloc[0])}. Source: Home Office police recorded crime by "
+                f"Limits: {limits.describe()}. "
+                + (
+                    "'Above'/'Below the group average' = outside the average plus or minus the "
+                    "inner number of standard deviations; 'Far above/below' = outside the outer "
+                    "ones. These bands describe the group's spread; they are not a test. "
+                    if limit_method == "mean_sd"
+                    else "'Above'/'Below the normal range' = outside the inner limits; 'Well "
+                    "above/below' = outside the outer limits. "
+                )
+                + "Distance = (our rate − group average) / group average. ▲ = significantly "
+                f"further above (or less far below) the average than at the {msg_res.previous.label} "
+                "(worse); ▼ = significantly better; ▶ = no significant change: our rate moved "
+                "with the group's, within the partnerships' usual year-to-year movement (tested "
+                "against the change in every member's count, allowing for that movement, with "
+                "p-values adjusted across the crime types). Rank 1 = lowest rate in a group of "
+                f"{int(mt['members'].iloc[0])}. Source: Home Office police recorded crime by "
                 "CSP; ONS mid-year population estimates. " + " ".join(msg_res.notes)
             ),
         )
@@ -565,7 +587,7 @@ if msg_res is not None:
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_title(f"{ct}: rate against population, {msg_res.period.name}")
     ax.legend(frameon=False, fontsize=8, loc="upper right")
-    outside = int((~pts["position"].eq("In line")).sum())
+    outside = int((~pts["position"].isin(M.WITHIN)).sum())
     charts.finish(
         fig,
         alt=(
@@ -585,16 +607,18 @@ if msg_res is not None:
 # %% [markdown]
 # ## Method and caveats
 #
-# - **Is a change real?** Each row's change is tested as a change in a Poisson count: given the
-#   two years' total, the current year's share is compared with the share expected if the
-#   underlying rate had not changed (the exact conditional binomial test; a Poisson z test is the
-#   alternative). Significant means the change would happen by chance less than 5% of the time
-#   at the default significance level. With around thirty rows tested, one or two may be flagged
-#   by chance; `p_adjust` corrects for that when wanted.
+# - **Is a change real?** Recorded crime varies more from month to month than a count of
+#   independent events would (repeat victims, series offences, recording drives). So each row's
+#   change is tested against the variation in its own monthly counts: each calendar month is set
+#   against the same month a year earlier, the extra variation beyond a simple count is measured
+#   from those pairs, and the test is widened by it (a quasi-Poisson test). With around thirty
+#   rows tested, some would be flagged by chance alone, so the p-values are adjusted across the
+#   table (Benjamini-Hochberg): of the changes called significant, no more than about 5% are
+#   expected to be chance.
 # - **Missing months.** If police.uk or the extract lacks a month in either year, both years are
 #   cut to the calendar months both hold, and the report says so.
-# - **Small numbers.** Percentages on small counts mislead; below the threshold only the change
-#   in number is shown.
+# - **Small numbers.** Percentages on small counts mislead; below 20 crimes in either year only
+#   the change in number is shown, in tables and in sentences.
 # - **Recording changes.** Changes to the Home Office Counting Rules (for example for stalking
 #   and harassment in April 2017, April 2018, April 2020 and May 2023) change how many crimes are
 #   recorded for the same behaviour; rows whose comparison spans one carry a warning.
@@ -604,7 +628,11 @@ if msg_res is not None:
 #   limits flag almost every partnership as unusual. The adjusted funnel widens the limits by the
 #   between-partnership variation actually seen in the group (Spiegelhalter, 2005), while still
 #   allowing for population size, which the iQuanta-style "average ± standard deviations" does
-#   not. The other methods can be chosen with the `limit_method` parameter.
+#   not. The limits are worked out on the square-root scale, where chance variation is the same
+#   size whatever the count, and then turned back into rates, so they are wider above the
+#   average than below, as chance variation in a count is, and rarely reach zero for rare crimes
+#   (the method of the FunnelPlotR package). The arrows show a change only when our rate moved
+#   differently from the group's by more than partnerships usually move from year to year.
 #
 # Full details: `docs/variance_and_msg.md`.
 

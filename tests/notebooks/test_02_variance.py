@@ -104,14 +104,13 @@ def test_msg_table_and_funnel(run):
     nb, report, figs = run
     m = pd.read_csv(report / "tables" / "02_crime_group_variance__msg.csv")
     assert len(m) == 14 and m.iloc[0]["crime_type"] == "All crime"
-    assert set(m["position"]) <= {
-        "Significantly below",
-        "Below",
-        "In line",
-        "Above",
-        "Significantly above",
-    }
+    from helpers.stages.msg import POSITIONS
+
+    assert set(m["position"]) <= set(POSITIONS)  # "Within the normal range", "Above ...", ...
     assert set(m["arrow"]) <= {"up", "down", "same"}
+    # An arrow only for a significant change (adjusted p below 5%).
+    assert (m.loc[m["arrow"] != "same", "change_p_value"] < 0.05).all()
+    assert (m.loc[m["change_p_value"] >= 0.05, "arrow"] == "same").all()
     assert m["rank"].between(1, m["members"]).all()
     members = pd.read_csv(report / "tables" / "02_crime_group_variance__msg_members.csv")
     allc = members[members.crime_type == "All crime"]
@@ -162,3 +161,56 @@ def test_every_parameter_is_documented_for_papermill():
     for name, p in params.items():
         assert p["help"], f"{name} has no trailing comment"
         assert not str(p["default"]).startswith("("), f"{name}'s default was not parsed"
+
+
+@pytest.mark.notebook
+def test_year_on_year_tests_allow_for_overdispersion(run):
+    """Each group's quasi-Poisson p-value recomputed independently from extract.parquet with a
+    statsmodels GLM (calendar-month pairs + period, Pearson dispersion floored at 1, score test
+    on Student's t); the table's p-values are Benjamini-Hochberg adjusted across all rows."""
+    import math
+
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+
+    nb, report, figs = run
+    t = pd.read_csv(report / "tables" / "02_crime_group_variance__variance.csv")
+    ex = pd.read_parquet(ROOT / "data" / "processed" / AREA / PERIOD / "extract.parquet")
+    cur = [str(p) for p in pd.period_range("2021-04", "2022-03", freq="M")]
+    prev = [str(p) for p in pd.period_range("2020-04", "2021-03", freq="M")]
+    ex = ex.assign(group=ex["offence_group"].fillna("Unclassified"))
+    checked = 0
+    for _, row in t[t.level.isin(["total", "group"])].iterrows():
+        d = ex if row["level"] == "total" else ex[ex["group"] == row["label"]]
+        by = d["month"].value_counts()
+        c = [int(by.get(m, 0)) for m in cur]
+        p = [int(by.get(m, 0)) for m in prev]
+        if min(sum(c), sum(p)) < 20:
+            continue
+        long = pd.DataFrame(
+            {"y": c + p, "pair": [f"m{i}" for i in range(12)] * 2, "current": [1] * 12 + [0] * 12}
+        )
+        fit = smf.glm("y ~ C(pair) + current", long, family=sm.families.Poisson()).fit()
+        phi = max(fit.pearson_chi2 / fit.df_resid, 1.0)
+        n = sum(c) + sum(p)
+        z = (sum(c) - n / 2) / math.sqrt(phi * n / 4)
+        expected = 2 * stats.t.sf(abs(z), fit.df_resid)
+        assert row["p_unadjusted"] == pytest.approx(expected, rel=1e-6), row["label"]
+        checked += 1
+    assert checked >= 8
+    tested = t["p_unadjusted"].notna()
+    q = multipletests(t.loc[tested, "p_unadjusted"], method="fdr_bh")[1]
+    assert t.loc[tested, "p_value"].to_numpy() == pytest.approx(q)
+    assert (t["significant"] == (t["p_value"] < 0.05)).all()
+    # Fewer rows are called significant than by the plain Poisson test (20 of 34 on the sample).
+    exact = [
+        stats.binomtest(int(a), int(a + b), 0.5).pvalue if a + b else 1.0
+        for a, b in zip(t["current"], t["previous"], strict=True)
+    ]
+    assert t["significant"].sum() < sum(x < 0.05 for x in exact)
+    assert figs["figures"]["rows_significant"] == t["significant"].sum()
+    # The dispersion is stated beside the table, in words.
+    html = "\n".join(_outputs(nb, "text/html"))
+    assert "Month to month, the rows" in html and "times as much" in html

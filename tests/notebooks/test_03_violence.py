@@ -139,6 +139,22 @@ def test_extract_path_tables(extract_run):
     cp = _table("change_points")
     assert "All violence" in set(cp["series"])
     assert cp["p_value"].between(0, 1).all()
+    # p-values adjusted across the series tested together (Benjamini-Hochberg, statsmodels)
+    from statsmodels.stats.multitest import multipletests
+
+    q = multipletests(cp["p_value"], method="fdr_bh")[1]
+    assert cp["q_value"].to_numpy() == pytest.approx(q)
+    assert (cp["significant"] == (cp["q_value"] < 0.05)).all()
+
+    # Small-number rule: no % change where either period has fewer than 20 offences
+    small = (sub[["current", "previous"]].min(axis=1) < 20).to_numpy()
+    assert sub.loc[small, "pct_change"].isna().all()
+    big = sub[~small]
+    assert big["pct_change"].to_numpy() == pytest.approx(
+        ((big["current"] - big["previous"]) / big["previous"] * 100).to_numpy()
+    )
+    # Arrows only for significant changes
+    assert (sub.loc[~sub["significant"].astype(bool), "direction"] == "same").all()
 
 
 def test_extract_path_sentences(extract_run):
@@ -152,6 +168,14 @@ def test_extract_path_sentences(extract_run):
     md = _markdown_outputs(extract_run["nb"])
     assert "Synthetic data" in md
     assert "Traceback" not in md
+    # the sample config's lockdowns are named as an exceptional period in the trend section
+    assert "COVID-19 lockdowns" in md and "treated as an exceptional period" in md
+    # no sentence prints a percentage change for a subgroup under 20 offences (e.g. homicide)
+    sub = _table("subgroups").set_index("subgroup")
+    hom = sub.loc["Homicide"]
+    if min(hom["current"], hom["previous"]) < 20 and hom["previous"] > 0:
+        raw = (hom["current"] - hom["previous"]) / hom["previous"] * 100
+        assert f"{abs(raw):.1f}%" not in text
 
 
 def test_police_uk_only_path(tmp_path):

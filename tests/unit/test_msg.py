@@ -85,7 +85,15 @@ def test_rates_average_rank_distance_arrow(data):
     # Previous year-end (FY 2020/21): Area 1.2, mean (1.2+1.5+0.5+1+2)/5 = 1.24.
     assert t.loc["Robbery", "rate_prev"] == pytest.approx(1.2)
     assert t.loc["Robbery", "distance_prev_pct"] == pytest.approx((1.2 - 1.24) / 1.24 * 100)
-    assert t.loc["Robbery", "arrow"] == "down" and t.loc["Robbery", "trend"] == "better"
+    # The distance shrank (-16.7% from -3.2%), but is that more than members' usual moves? An
+    # independent change-against-the-group test: expected ratio of counts = population ratio x
+    # group-average ratio; score z per member; dispersion = mean winsorised z^2 (at least 1);
+    # t on 4 df; Benjamini-Hochberg across the three crime types.
+    q = _hand_change_q(data)
+    sig = q["Robbery"] < 0.05
+    assert t.loc["Robbery", "change_p_value"] == pytest.approx(q["Robbery"], rel=1e-9)
+    assert t.loc["Robbery", "arrow"] == ("down" if sig else "same")
+    assert t.loc["Robbery", "trend"] == ("better" if sig else "no significant change")
     # All crime: 5.0, 4.5, 6.5, 4.0, 7.0 -> mean 5.4; Area is third lowest.
     assert t.loc["All crime", "msg_average"] == pytest.approx(5.4)
     assert t.loc["All crime", "rank"] == 3 and t.loc["All crime", "members"] == 5
@@ -98,10 +106,51 @@ def test_mean_sd_limits_and_positions(data):
     sd = math.sqrt((0.2**2 + 0.3**2 + 0.7**2 + 0.2**2 + 0.8**2) / 4)
     assert t.loc["Robbery", "upper_inner"] == pytest.approx(1.2 + sd)
     assert t.loc["Robbery", "lower_outer"] == pytest.approx(1.2 - 2 * sd)
-    assert t.loc["Robbery", "position"] == "In line"
+    # Mean +/- SD bands are a description of the spread, not a test: never "significantly".
+    assert t.loc["Robbery", "position"] == "Close to the group average"
     m = res.members[res.members.crime_type == "Robbery"].set_index("csp_name")
-    assert m.loc["Cee", "position"] == "Below"  # 0.5 < 1.2 - 0.57
-    assert m.loc["Eee", "position"] == "Above"  # 2.0 > 1.77 but < 2.34
+    assert m.loc["Cee", "position"] == "Below the group average"  # 0.5 < 1.2 - 0.57
+    assert m.loc["Eee", "position"] == "Above the group average"  # 2.0 > 1.77 but < 2.34
+    assert not res.members["position"].str.contains("ignificant|normal range").any()
+
+
+def _hand_change_q(data) -> dict[str, float]:
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+
+    raw = {}
+    for i, name in enumerate(["All crime", "Robbery", "Shoplifting"]):
+
+        def cnt(spec, c, i=i):
+            rob, shop = spec[c]
+            return (rob + shop, rob, shop)[i]
+
+        o1 = np.array([cnt(NOW, c) for c in POP], dtype=float)
+        o0 = np.array([cnt(PREV, c) for c in POP], dtype=float)
+        pops = np.array(list(POP.values()), dtype=float)
+        avg1, avg0 = np.mean(o1 / pops * 1000), np.mean(o0 / pops * 1000)
+        r = avg1 / avg0  # populations are the same in both years here
+        pi = r / (1 + r)
+        n = o1 + o0
+        z = (o1 - n * pi) / np.sqrt(n * pi * (1 - pi))
+        lo, hi = np.percentile(z, [10, 90])
+        phi = max(np.mean(np.clip(z, lo, hi) ** 2), 1.0)
+        raw[name] = 2 * stats.t.sf(abs(z[0]) / math.sqrt(phi), 4)
+    q = multipletests(list(raw.values()), method="fdr_bh")[1]
+    return dict(zip(raw, q, strict=True))
+
+
+def test_arrow_does_not_fire_on_a_small_move(data):
+    # Area robbery 100 now against 101 before, every other member unchanged: the distance from
+    # the average moves by a fraction of a point, which is no evidence of getting better.
+    counts, pop, msg = data
+    prev = pd.DataFrame(_counts({**PREV, "Area": (101, 400)}, "2020/21"))
+    counts = pd.concat([counts[counts.financial_year == "2021/22"], prev], ignore_index=True)
+    res = M.msg_comparison(counts, pop, msg, "Area", "2022-03", M.LimitSettings(), TYPES)
+    t = res.table.set_index("crime_type")
+    assert t.loc["Robbery", "distance_pct"] != pytest.approx(t.loc["Robbery", "distance_prev_pct"])
+    assert t.loc["Robbery", "arrow"] == "same"
+    assert t.loc["Robbery", "trend"] == "no significant change"
 
 
 def test_pooled_average(data):
@@ -139,19 +188,28 @@ def test_exact_funnel_limits_for_area(data):
 def test_overdispersed_funnel_by_hand(data):
     res = _run(data, method="funnel_overdispersed")
     t = res.table.set_index("crime_type")
-    rates = np.array([1.0, 1.5, 0.5, 1.0, 2.0])
+    # Spiegelhalter (2005) on the square-root scale, by hand: O = observed, E = expected at the
+    # group mean; y = sqrt(O/E), s = 1/(2 sqrt(E)); z = (y - 1)/s winsorised at 10%/90%.
+    counts = np.array([100, 300, 25, 150, 200], dtype=float)
     pops = np.array(list(POP.values()), dtype=float)
-    s = np.sqrt(1.2 * 1000 / pops)
-    z = (rates - 1.2) / s
+    expected = 1.2 * pops / 1000
+    y = np.sqrt(counts / expected)
+    s = 1 / (2 * np.sqrt(expected))
+    z = (y - 1) / s
     lo, hi = np.percentile(z, [10, 90])
     phi = np.mean(np.clip(z, lo, hi) ** 2)
     w = 1 / s**2
     tau2 = max((5 * phi - 4) / (w.sum() - (w**2).sum() / w.sum()), 0)
-    se_area = math.sqrt(1.2 * 1000 / 100_000 + tau2)
-    assert t.loc["Robbery", "upper_inner"] == pytest.approx(1.2 + 1.959963985 * se_area, rel=1e-6)
-    assert t.loc["Robbery", "lower_outer"] == pytest.approx(
-        max(0, 1.2 - 3.090232306 * se_area), rel=1e-6
+    assert tau2 > 0
+    se_area = math.sqrt(s[0] ** 2 + tau2)
+    assert t.loc["Robbery", "upper_inner"] == pytest.approx(
+        1.2 * (1 + 1.959963985 * se_area) ** 2, rel=1e-6
     )
+    assert t.loc["Robbery", "lower_outer"] == pytest.approx(
+        1.2 * max(0, 1 - 3.090232306 * se_area) ** 2, rel=1e-6
+    )
+    # Back-transformed limits are asymmetric: wider above the average than below.
+    assert t.loc["Robbery", "upper_inner"] - 1.2 > 1.2 - t.loc["Robbery", "lower_inner"]
     funnel = res.funnel("Robbery")
     assert {"population", "lower_inner", "upper_outer", "average"} <= set(funnel.columns)
     assert (funnel["upper_inner"].diff().dropna() <= 1e-12).all()  # narrows with population
@@ -168,11 +226,16 @@ def test_distance_arrow_rules():
 def test_position_thresholds():
     lim = pd.Series({"lower_outer": 1, "lower_inner": 2, "upper_inner": 4, "upper_outer": 5})
     assert [M.position(x, lim) for x in (0.5, 1.5, 3, 4.5, 6)] == [
-        "Significantly below",
-        "Below",
-        "In line",
-        "Above",
-        "Significantly above",
+        "Well below the normal range",
+        "Below the normal range",
+        "Within the normal range",
+        "Above the normal range",
+        "Well above the normal range",
+    ]
+    assert [M.position(x, lim, "mean_sd") for x in (0.5, 3, 6)] == [
+        "Far below the group average",
+        "Close to the group average",
+        "Far above the group average",
     ]
 
 
@@ -182,12 +245,9 @@ def test_sentences(data):
     assert s[0].startswith(
         "The all crime rate for the Partnership is 5.0 crimes per 1,000 residents"
     )
-    assert "average of 5.4 (7.4% below)" in s[0] and "ranks 3 of 5" in s[0]
-    assert any(
-        "worsened since the 2020/21 year-end for none of the two crime types and improved for one"
-        in x
-        for x in s
-    )
+    assert "7.4% below the Most Similar Group average of 5.4" in s[0] and "ranks 3 of 5" in s[0]
+    assert "significantly" not in s[0].split(";")[0]  # mean +/- SD is not a test
+    assert any("worsened significantly for none of the two crime types" in x for x in s)
 
 
 def test_bad_inputs(data):

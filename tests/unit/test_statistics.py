@@ -141,30 +141,78 @@ def test_funnel_limits_shape():
 
 
 def test_overdispersion_hand_worked():
-    # Five areas of 1,000 people around a target of 10 per 1,000: s = sqrt(10).
+    # Five areas of 1,000 people around a target of 10 per 1,000: E = 10 each, s = 1/(2 sqrt 10).
     rates = [4, 8, 10, 12, 16]
     od = S.overdispersion(rates, [1000] * 5, 10.0)
-    # z*sqrt(10) = -6, -2, 0, 2, 6; 10th/90th percentiles (linear) = -4.4 and 4.4.
-    phi = (4.4**2 * 2 + 2**2 * 2) / 10 / 5
+    # Square-root scale: z = 2 (sqrt(O) - sqrt(E)) with O = the rate here (population 1,000).
+    z = [2 * (math.sqrt(r) - math.sqrt(10)) for r in rates]
+    zs = sorted(z)
+    # 10th/90th percentiles, numpy's linear rule: position 0.4 between the first two values.
+    lo = zs[0] + 0.4 * (zs[1] - zs[0])
+    hi = zs[3] + 0.6 * (zs[4] - zs[3])
+    phi = sum(min(max(x, lo), hi) ** 2 for x in z) / 5
     assert od.phi == pytest.approx(phi)
-    assert od.overdispersed  # 5 * 0.9344 = 4.672 > 4
-    # tau2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w), w = 1/10 each.
-    assert od.tau2 == pytest.approx((5 * phi - 4) / (0.5 - 0.05 / 0.5))
+    s2 = 1 / (4 * 10)
+    w = 1 / s2
+    tau2 = max((5 * phi - 4) / (5 * w - 5 * w**2 / (5 * w)), 0.0)
+    assert od.tau2 == pytest.approx(tau2)
     lim = S.overdispersed_funnel_limits(10.0, [1000], od, levels=[0.95])
-    half = 1.959963985 * math.sqrt(10 + od.tau2)
-    assert lim["upper_95"].iloc[0] == pytest.approx(10 + half, rel=1e-6)
-    assert lim["lower_95"].iloc[0] == pytest.approx(10 - half, rel=1e-6)
+    se = math.sqrt(s2 + tau2)
+    assert lim["upper_95"].iloc[0] == pytest.approx(10 * (1 + 1.959963985 * se) ** 2, rel=1e-6)
+    assert lim["lower_95"].iloc[0] == pytest.approx(10 * (1 - 1.959963985 * se) ** 2, rel=1e-6)
     mult = S.overdispersed_funnel_limits(10.0, [1000], od, levels=[0.95], model="multiplicative")
+    k = math.sqrt(phi) if 5 * phi > 4 else 1.0
     assert mult["upper_95"].iloc[0] == pytest.approx(
-        10 + 1.959963985 * math.sqrt(10 * phi), rel=1e-6
+        10 * (1 + 1.959963985 * k * math.sqrt(s2)) ** 2, rel=1e-6
     )
 
 
-def test_no_overdispersion_gives_plain_normal_limits():
+def test_no_overdispersion_gives_square_root_poisson_limits():
     od = S.overdispersion([9.9, 10.0, 10.1, 10.0], [1000] * 4, 10.0)
     assert od.tau2 == 0 and not od.overdispersed
     lim = S.overdispersed_funnel_limits(10.0, [1000], od, levels=[0.95])
-    assert lim["upper_95"].iloc[0] == pytest.approx(10 + 1.959963985 * math.sqrt(10), rel=1e-6)
+    assert lim["upper_95"].iloc[0] == pytest.approx(
+        10 * (1 + 1.959963985 / (2 * math.sqrt(10))) ** 2, rel=1e-6
+    )
+
+
+def test_square_root_funnel_tracks_exact_poisson_for_rare_crimes():
+    # A rare crime: 0.4 per 1,000 in an area of 20,000 -> 8 expected. The old symmetric limits on
+    # the raw rate (8 +/- 3.09 sqrt(8)) put the lower 99.8% limit at 0; the square-root limits
+    # are asymmetric and close to the exact Poisson limits (scipy), at both ends.
+    from scipy import stats
+
+    od = S.Overdispersion(5, 0.5, 0.0, 1.0, 0.1)  # no overdispersion: the Poisson case
+    lim = S.overdispersed_funnel_limits(0.4, [20_000], od, levels=[0.998]).iloc[0]
+    e = 8.0
+    raw_lower = max(e - 3.090232306 * math.sqrt(e), 0.0)
+    assert raw_lower == 0.0
+    assert lim["lower_99.8"] > 0
+    exact_hi = stats.poisson.ppf(0.999, e)  # 19
+    exact_lo = stats.poisson.ppf(0.001, e)  # 1
+    hi, lo = lim["upper_99.8"] * 20, lim["lower_99.8"] * 20  # rate per 1,000 x 20 = count
+    assert abs(hi - exact_hi) < abs((e + 3.090232306 * math.sqrt(e)) - exact_hi)
+    assert abs(lo - exact_lo) < abs(raw_lower - exact_lo)
+    assert hi - e > e - lo  # wider above than below
+
+
+def test_change_against_group_by_hand():
+    from scipy import stats
+
+    o1 = np.array([120.0, 200, 90, 310, 150])
+    o0 = np.array([100.0, 210, 95, 300, 160])
+    p1 = np.array([50e3, 80e3, 40e3, 120e3, 60e3])
+    p0 = p1 * 0.99
+    a1, a0 = np.mean(o1 / p1 * 1e3), np.mean(o0 / p0 * 1e3)
+    res = S.change_against_group(o1, o0, p1, p0, a1, a0)
+    r = (p1 / p0) * (a1 / a0)
+    pi = r / (1 + r)
+    n = o1 + o0
+    z = (o1 - n * pi) / np.sqrt(n * pi * (1 - pi))
+    lo, hi = np.percentile(z, [10, 90])
+    phi = max(np.mean(np.clip(z, lo, hi) ** 2), 1.0)
+    assert res.phi == pytest.approx(phi)
+    assert res.p_value == pytest.approx(2 * stats.t.sf(np.abs(z) / np.sqrt(phi), 4))
 
 
 def test_mean_sd_limits_hand_worked():
@@ -192,3 +240,83 @@ def test_funnel_limits_bracket_target(target, pops):
     assert (out["lower_99.8"] <= out["lower_95"] + 1e-9).all()
     assert (out["lower_95"] <= target + 1e-9).all() and (out["upper_95"] >= target - 1e-9).all()
     assert np.all(out["upper_99.8"] >= out["upper_95"] - 1e-9)
+
+
+def _long_pairs(cur, prev):
+    import pandas as pd
+
+    m = len(cur)
+    return pd.DataFrame(
+        {
+            "y": list(cur) + list(prev),
+            "pair": [f"m{i}" for i in range(m)] * 2,
+            "current": [1] * m + [0] * m,
+        }
+    )
+
+
+def test_pair_dispersion_matches_a_quasi_poisson_glm():
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    cur = [120, 95, 140, 160, 180, 210, 260, 240, 170, 150, 130, 125]
+    prev = [110, 100, 150, 140, 200, 190, 230, 255, 160, 165, 120, 140]
+    fit = smf.glm(
+        "y ~ C(pair) + current", _long_pairs(cur, prev), family=sm.families.Poisson()
+    ).fit()
+    phi_glm = fit.pearson_chi2 / fit.df_resid
+    phi, df = S.pair_dispersion([cur], [prev])
+    assert df[0] == fit.df_resid == 11
+    assert phi[0] == pytest.approx(phi_glm, rel=1e-6)
+    # The quasi-Poisson test: score statistic over sqrt(phi), Student's t on 11 df; the interval is
+    # the GLM's Wald interval with the Pearson scale.
+    res = S.compare_counts(sum(cur), sum(prev), method="quasi_poisson", dispersion=phi[0], df=df[0])
+    c, p = sum(cur), sum(prev)
+    from scipy import stats
+
+    z = (c - (c + p) / 2) / math.sqrt(max(phi_glm, 1.0) * (c + p) / 4)
+    assert res.p_value == pytest.approx(2 * stats.t.sf(abs(z), 11), rel=1e-9)
+    qfit = smf.glm(
+        "y ~ C(pair) + current", _long_pairs(cur, prev), family=sm.families.Poisson()
+    ).fit(scale="X2")
+    se = qfit.bse["current"] * math.sqrt(max(phi_glm, 1.0) / phi_glm)  # phi floored at 1
+    half = stats.t.ppf(0.975, 11) * se
+    assert res.rate_ratio == pytest.approx(math.exp(qfit.params["current"]), rel=1e-6)
+    assert res.ratio_low == pytest.approx(math.exp(qfit.params["current"] - half), rel=1e-6)
+    assert res.ratio_high == pytest.approx(math.exp(qfit.params["current"] + half), rel=1e-6)
+
+
+def test_overdispersed_change_is_not_significant_under_quasi_poisson():
+    # 4,190 -> 4,480 (+6.9%): the plain Poisson test fires (z = 290 / sqrt(8,670) = 3.1), but
+    # the monthly counts vary far more than Poisson around their pairs' levels.
+    cur = [300, 420, 250, 380, 460, 310, 520, 280, 390, 470, 260, 440]
+    prev = [330, 360, 280, 300, 400, 350, 430, 300, 330, 420, 300, 390]
+    c, p = sum(cur), sum(prev)
+    z_poisson = (c - p) / math.sqrt(c + p)
+    assert abs(z_poisson) > 2.6  # the plain Poisson test calls this a real change
+    assert S.compare_counts(c, p).significant
+    phi, df = S.pair_dispersion([cur], [prev])
+    assert phi[0] > 3
+    q = S.compare_counts(c, p, method="quasi_poisson", dispersion=phi[0], df=df[0])
+    assert not q.significant and q.dispersion == pytest.approx(phi[0])
+
+
+def test_quasi_poisson_floors_dispersion_and_falls_back_when_unknown():
+    # No extra variation (phi estimate below 1): treated as Poisson, never as less variable.
+    q = S.compare_counts(60, 40, method="quasi_poisson", dispersion=0.3, df=11)
+    from scipy import stats
+
+    z = (60 - 50) / math.sqrt(100 / 4)
+    assert q.dispersion == 1.0 and q.p_value == pytest.approx(2 * stats.t.sf(z, 11))
+    # Dispersion unknown (one month only): the exact test, and the result says so.
+    e = S.compare_counts(20, 5, method="quasi_poisson", dispersion=float("nan"))
+    assert e.method == "exact" and math.isnan(e.dispersion)
+    assert e.p_value == pytest.approx(S.compare_counts(20, 5).p_value)
+    phi, df = S.pair_dispersion([[0, 0, 5]], [[0, 0, 3]])
+    assert math.isnan(phi[0]) and math.isnan(df[0])  # one informative month: no estimate
+
+
+def test_small_number_rule_helpers():
+    assert S.is_small(5, 1) and not S.is_small(20, 20)
+    assert math.isnan(S.shown_pct_change(5, 1))  # Homicide 1 -> 5 is never "+400%"
+    assert S.shown_pct_change(30, 20) == pytest.approx(50.0)

@@ -214,7 +214,11 @@ def test_police_uk_source_with_asb_and_gap():
     street = _street(spec)
     rec = V.choose_records(None, street)
     assert rec.source == "police.uk" and not rec.has_vap
-    res = V.variance_table(rec, ReportingPeriod("2022-03"), street=street)
+    # The Poisson exact test without adjustment here; the default (quasi-Poisson with
+    # Benjamini-Hochberg) is checked in test_quasi_poisson_default_uses_monthly_dispersion.
+    res = V.variance_table(
+        rec, ReportingPeriod("2022-03"), street=street, method="exact", p_adjust="none"
+    )
     t = res.table.set_index("label")
     # 11 like-for-like months (January dropped from both years).
     assert (t.loc["Burglary", "previous"], t.loc["Burglary", "current"]) == (55, 33)
@@ -362,3 +366,43 @@ def test_long_lists_are_summarised_and_source_choice():
         V.choose_records(ex, None, source="police_uk")
     with pytest.raises(DataFileError, match="Neither"):
         V.choose_records(None, None)
+
+
+def test_three_series_aligns_the_baseline_by_calendar_month():
+    # A strongly seasonal series with no real change: every year, month m holds SEASON[m] crimes.
+    # Reporting year April 2021 - March 2022 with July 2021 missing; baseline calendar 2019.
+    # The like-for-like comparison must drop July from every period. Matching the baseline by
+    # position instead drops its fourth month (April 2019) and keeps July 2019.
+    season = {
+        1: 40,
+        2: 35,
+        3: 40,
+        4: 45,
+        5: 50,
+        6: 60,
+        7: 120,
+        8: 110,
+        9: 60,
+        10: 50,
+        11: 45,
+        12: 50,
+    }
+    rows = {}
+    for m in month_range("2019-01", "2022-03"):
+        if m == "2021-07":
+            continue
+        rows[(m, *BUR)] = season[int(m[5:])]
+    rec = V.records_from_extract(_extract(rows))
+    base = V.resolve_baseline("pre-COVID", {"pre-COVID": "2019-12"})
+    ts = V.three_series(rec, ReportingPeriod("2022-03"), base)
+    t = ts.table.set_index("label")
+    expected = sum(season.values()) - season[7]  # 11 months, July left out everywhere
+    assert tuple(t.loc["Serious acquisitive crime", ["baseline", "previous", "current"]]) == (
+        expected,
+        expected,
+        expected,
+    )
+    assert "2019-07" not in ts.baseline_months and "2019-04" in ts.baseline_months
+    ch = V.baseline_change(ts).set_index("label")
+    assert ch.loc["Serious acquisitive crime", "change"] == 0
+    assert not ch.loc["Serious acquisitive crime", "significant"]

@@ -18,7 +18,10 @@ Public functions
 - :func:`poisson_ci` — exact (Garwood) interval for one count.
 - :func:`funnel_limits` — exact Poisson funnel limits (e.g. 95% and 99.8%) around a target rate.
 - :func:`overdispersion` and :func:`overdispersed_funnel_limits` — Spiegelhalter (2005)
-  winsorised z-scores, multiplicative or additive random-effects adjustment.
+  winsorised z-scores on the square-root scale, multiplicative or additive random-effects
+  adjustment, limits back-transformed (as the FunnelPlotR package).
+- :func:`pair_dispersion` — quasi-Poisson dispersion of monthly counts, a year apart.
+- :func:`change_against_group` — has one member's count moved differently from its group's?
 - :func:`mean_sd_limits` — iQuanta-style group mean ± k standard deviations.
 """
 
@@ -34,12 +37,38 @@ from scipy import stats
 
 from helpers.core.errors import ParameterError
 
-TEST_METHODS = ("exact", "z")
+TEST_METHODS = ("quasi_poisson", "exact", "z")
 TEST_NAMES = {
+    "quasi_poisson": (
+        "quasi-Poisson test (the Poisson test widened by the extra month-to-month variation "
+        "seen in each row's own monthly counts)"
+    ),
     "exact": "exact conditional binomial test for two Poisson counts",
     "z": "Poisson z test (normal approximation to the conditional binomial test)",
 }
 P_ADJUST = ("none", "holm", "fdr_bh")
+P_ADJUST_NAMES = {
+    "none": "no adjustment for testing many rows",
+    "holm": "Holm adjustment for testing many rows",
+    "fdr_bh": "Benjamini-Hochberg false discovery rate adjustment across the table",
+}
+
+#: The small-number rule, one place for every stage: when either of two compared counts is
+#: below this, a percentage change is not printed (a rise from 1 to 5 is "+400%" but means
+#: little); the change in number is.
+SMALL_COUNT = 20
+
+
+def is_small(current, previous, min_count: int = SMALL_COUNT) -> bool:
+    """True when either count is below ``min_count`` (the small-number rule)."""
+    return bool(min(float(current), float(previous)) < min_count)
+
+
+def shown_pct_change(current, previous, min_count: int = SMALL_COUNT) -> float:
+    """% change from ``previous`` to ``current``, NaN under the small-number rule or from 0."""
+    if previous == 0 or is_small(current, previous, min_count):
+        return float("nan")
+    return (float(current) - float(previous)) / float(previous) * 100.0
 
 
 def _check_alpha(alpha: float) -> float:
@@ -88,6 +117,8 @@ class CountComparison:
     rate_ratio: float
     ratio_low: float
     ratio_high: float
+    dispersion: float = 1.0
+    df: float = float("nan")
 
     @property
     def significant(self) -> bool:
@@ -100,14 +131,47 @@ class CountComparison:
         return "increase" if self.rate_ratio > 1 else "decrease"
 
 
+def pair_dispersion(
+    current_monthly: np.ndarray, previous_monthly: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dispersion of monthly counts beyond Poisson, one estimate per row (vectorised).
+
+    ``current_monthly`` and ``previous_monthly`` are arrays (rows x months) whose column ``m``
+    is the same calendar month a year apart. The model is the quasi-Poisson log-linear model
+    ``log E[count] = month pair + period``: each calendar month has its own level (so the
+    seasonal pattern is allowed for) and the two periods differ by one rate ratio, the change
+    being tested. Its fitted values are ``n_m * pi`` and ``n_m * (1 - pi)`` with ``n_m`` the
+    pair's total and ``pi = C / (C + P)``, so Pearson's statistic is
+    ``X2 = sum_m (c_m - n_m pi)**2 / (n_m pi (1 - pi))`` on ``df = pairs - 1`` degrees of
+    freedom (pairs with no crime carry no information and are not counted), and the dispersion
+    is ``phi = X2 / df`` (McCullagh & Nelder 1989, section 4.5). Returns ``(phi, df)``; ``phi``
+    is NaN when it cannot be estimated (fewer than two months with crime, or no crime in one of
+    the periods).
+    """
+    c = np.atleast_2d(np.asarray(current_monthly, dtype=float))
+    p = np.atleast_2d(np.asarray(previous_monthly, dtype=float))
+    n = c + p
+    tot = n.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pi = c.sum(axis=1) / tot
+        var = n * (pi * (1 - pi))[:, None]
+        contrib = np.where(n > 0, (c - n * pi[:, None]) ** 2 / np.where(var > 0, var, 1.0), 0.0)
+    df = (n > 0).sum(axis=1) - 1.0
+    ok = (df >= 1) & (pi > 0) & (pi < 1)
+    phi = np.where(ok, contrib.sum(axis=1) / np.where(df >= 1, df, 1.0), np.nan)
+    return phi, np.where(df >= 1, df, np.nan)
+
+
 def compare_counts(
     current: int,
     previous: int,
     exposure_ratio: float = 1.0,
     alpha: float = 0.05,
     method: str = "exact",
+    dispersion: float | None = None,
+    df: float | None = None,
 ) -> CountComparison:
-    """Test whether two Poisson counts differ more than chance would explain.
+    """Test whether two counts differ more than chance would explain.
 
     Conditional on the total ``n = current + previous``, the current count is
     Binomial(n, pi0) with ``pi0 = r / (1 + r)`` under "no change in the underlying rate", where
@@ -116,9 +180,16 @@ def compare_counts(
     ``z = (current - n*pi0) / sqrt(n*pi0*(1-pi0))`` — for equal periods this is the familiar
     ``(current - previous) / sqrt(current + previous)``. Significant when ``p < alpha``.
 
-    The rate-ratio interval is the exact Clopper–Pearson interval for pi transformed to
-    ``pi / (1 - pi) / r``. Caveat: Poisson assumes independent events; over-dispersed counts
-    make this test too keen for large counts.
+    ``method="quasi_poisson"`` allows for over-dispersion: the same score statistic divided by
+    ``sqrt(phi)``, with ``phi = max(dispersion, 1)`` (a count is never treated as *less*
+    variable than Poisson), referred to Student's t on ``df`` degrees of freedom (the
+    quasi-likelihood test when phi is estimated; normal when ``df`` is None). Its rate-ratio
+    interval is the Wald interval on the log scale widened by ``sqrt(phi)``. When ``dispersion``
+    is missing (it could not be estimated) the exact test is used instead and ``dispersion``
+    in the result is NaN.
+
+    The exact rate-ratio interval is the Clopper–Pearson interval for pi transformed to
+    ``pi / (1 - pi) / r``.
     """
     a = _check_alpha(alpha)
     c = _check_count(current, "current count")
@@ -133,25 +204,39 @@ def compare_counts(
             f"The exposure ratio {exposure_ratio!r} must be a positive number.",
             "Pass current months / previous months (1 for like-for-like periods).",
         )
+    phi = float("nan")
+    dof = float("nan")
+    if method == "quasi_poisson":
+        if dispersion is None or not np.isfinite(dispersion):
+            method = "exact"
+        else:
+            phi = max(float(dispersion), 1.0)
+            dof = float(df) if df is not None and np.isfinite(df) and df >= 1 else float("nan")
     n = c + p
     pi0 = r / (1.0 + r)
     ratio = (c / r) / p if p > 0 else (float("inf") if c > 0 else float("nan"))
     if n == 0:
-        return CountComparison(c, p, r, method, a, 1.0, 0.0, ratio, 0.0, float("inf"))
+        return CountComparison(c, p, r, method, a, 1.0, 0.0, ratio, 0.0, float("inf"), phi, dof)
     z = (c - n * pi0) / math.sqrt(n * pi0 * (1 - pi0))
     res = stats.binomtest(c, n, pi0, alternative="two-sided")
-    if method == "exact":
-        pval = float(res.pvalue)
-    else:
-        pval = float(2 * stats.norm.sf(abs(z)))
     ci = res.proportion_ci(confidence_level=1 - a, method="exact")
 
     def to_ratio(pi: float) -> float:
         return float("inf") if pi >= 1 else pi / (1 - pi) / r
 
-    return CountComparison(
-        c, p, r, method, a, min(pval, 1.0), float(z), ratio, to_ratio(ci.low), to_ratio(ci.high)
-    )
+    low, high = to_ratio(ci.low), to_ratio(ci.high)
+    if method == "exact":
+        pval = float(res.pvalue)
+    elif method == "z":
+        pval = float(2 * stats.norm.sf(abs(z)))
+    else:
+        z = z / math.sqrt(phi)
+        ref = stats.t(dof) if np.isfinite(dof) else stats.norm
+        pval = float(2 * ref.sf(abs(z)))
+        if c > 0 and p > 0:
+            half = ref.ppf(1 - a / 2) * math.sqrt(phi * (1 / c + 1 / p))
+            low, high = ratio * math.exp(-half), ratio * math.exp(half)
+    return CountComparison(c, p, r, method, a, min(pval, 1.0), float(z), ratio, low, high, phi, dof)
 
 
 def compare_count_columns(
@@ -162,21 +247,29 @@ def compare_count_columns(
     alpha: float = 0.05,
     method: str = "exact",
     p_adjust: str = "none",
+    dispersion: str | None = None,
+    dispersion_df: str | None = None,
 ) -> pd.DataFrame:
     """Add test columns to a copy of ``df`` (one test per row).
 
-    Adds ``p_value``, ``z``, ``rate_ratio``, ``ratio_low``, ``ratio_high``, ``significant``
-    (bool) and ``direction`` ("increase" | "decrease" | "no change"). ``exposure_ratio`` is a
-    number or the name of a column. ``p_adjust`` ("none" | "holm" | "fdr_bh") corrects for
-    testing many rows at once (statsmodels ``multipletests``); rows whose counts are missing are
-    left untested (NaN p-value, not significant).
+    Adds ``p_value``, ``p_unadjusted``, ``z``, ``rate_ratio``, ``ratio_low``, ``ratio_high``,
+    ``dispersion`` (the phi used, at least 1; NaN where the exact test was used),
+    ``significant`` (bool) and ``direction`` ("increase" | "decrease" | "no change").
+    ``exposure_ratio`` is a number or the name of a column; ``dispersion`` and
+    ``dispersion_df`` name columns holding each row's estimated phi and its degrees of freedom
+    (see :func:`pair_dispersion`; used by ``method="quasi_poisson"``). ``p_adjust`` ("none" |
+    "holm" | "fdr_bh") corrects for testing many rows at once (statsmodels ``multipletests``):
+    ``p_value`` is then the adjusted value (for Benjamini–Hochberg, the q-value) and
+    ``p_unadjusted`` the row's own. Rows whose counts are missing are left untested (NaN
+    p-value, not significant).
     """
     if p_adjust not in P_ADJUST:
         raise ParameterError(
             f"Unknown p-value adjustment {p_adjust!r}.", f"Use one of: {', '.join(P_ADJUST)}."
         )
     out = df.copy()
-    cols = {k: [] for k in ("p_value", "z", "rate_ratio", "ratio_low", "ratio_high")}
+    keys = ("p_value", "z", "rate_ratio", "ratio_low", "ratio_high", "dispersion")
+    cols = {k: [] for k in keys}
     for _, row in out.iterrows():
         cur, prev = row[current], row[previous]
         if pd.isna(cur) or pd.isna(prev):
@@ -184,11 +277,14 @@ def compare_count_columns(
                 cols[k].append(float("nan"))
             continue
         r = row[exposure_ratio] if isinstance(exposure_ratio, str) else exposure_ratio
-        res = compare_counts(cur, prev, r, alpha, method)
+        phi = row[dispersion] if dispersion else None
+        dof = row[dispersion_df] if dispersion_df else None
+        res = compare_counts(cur, prev, r, alpha, method, phi, dof)
         for k in cols:
             cols[k].append(getattr(res, k))
     for k, v in cols.items():
         out[k] = pd.Series(v, index=out.index, dtype="float64")
+    out["p_unadjusted"] = out["p_value"]
     tested = out["p_value"].notna()
     if p_adjust != "none" and tested.any():
         from statsmodels.stats.multitest import multipletests
@@ -285,9 +381,11 @@ def level_tag(level: float) -> str:
 class Overdispersion:
     """Spiegelhalter (2005) overdispersion estimate for a set of Poisson rates.
 
-    ``phi`` is the mean squared winsorised z-score; ``tau2`` the additive between-area
-    variance of the rate (0 when ``n * phi <= n - 1``, i.e. no evidence of overdispersion);
-    ``p_value`` tests ``n * phi`` against chi-squared on ``n - 1`` degrees of freedom.
+    Worked on the square-root (variance-stabilised) scale of the standardised ratio
+    ``O / E``. ``phi`` is the mean squared winsorised z-score; ``tau2`` the additive
+    between-area variance on that scale (0 when ``n * phi <= n - 1``, i.e. no evidence of
+    overdispersion); ``p_value`` tests ``n * phi`` against chi-squared on ``n - 1`` degrees of
+    freedom.
     """
 
     n: int
@@ -295,17 +393,24 @@ class Overdispersion:
     tau2: float
     p_value: float
     winsor: float
+    scale: str = "sqrt"
 
     @property
     def overdispersed(self) -> bool:
         return self.n * self.phi > self.n - 1
 
 
-def _rate_z(
+def sqrt_scale_z(
     rates: np.ndarray, population: np.ndarray, target: float, per: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    s = np.sqrt(target * per / population)
-    return (rates - target) / s, s
+    """z-scores on the square-root scale (Spiegelhalter 2005, section 2; FunnelPlotR's "CQC"
+    ratio method): with ``E = target * population / per`` and ``O = rate * population / per``,
+    ``y = sqrt(O / E)`` has target 1 and standard error ``s = 1 / (2 sqrt(E))``, so
+    ``z = (y - 1) / s = 2 (sqrt(O) - sqrt(E))``. Returns ``(z, s)``."""
+    e = target * np.asarray(population, dtype=float) / per
+    y = np.sqrt(np.asarray(rates, dtype=float) / target)
+    s = 1 / (2 * np.sqrt(e))
+    return (y - 1) / s, s
 
 
 def overdispersion(
@@ -317,11 +422,11 @@ def overdispersion(
 ) -> Overdispersion:
     """Estimate overdispersion of ``rates`` around ``target_rate`` (Spiegelhalter 2005).
 
-    z_i = (y_i - target) / s_i with the Poisson standard error ``s_i = sqrt(target*per/n_i)``;
-    z-scores below the ``winsor`` and above the ``1 - winsor`` percentiles (numpy linear
-    interpolation) are pulled in to those percentiles so one extreme area cannot inflate the
-    estimate; ``phi = mean(z_w**2)``. Additive: ``tau2 = (I*phi - (I-1)) / (sum w - sum w**2 /
-    sum w)`` with ``w = 1/s**2``, floored at 0.
+    z-scores on the square-root scale (:func:`sqrt_scale_z`); those below the ``winsor`` and
+    above the ``1 - winsor`` percentiles (numpy linear interpolation) are pulled in to those
+    percentiles so one extreme area cannot inflate the estimate; ``phi = mean(z_w**2)``.
+    Additive: ``tau2 = (I*phi - (I-1)) / (sum w - sum w**2 / sum w)`` with ``w = 1/s**2``,
+    floored at 0 — the method of Spiegelhalter (2005) and of the FunnelPlotR package.
     """
     y = np.asarray(rates, dtype=float)
     n = np.asarray(population, dtype=float)
@@ -341,7 +446,7 @@ def overdispersion(
             f"The winsorising fraction {winsor!r} must be at least 0 and below 0.5.",
             "Use 0.1 (Spiegelhalter's 10%).",
         )
-    z, s = _rate_z(y, n, target_rate, per)
+    z, s = sqrt_scale_z(y, n, target_rate, per)
     lo, hi = np.percentile(z, [100 * winsor, 100 * (1 - winsor)])
     zw = np.clip(z, lo, hi)
     count = len(zw)
@@ -361,19 +466,23 @@ def overdispersed_funnel_limits(
     per: float = 1000.0,
     model: str = "additive",
 ) -> pd.DataFrame:
-    """Funnel limits widened for overdispersion (normal approximation, Spiegelhalter 2005).
+    """Funnel limits widened for overdispersion, on the square-root scale (Spiegelhalter 2005).
 
-    ``model="additive"`` (random effects, the default): ``target ± z * sqrt(s**2 + tau2)``;
-    ``model="multiplicative"``: ``target ± z * sqrt(phi) * s``; ``s = sqrt(target*per/n)``.
-    When the data show no overdispersion (``I*phi <= I-1``) the limits equal the normal
-    Poisson limits. Lower limits are floored at 0. Columns as :func:`funnel_limits`.
+    On the scale ``y = sqrt(O/E)`` (target 1, ``s = 1/(2 sqrt(E))``, ``E = target*pop/per``):
+    ``model="additive"`` (random effects, the default, as FunnelPlotR):
+    ``1 ± z * sqrt(s**2 + tau2)``; ``model="multiplicative"``: ``1 ± z * sqrt(phi) * s`` (phi
+    only when the data are overdispersed). The limits are then back-transformed — squared, the
+    lower one first floored at 0 — and multiplied by the target to give rates. So they are
+    asymmetric (wider above than below), as Poisson limits are, and the lower limit reaches 0
+    only when no crime at all would be unremarkable. Columns as :func:`funnel_limits`.
     """
     if model not in ("additive", "multiplicative"):
         raise ParameterError(
             f"Unknown overdispersion model {model!r}.", "Use 'additive' or 'multiplicative'."
         )
     pop = np.atleast_1d(np.asarray(population, dtype=float))
-    s2 = target_rate * per / pop
+    e = target_rate * pop / per
+    s2 = 1 / (4 * e)
     if model == "additive":
         se = np.sqrt(s2 + od.tau2)
     else:
@@ -383,8 +492,8 @@ def overdispersed_funnel_limits(
         _, hi_p = _two_sided_probs(level)
         zq = stats.norm.ppf(hi_p)
         tag = level_tag(level)
-        out[f"lower_{tag}"] = np.maximum(target_rate - zq * se, 0.0)
-        out[f"upper_{tag}"] = target_rate + zq * se
+        out[f"lower_{tag}"] = target_rate * np.maximum(1 - zq * se, 0.0) ** 2
+        out[f"upper_{tag}"] = target_rate * (1 + zq * se) ** 2
     return out
 
 
@@ -410,4 +519,116 @@ def mean_sd_limits(rates: Sequence[float], ks: Sequence[float] = (1.0, 2.0)) -> 
             )
         out[f"lower_k{float(k):g}"] = max(m - float(k) * s, 0.0)
         out[f"upper_k{float(k):g}"] = m + float(k) * s
+    return out
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """Result of :func:`change_against_group`: per-member ``z`` and ``p_value`` (two-sided,
+    after allowing for overdispersion), and the group's dispersion ``phi`` (at least 1)."""
+
+    z: np.ndarray
+    p_value: np.ndarray
+    phi: float
+    df: int
+
+
+def change_against_group(
+    count_now: Sequence[float],
+    count_before: Sequence[float],
+    population_now: Sequence[float],
+    population_before: Sequence[float],
+    average_now: float,
+    average_before: float,
+    winsor: float = 0.10,
+) -> GroupChange:
+    """Has each member's count moved differently from the group's over the same two periods?
+
+    Under "moved with the group", member *i*'s count now, given its two-period total ``n_i``, is
+    Binomial(n_i, pi_i) with ``pi_i = r_i / (1 + r_i)`` and ``r_i`` = (population now / before)
+    x (group average now / before): the expected ratio of its two counts. The score z-scores
+    ``z_i = (O_now - n_i pi_i) / sqrt(n_i pi_i (1 - pi_i))`` would be standard normal if members
+    varied only by chance; members also change for their own reasons, so — as for a funnel plot
+    (Spiegelhalter 2005, multiplicative model) — the group's dispersion ``phi`` is the mean of the
+    winsorised ``z**2`` (floored at 1) and each ``z_i / sqrt(phi)`` is referred to Student's t on
+    ``members - 1`` degrees of freedom. This is what an arrow "better / worse since last year"
+    needs: a change in distance from the average larger than members' usual year-to-year moves.
+    """
+    o1 = np.asarray(count_now, dtype=float)
+    o0 = np.asarray(count_before, dtype=float)
+    p1 = np.asarray(population_now, dtype=float)
+    p0 = np.asarray(population_before, dtype=float)
+    k = len(o1)
+    if not (len(o0) == len(p1) == len(p0) == k) or k < 3:
+        raise ParameterError(
+            f"A change against the group needs at least 3 members with both years' counts and "
+            f"populations (got {k}).",
+            "Check every Most Similar Group member has both years in the Home Office table.",
+        )
+    nan = np.full(k, np.nan)
+    if not (average_now > 0 and average_before > 0):
+        return GroupChange(nan, nan, float("nan"), k - 1)
+    r = (p1 / p0) * (average_now / average_before)
+    pi = r / (1 + r)
+    n = o1 + o0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(n > 0, (o1 - n * pi) / np.sqrt(n * pi * (1 - pi)), 0.0)
+    lo, hi = np.percentile(z, [100 * winsor, 100 * (1 - winsor)])
+    phi = max(float(np.mean(np.clip(z, lo, hi) ** 2)), 1.0)
+    zz = z / math.sqrt(phi)
+    p = 2 * stats.t.sf(np.abs(zz), k - 1)
+    return GroupChange(zz, p, phi, k - 1)
+
+
+# --------------------------------------------------------------------------- exceptional periods
+
+
+@dataclass(frozen=True)
+class ExceptionalPeriod:
+    """A stretch of months when crime was shaped by something outside the trend (the sample's
+    COVID-19 lockdowns). ``start`` and ``end`` are ``YYYY-MM``, inclusive."""
+
+    name: str
+    start: str
+    end: str
+
+    def covers(self, month: str) -> bool:
+        return self.start <= str(month) <= self.end
+
+
+def exceptional_periods(analysis: dict | None) -> list[ExceptionalPeriod]:
+    """Read ``analysis.exceptional_periods: [{name, start: YYYY-MM, end: YYYY-MM}]`` from an
+    area config's ``analysis`` section (empty list when absent), with a clear error otherwise."""
+    from helpers.core.errors import ConfigError
+    from helpers.core.periods import parse_month
+
+    raw = (analysis or {}).get("exceptional_periods") or []
+    if not isinstance(raw, list):
+        raise ConfigError(
+            f"'analysis.exceptional_periods' must be a list, not {raw!r}.",
+            "e.g. exceptional_periods: [{name: COVID-19 lockdowns, start: 2020-03, end: 2021-06}]",
+        )
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not {"name", "start", "end"} <= set(item):
+            raise ConfigError(
+                f"'analysis.exceptional_periods' item {i + 1} ({item!r}) needs a name, a start "
+                "and an end.",
+                "e.g. {name: COVID-19 lockdowns, start: 2020-03, end: 2021-06}",
+            )
+        try:
+            a = str(parse_month(str(item["start"]), "start"))
+            b = str(parse_month(str(item["end"]), "end"))
+        except ParameterError as exc:
+            raise ConfigError(
+                f"'analysis.exceptional_periods' item {i + 1} ({item['name']!r}): {exc.what}",
+                "Give start and end as YYYY-MM, e.g. 2020-03.",
+            ) from exc
+        if b < a:
+            raise ConfigError(
+                f"'analysis.exceptional_periods' item {i + 1} ({item['name']!r}) ends ({b}) "
+                f"before it starts ({a}).",
+                "Swap start and end.",
+            )
+        out.append(ExceptionalPeriod(str(item["name"]), a, b))
     return out

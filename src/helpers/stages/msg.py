@@ -7,14 +7,18 @@ members of the area's group, the area included).
 For each of about 13 crime types plus all crime this module gives the rate per 1,000 residents
 now (12 months to a quarter end) and at the previous year-end (12 months to the March before),
 the MSG average (mean of member rates, or the pooled rate), upper and lower limits by a
-selectable method, the Current Position (significantly above / above / in line / below /
-significantly below), the distance from the average in % with an arrow (``up`` = worse than at
-the previous year-end, ``down`` = better), and the rank in the group (1 = lowest rate).
+selectable method, the Current Position (within the normal range / above / below / well above /
+well below it, or for ``mean_sd`` close to / above / below / far above / far below the group
+average), the distance from the average in % with an arrow (``up`` = significantly worse than at
+the previous year-end, ``down`` = significantly better, ``same`` = no significant change), and
+the rank in the group (1 = lowest rate).
 
 Limit methods (``limit_method``):
 
-- ``"funnel_overdispersed"`` (default): Poisson funnel limits around the group average widened
-  for between-CSP variation (Spiegelhalter 2005, additive random effects on winsorised z-scores).
+- ``"funnel_overdispersed"`` (default): funnel limits around the group average on the
+  square-root (variance-stabilised) scale, widened for between-CSP variation (Spiegelhalter
+  2005, additive random effects on winsorised z-scores, as the FunnelPlotR package), then
+  back-transformed to rates.
 - ``"funnel"``: exact Poisson funnel limits (95% inner, 99.8% outer by default).
 - ``"mean_sd"``: iQuanta-style group average ± k standard deviations of member rates (k = 1
   inner, 2 outer by default).
@@ -58,7 +62,24 @@ MSG_CRIME_TYPES: list[tuple[str, str, str]] = [
     ("Public order offences", "group", "Public order offences"),
 ]
 
-POSITIONS = ("Significantly below", "Below", "In line", "Above", "Significantly above")
+#: Current Position against funnel limits (outer, inner, -, inner, outer).
+POSITIONS = (
+    "Well below the normal range",
+    "Below the normal range",
+    "Within the normal range",
+    "Above the normal range",
+    "Well above the normal range",
+)
+#: Current Position against iQuanta-style mean ± k SD bands: a description of where the rate
+#: sits in the group's spread, not a test, so no "normal range" or "significantly".
+POSITIONS_MEAN_SD = (
+    "Far below the group average",
+    "Below the group average",
+    "Close to the group average",
+    "Above the group average",
+    "Far above the group average",
+)
+WITHIN = {POSITIONS[2], POSITIONS_MEAN_SD[2]}
 
 
 def _require(df: pd.DataFrame | None, cols: list[str], table: str) -> pd.DataFrame:
@@ -299,10 +320,14 @@ class LimitSettings:
                 f"exact Poisson funnel limits ({inner} inner, {outer} outer) around {avg}, "
                 "for the area's population"
             )
+        how = "added between-area" if self.overdispersion_model == "additive" else "multiplied"
         return (
-            f"Poisson funnel limits ({inner} inner, {outer} outer) around {avg}, widened for "
-            f"genuine variation between CSPs ({self.overdispersion_model} random-effects "
-            "overdispersion, Spiegelhalter 2005, winsorised z-scores)"
+            f"funnel limits ({inner} inner, {outer} outer) around {avg}, for the area's "
+            "population, worked out on the square-root scale (which makes the chance variation "
+            "of a count the same size at every population) and widened by the genuine "
+            f"variation seen between partnerships ({how} variation, Spiegelhalter 2005, with "
+            "the most extreme tenth at each end pulled in so one partnership cannot widen the "
+            "limits on its own)"
         )
 
     def tags(self) -> tuple[str, str]:
@@ -366,22 +391,32 @@ def limits_for(
     ).drop(columns=["target"])
 
 
-def position(rate: float, lim: pd.Series) -> str:
-    """Current Position of a rate against inner/outer limits."""
+def position(rate: float, lim: pd.Series, method: str = "funnel") -> str:
+    """Current Position of a rate against inner/outer limits.
+
+    Funnel methods: "Within the normal range", "Above/Below the normal range" (outside the
+    inner limits) or "Well above/below the normal range" (outside the outer limits). For
+    ``mean_sd`` the bands are not a test, so the words describe the group's spread instead
+    (:data:`POSITIONS_MEAN_SD`).
+    """
+    names = POSITIONS_MEAN_SD if method == "mean_sd" else POSITIONS
     if rate > lim["upper_outer"]:
-        return "Significantly above"
+        return names[4]
     if rate > lim["upper_inner"]:
-        return "Above"
+        return names[3]
     if rate < lim["lower_outer"]:
-        return "Significantly below"
+        return names[0]
     if rate < lim["lower_inner"]:
-        return "Below"
-    return "In line"
+        return names[1]
+    return names[2]
 
 
-def distance_arrow(now: float, before: float, dp: int = 1) -> str:
+def distance_arrow(now: float, before: float, dp: int = 1, significant: bool = True) -> str:
     """'up' when the distance from the average grew (worse: further above or less below),
-    'down' when it shrank (better), 'same' when equal to ``dp`` decimals or unknown."""
+    'down' when it shrank (better), 'same' when equal to ``dp`` decimals, unknown, or — the
+    rule for every printed arrow — when the change is not ``significant``."""
+    if not significant:
+        return "same"
     if any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (now, before)):
         return "same"
     a, b = round(now, dp), round(before, dp)
@@ -395,7 +430,10 @@ class MsgResult:
     ``table`` (one row per crime type): ``crime_type``, ``count``, ``population``, ``rate``,
     ``rate_prev``, ``msg_average``, ``msg_average_prev``, ``lower_inner``, ``upper_inner``,
     ``lower_outer``, ``upper_outer``, ``position``, ``distance_pct``, ``distance_prev_pct``,
-    ``arrow`` (up = worse, down = better), ``trend`` (worse | better | same), ``rank``,
+    ``change_p_value`` (has the area's rate moved differently from the group's since the
+    previous year-end? Benjamini–Hochberg adjusted across crime types), ``change_dispersion``,
+    ``arrow`` (up = significantly worse, down = significantly better, same = no significant
+    change), ``trend`` (worse | better | no significant change), ``rank``,
     ``rank_prev``, ``members``. ``members`` (long): ``crime_type``, ``csp_name``, ``count``,
     ``population``, ``rate``, ``is_area``, ``position``, for now; ``members_prev`` the same at
     the previous year-end.
@@ -435,7 +473,7 @@ def _snapshot(counts, pops, settings, area):
         avg = group_average(g["rate"], g["count"], g["population"], settings.average)
         lim_all = limits_for(avg, g["rate"], g["population"], g["population"].to_numpy(), settings)
         for (_, r), (_, lim) in zip(g.iterrows(), lim_all.iterrows(), strict=True):
-            pos.append(position(r["rate"], lim))
+            pos.append(position(r["rate"], lim, settings.method))
         a = g[g["is_area"]].iloc[0]
         lim = lim_all.iloc[list(g["is_area"]).index(True)]
         rank = int(g["rate"].rank(method="min").loc[a.name])
@@ -450,7 +488,7 @@ def _snapshot(counts, pops, settings, area):
                 "upper_inner": lim["upper_inner"],
                 "lower_outer": lim["lower_outer"],
                 "upper_outer": lim["upper_outer"],
-                "position": position(a["rate"], lim),
+                "position": position(a["rate"], lim, settings.method),
                 "distance_pct": (a["rate"] - avg) / avg * 100 if avg > 0 else float("nan"),
                 "rank": rank,
                 "members": len(g),
@@ -458,6 +496,48 @@ def _snapshot(counts, pops, settings, area):
         )
     df["position"] = pos
     return pd.DataFrame(rows), df
+
+
+def _change_tests(
+    now: pd.DataFrame,
+    now_members: pd.DataFrame,
+    before_members: pd.DataFrame,
+    area: str,
+    alpha: float,
+) -> pd.DataFrame:
+    """Add ``change_p_value`` (BH-adjusted), ``change_dispersion`` and ``change_significant``:
+    has the area's count moved differently from the group's since the previous year-end?
+    (:func:`helpers.core.statistics.change_against_group`)."""
+    from statsmodels.stats.multitest import multipletests
+
+    p_raw, phis = [], []
+    for _, row in now.iterrows():
+        ct = row["crime_type"]
+        a = now_members[now_members["crime_type"] == ct].set_index("csp_name")
+        b = before_members[before_members["crime_type"] == ct].set_index("csp_name")
+        both = [m for m in a.index if m in b.index]
+        if area not in both or len(both) < 3 or pd.isna(row["msg_average_prev"]):
+            p_raw.append(float("nan"))
+            phis.append(float("nan"))
+            continue
+        res = S.change_against_group(
+            a.loc[both, "count"],
+            b.loc[both, "count"],
+            a.loc[both, "population"],
+            b.loc[both, "population"],
+            float(row["msg_average"]),
+            float(row["msg_average_prev"]),
+        )
+        p_raw.append(float(res.p_value[both.index(area)]))
+        phis.append(res.phi)
+    p = pd.Series(p_raw, index=now.index, dtype="float64")
+    tested = p.notna()
+    if tested.any():
+        p.loc[tested] = multipletests(p[tested].to_numpy(), alpha=alpha, method="fdr_bh")[1]
+    now["change_p_value"] = p
+    now["change_dispersion"] = phis
+    now["change_significant"] = (p < alpha).fillna(False).astype(bool)
+    return now
 
 
 def msg_comparison(
@@ -468,6 +548,7 @@ def msg_comparison(
     period_end: str,
     settings: LimitSettings | None = None,
     crime_types: list[tuple[str, str, str]] | None = None,
+    alpha: float = 0.05,
 ) -> MsgResult:
     """Compare ``csp_name`` with its MSG for the 12 months to ``period_end`` and the previous
     year-end. See the module docstring for every column's meaning."""
@@ -496,11 +577,16 @@ def msg_comparison(
     now["msg_average_prev"] = now["crime_type"].map(b["msg_average"])
     now["distance_prev_pct"] = now["crime_type"].map(b["distance_pct"])
     now["rank_prev"] = now["crime_type"].map(b["rank"])
+    now = _change_tests(now, now_members, before_members, csp_name, alpha)
     now["arrow"] = [
-        distance_arrow(a, p)
-        for a, p in zip(now["distance_pct"], now["distance_prev_pct"], strict=True)
+        distance_arrow(a, p, significant=bool(sig))
+        for a, p, sig in zip(
+            now["distance_pct"], now["distance_prev_pct"], now["change_significant"], strict=True
+        )
     ]
-    now["trend"] = now["arrow"].map({"up": "worse", "down": "better", "same": "same"})
+    now["trend"] = now["arrow"].map(
+        {"up": "worse", "down": "better", "same": "no significant change"}
+    )
     small = now[now["count"] < 10]
     if len(small):
         notes.append(
@@ -513,37 +599,43 @@ def msg_comparison(
 def msg_sentences(res: MsgResult, area_word: str = "the Partnership") -> list[str]:
     """Seed-000-style sentences from the computed MSG table."""
     t = res.table.set_index("crime_type")
+    mean_sd = res.settings.method == "mean_sd"
     out = []
     if ALL_CRIME in t.index:
         a = t.loc[ALL_CRIME]
         side = "above" if a["distance_pct"] > 0 else "below"
-        pos = {
-            "In line": "in line with",
-            "Above": "above",
-            "Below": "below",
-            "Significantly above": "significantly above",
-            "Significantly below": "significantly below",
-        }[a["position"]]
+        pos = a["position"][:1].lower() + a["position"][1:]
         trend = ""
         if not pd.isna(a["distance_prev_pct"]):
             trend = {
-                "down": f", and has moved towards it since the {res.previous.label}",
-                "up": f", and has moved away from it since the {res.previous.label}",
-                "same": f", about the same distance as at the {res.previous.label}",
+                "down": f", and has moved significantly closer to it since the {res.previous.label}",
+                "up": f", and has moved significantly further from it since the {res.previous.label}",
+                "same": (
+                    f"; its distance from the average has not changed significantly since the "
+                    f"{res.previous.label}"
+                ),
             }[a["arrow"]]
             if a["arrow"] == "down" and abs(a["distance_pct"]) > abs(a["distance_prev_pct"]):
-                trend = f", and has moved further below it since the {res.previous.label}"
+                trend = (
+                    f", and has moved significantly further below it since the {res.previous.label}"
+                )
             if (
                 a["arrow"] == "up"
                 and a["distance_pct"] < 0
                 and abs(a["distance_pct"]) < abs(a["distance_prev_pct"])
             ):
-                trend = f", but has moved closer to it since the {res.previous.label}"
+                trend = f", but has moved significantly closer to it since the {res.previous.label}"
+        if mean_sd:
+            where = f"{pos} judged by the spread of member rates"
+        elif a["position"] in WITHIN:
+            where = f"{pos} for a partnership of its size"
+        else:
+            where = pos
         out.append(
             f"The all crime rate for {area_word} is {a['rate']:.1f} crimes per 1,000 residents, "
-            f"{pos} the Most Similar Group average of {a['msg_average']:.1f} "
-            f"({N.fmt_pct(abs(a['distance_pct']))} {side}){trend}. It ranks "
-            f"{int(a['rank'])} of {int(a['members'])} in the group (1 = lowest rate)."
+            f"{N.fmt_pct(abs(a['distance_pct']))} {side} the Most Similar Group average of "
+            f"{a['msg_average']:.1f} and {where}{trend}. It ranks {int(a['rank'])} of "
+            f"{int(a['members'])} in the group (1 = lowest rate)."
         )
     types = res.table[res.table["crime_type"] != ALL_CRIME]
     if types["distance_prev_pct"].notna().any():
@@ -555,9 +647,10 @@ def msg_sentences(res: MsgResult, area_word: str = "the Partnership") -> list[st
             return "none" if n == 0 else N.number_word(n)
 
         s = (
-            f"Distance from the group average worsened since the {res.previous.label} for "
-            f"{count(len(worse))} of the {N.number_word(len(types))} crime types and "
-            f"improved for {count(len(better))}"
+            f"Since the {res.previous.label}, the distance from the group average has worsened "
+            f"significantly for {count(len(worse))} of the {N.number_word(len(types))} crime "
+            f"types and improved significantly for {count(len(better))}; for the rest the "
+            "change is within members' usual year-to-year movement"
         )
         if len(below_worse):
             s += (
@@ -565,19 +658,26 @@ def msg_sentences(res: MsgResult, area_word: str = "the Partnership") -> list[st
                 "below the group average"
             )
         out.append(s + ".")
-    for word, keys in (
-        ("above", ("Above", "Significantly above")),
-        ("below", ("Below", "Significantly below")),
-    ):
+    names = POSITIONS_MEAN_SD if mean_sd else POSITIONS
+    for word, keys in (("above", (names[3], names[4])), ("below", (names[1], names[0]))):
         rows = types[types["position"].isin(keys)]
         if len(rows):
-            names = [
+            items = [
                 f"{r['crime_type'].lower()}"
-                + (" (significantly)" if r["position"].startswith("Sig") else "")
+                + (" (well outside)" if r["position"] == keys[1] and not mean_sd else "")
                 for _, r in rows.iterrows()
             ]
-            out.append(f"The rate is {word} the group's limits for {N.join_names(names)}.")
-    inline = types[types["position"] == "In line"]
+            if mean_sd:
+                out.append(
+                    f"The rate is {word} the group's usual spread for {N.join_names(items)}."
+                )
+            else:
+                out.append(f"The rate is {word} the normal range for {N.join_names(items)}.")
+    inline = types[types["position"].isin(WITHIN)]
     if len(inline) == len(types) and len(types):
-        out.append("Every crime type is within the group's limits (in line with the group).")
+        out.append(
+            "Every crime type is close to the group average."
+            if mean_sd
+            else "Every crime type is within the normal range for the group."
+        )
     return out

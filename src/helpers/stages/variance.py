@@ -34,7 +34,13 @@ import pandas as pd
 from helpers.core import narrative as N
 from helpers.core.errors import DataFileError, ParameterError, PeriodError
 from helpers.core.periods import Coverage, ReportingPeriod, compare_coverage, parse_month
-from helpers.core.statistics import TEST_NAMES, compare_count_columns
+from helpers.core.statistics import (
+    P_ADJUST_NAMES,
+    SMALL_COUNT,
+    TEST_NAMES,
+    compare_count_columns,
+    pair_dispersion,
+)
 from helpers.ingest.processed import require_table
 
 ALL_CRIME = "All crime"
@@ -47,7 +53,8 @@ SOURCE_POLICE_UK = "police.uk"
 
 #: Small-number rule: when either period has fewer crimes than this, the % change is not shown
 #: as a headline (a rise from 4 to 9 is "+125%" but means little); the count change still is.
-DEFAULT_MIN_COUNT = 20
+#: Defined once, in :data:`helpers.core.statistics.SMALL_COUNT`.
+DEFAULT_MIN_COUNT = SMALL_COUNT
 
 COMPOSITE_FLAGS = {SAC: "is_sac", NEIGHBOURHOOD: "is_neighbourhood", VAP: "is_vap"}
 COMPOSITE_DEFINITIONS = {
@@ -261,7 +268,10 @@ def summarise_changes(
     ``counts`` needs ``previous`` and ``current`` (whole numbers). ``pct_change`` is blank when
     ``small_numbers`` (either count below ``min_count``) or previous is 0; ``pct_change_raw``
     always holds the arithmetic value. Significance from
-    :func:`helpers.core.statistics.compare_count_columns` (``method`` "exact" or "z", ``alpha``).
+    :func:`helpers.core.statistics.compare_count_columns` (``method`` "quasi_poisson", "exact"
+    or "z", ``alpha``, ``p_adjust``). For "quasi_poisson" ``counts`` carries ``dispersion`` and
+    ``dispersion_df`` columns (from :func:`helpers.core.statistics.pair_dispersion`); without
+    them the exact test is used.
     """
     for c in ("previous", "current"):
         if c not in counts.columns:
@@ -274,8 +284,19 @@ def summarise_changes(
             f"Negative counts in row(s) {', '.join(map(str, bad.index[:5]))}.",
             "Counts of crime cannot be negative: check the input table.",
         )
+    has_phi = "dispersion" in counts.columns and "dispersion_df" in counts.columns
+    if has_phi:
+        counts = counts.rename(columns={"dispersion": "dispersion_raw"})
     out = compare_count_columns(
-        counts, "current", "previous", exposure_ratio, alpha, method, p_adjust
+        counts,
+        "current",
+        "previous",
+        exposure_ratio,
+        alpha,
+        method,
+        p_adjust,
+        "dispersion_raw" if has_phi else None,
+        "dispersion_df" if has_phi else None,
     )
     out["change"] = out["current"] - out["previous"]
     prev = out["previous"].astype(float)
@@ -295,6 +316,13 @@ def _counts(records: CrimeRecords, months: list[str]) -> dict[tuple[str, str], i
     for label, flag in COMPOSITE_FLAGS.items():
         out[("composite", label)] = int(d[flag].sum())
     return out
+
+
+def _monthly_counts(records: CrimeRecords, months: list[str]) -> dict[tuple[str, str], list[int]]:
+    """Like :func:`_counts`, one count per month of ``months`` (in order) for every row key."""
+    per = [_counts(records, [m]) for m in months]
+    keys = set().union(*per) if per else set()
+    return {k: [c.get(k, 0) for c in per] for k in keys}
 
 
 def _row_order(records: CrimeRecords) -> list[tuple[str, str, str]]:
@@ -357,6 +385,7 @@ class VarianceResult:
     min_count: int
     asb_coverage: Coverage | None = None
     notes: list[str] = field(default_factory=list)
+    p_adjust: str = "none"
 
     @property
     def like_for_like(self) -> bool:
@@ -365,6 +394,41 @@ class VarianceResult:
     @property
     def test_name(self) -> str:
         return TEST_NAMES[self.method]
+
+    @property
+    def adjustment_name(self) -> str:
+        return P_ADJUST_NAMES[self.p_adjust]
+
+    def dispersion_range(self) -> tuple[float, float] | None:
+        """Smallest and largest dispersion used (at least 1) among rows with 20 or more crimes in
+        each period (``None`` when the test did not use one)."""
+        t = self.table
+        if self.method != "quasi_poisson" or "dispersion" not in t.columns:
+            return None
+        d = t.loc[~t["small_numbers"], "dispersion"].dropna()
+        return (float(d.min()), float(d.max())) if len(d) else None
+
+    def dispersion_note(self) -> str:
+        """Plain-English statement of the dispersion found, for the note beside the table."""
+        spread = self.dispersion_range()
+        if spread is None:
+            return ""
+        lo, hi = spread
+        if round(hi, 1) <= 1.0:
+            size = "no more than a simple count of independent events would"
+        elif round(lo, 1) <= 1.0:
+            size = (
+                f"from no more than a simple count of independent events would, up to {hi:.1f} "
+                "times as much"
+            )
+        else:
+            size = (
+                f"{lo:.1f} to {hi:.1f} times as much as a simple count of independent events would"
+            )
+        return (
+            f"Month to month, the rows' counts vary {size} (repeat victims, series offences, "
+            "recording drives); each row's test allows for its own figure."
+        )
 
 
 def _check_period_in_data(available: list[str], period: ReportingPeriod, what: str) -> None:
@@ -384,12 +448,20 @@ def variance_table(
     previous: ReportingPeriod | None = None,
     street: pd.DataFrame | None = None,
     alpha: float = 0.05,
-    method: str = "exact",
+    method: str = "quasi_poisson",
     min_count: int = DEFAULT_MIN_COUNT,
-    p_adjust: str = "none",
+    p_adjust: str = "fdr_bh",
     changes: pd.DataFrame | None = None,
 ) -> VarianceResult:
     """Previous v current counts per row, like-for-like when months are missing.
+
+    The default test is quasi-Poisson: each row's dispersion (how much more its monthly counts
+    vary than a Poisson count would, after the month of year and the change itself) is
+    estimated from the like-for-like month pairs (:func:`helpers.core.statistics.pair_dispersion`)
+    and the change is tested against it; p-values are then adjusted across the whole table by
+    Benjamini–Hochberg, so "significant" controls the share of false discoveries at ``alpha``.
+    Columns ``dispersion`` (phi used, at least 1) and ``dispersion_raw`` (the estimate) are
+    added.
 
     When either period lacks a month, both are cut to the calendar months both hold
     (:func:`helpers.core.periods.compare_coverage`) and ``notes`` says so: an 11-month period is
@@ -415,9 +487,14 @@ def variance_table(
             "Choose a period the data cover in both years.",
         )
     cur, prev = _counts(records, cur_m), _counts(records, prev_m)
+    cur_mon, prev_mon = _monthly_counts(records, cur_m), _monthly_counts(records, prev_m)
+    zeros = [0] * len(cur_m)
     rows = []
     for level, key, group in _row_order(records):
         label = key.split("\x1f")[-1]
+        phi, dof = pair_dispersion(
+            [cur_mon.get((level, key), zeros)], [prev_mon.get((level, key), zeros)]
+        )
         rows.append(
             {
                 "level": level,
@@ -425,6 +502,8 @@ def variance_table(
                 "group": group,
                 "previous": prev.get((level, key), 0),
                 "current": cur.get((level, key), 0),
+                "dispersion": float(phi[0]),
+                "dispersion_df": float(dof[0]),
             }
         )
     counts = _dedupe_composites(pd.DataFrame(rows))
@@ -438,12 +517,17 @@ def variance_table(
         a_cur = [period.month_list[i] for i in asb_cov.like_for_like_offsets]
         a_prev = [previous.month_list[i] for i in asb_cov.like_for_like_offsets]
         if a_cur:
+            a_c = asb_by_month.reindex(a_cur, fill_value=0).to_numpy()
+            a_p = asb_by_month.reindex(a_prev, fill_value=0).to_numpy()
+            phi, dof = pair_dispersion([a_c], [a_p])
             counts.loc[len(counts)] = {
                 "level": "asb",
                 "label": ASB,
                 "group": "",
-                "previous": int(asb_by_month.reindex(a_prev, fill_value=0).sum()),
-                "current": int(asb_by_month.reindex(a_cur, fill_value=0).sum()),
+                "previous": int(a_p.sum()),
+                "current": int(a_c.sum()),
+                "dispersion": float(phi[0]),
+                "dispersion_df": float(dof[0]),
             }
             if not asb_cov.complete:
                 notes.append("Anti-social behaviour (police.uk): " + asb_cov.message())
@@ -492,6 +576,7 @@ def variance_table(
         min_count,
         asb_cov,
         notes,
+        p_adjust,
     )
 
 
@@ -544,10 +629,15 @@ def _check_adds_up(counts: pd.DataFrame, source: str) -> None:
 
 @dataclass
 class ThreeSeries:
-    """Current, previous and baseline counts per row over months all three hold.
+    """Current, previous and baseline counts per row over calendar months all three hold.
 
     ``table`` columns: ``level``, ``label``, ``group``, ``baseline``, ``previous``,
-    ``current`` (baseline blank when the data do not reach back to it).
+    ``current`` (baseline blank when the data do not reach back to it), and
+    ``baseline_dispersion`` / ``baseline_dispersion_df`` (the dispersion of the current
+    months against the same calendar months of the baseline, for the quasi-Poisson test of the
+    change from the baseline). ``current_months``,
+    ``previous_months`` and ``baseline_months`` are the months counted, matched by month of
+    year (the i-th of each is the same calendar month).
     """
 
     table: pd.DataFrame
@@ -555,6 +645,17 @@ class ThreeSeries:
     offsets: list[int]
     baseline_available: bool
     notes: list[str]
+    current_months: list[str] = field(default_factory=list)
+    previous_months: list[str] = field(default_factory=list)
+    baseline_months: list[str] = field(default_factory=list)
+
+
+def _same_calendar_month(month: str, window: list[str]) -> str | None:
+    """The month of ``window`` with the same month of year as ``month`` (None if none, or if
+    the window holds that month of year more than once)."""
+    moy = month[5:7]
+    hits = [m for m in window if m[5:7] == moy]
+    return hits[0] if len(hits) == 1 else None
 
 
 def three_series(
@@ -565,35 +666,58 @@ def three_series(
 ) -> ThreeSeries:
     """Counts per group, composite and all crime for current, previous and a baseline year.
 
-    Like-for-like across all three: month position *i* is kept only when the current, previous
-    and baseline periods all hold it. If the data hold no month of the baseline, the baseline
-    column is blank and a note says so (the chart then shows two series).
+    Like-for-like across all three **by calendar month**: a month of the current period is kept
+    only when the data hold it, the same month of year in the previous period and the same month
+    of year in the baseline. (Matching by position would compare April with January when the
+    reporting year is a financial year and the baseline a calendar year, so a missing month
+    would drop the wrong baseline month and a seasonal series would show a change that is not
+    there.) A baseline can only be matched month by month for a period of at most 12 months;
+    for a longer period, or when the data hold no month of the baseline, the baseline column
+    is blank and a note says why (the chart then shows two series).
     """
     previous = previous or period.previous()
     have = set(records.available_months)
-    base_months = baseline.month_list
-    base_ok = any(m in have for m in base_months)
-    offsets = [
-        i
-        for i in range(period.months)
-        if period.month_list[i] in have
-        and previous.month_list[i] in have
-        and (not base_ok or base_months[i] in have)
-    ]
+    base_window = baseline.month_list
+    base_ok = any(m in have for m in base_window)
     notes = []
-    if not base_ok:
+    if base_ok and period.months > 12:
+        base_ok = False
+        notes.append(
+            f"The baseline ({baseline.label or baseline.name}) is a single year, so it cannot be "
+            f"set month by month against a {period.months}-month period; it is not shown."
+        )
+    elif not base_ok:
         notes.append(
             f"The data do not reach back to the baseline ({baseline.label or baseline.name}: "
             f"{baseline.name}), so it is not shown."
         )
-    elif len(offsets) < period.months:
+    year_apart = (pd.Period(period.end, freq="M") - pd.Period(previous.end, freq="M")).n % 12 == 0
+    offsets, cur_m, prev_m, base_m = [], [], [], []
+    for i, m in enumerate(period.month_list):
+        # previous: the same calendar month when the periods are whole years apart, else the
+        # same position (a sequential comparison of two different stretches of months)
+        p = _same_calendar_month(m, previous.month_list) if year_apart else previous.month_list[i]
+        b = _same_calendar_month(m, base_window) if base_ok else None
+        if m not in have or p is None or p not in have:
+            continue
+        if base_ok and (b is None or b not in have):
+            continue
+        offsets.append(i)
+        cur_m.append(m)
+        prev_m.append(p)
+        if base_ok:
+            base_m.append(b)
+    if base_ok and len(offsets) < period.months:
         notes.append(
             f"Only {len(offsets)} of {period.months} calendar months are present in all three "
             "periods; all three are shown over those months."
         )
-    cur = _counts(records, [period.month_list[i] for i in offsets])
-    prev = _counts(records, [previous.month_list[i] for i in offsets])
-    base = _counts(records, [base_months[i] for i in offsets]) if base_ok else {}
+    cur = _counts(records, cur_m)
+    prev = _counts(records, prev_m)
+    base = _counts(records, base_m) if base_ok else {}
+    cur_mon = _monthly_counts(records, cur_m)
+    base_mon = _monthly_counts(records, base_m) if base_ok else {}
+    zeros = [0] * len(cur_m)
     rows = []
     order = _row_order(records)
     group_labels = {k for lv, k, _ in order if lv == "group"}
@@ -610,30 +734,46 @@ def three_series(
                 "current": cur.get((level, key), 0),
             }
         )
-    return ThreeSeries(pd.DataFrame(rows), baseline, offsets, base_ok, notes)
+        phi, dof = (
+            pair_dispersion([cur_mon.get((level, key), zeros)], [base_mon.get((level, key), zeros)])
+            if base_ok
+            else ([float("nan")], [float("nan")])
+        )
+        rows[-1]["baseline_dispersion"] = float(phi[0])
+        rows[-1]["baseline_dispersion_df"] = float(dof[0])
+    return ThreeSeries(pd.DataFrame(rows), baseline, offsets, base_ok, notes, cur_m, prev_m, base_m)
 
 
 def baseline_change(
     series: ThreeSeries,
     labels: tuple[str, ...] = (SAC, NEIGHBOURHOOD),
     alpha: float = 0.05,
-    method: str = "exact",
+    method: str = "quasi_poisson",
     min_count: int = DEFAULT_MIN_COUNT,
+    p_adjust: str = "fdr_bh",
 ) -> pd.DataFrame:
     """% change of ``labels`` rows from the baseline to the current period, with a test.
 
     Columns: ``label``, ``baseline``, ``current``, ``change``, ``pct_change``,
-    ``pct_change_raw``, ``small_numbers``, ``p_value``, ``significant``, ``direction``.
-    Empty when the baseline is not in the data.
+    ``pct_change_raw``, ``small_numbers``, ``p_value``, ``significant``, ``direction``,
+    ``dispersion``. The test is as in :func:`variance_table` (quasi-Poisson on the matched
+    calendar months, Benjamini–Hochberg across ``labels``). Empty when the baseline is not in
+    the data.
     """
     t = series.table
     t = t[t["label"].isin(labels)]
     if not series.baseline_available or t.empty:
         return pd.DataFrame(columns=["label", "baseline", "current", "change", "pct_change"])
     counts = pd.DataFrame(
-        {"label": t["label"], "previous": t["baseline"].astype("int64"), "current": t["current"]}
+        {
+            "label": t["label"],
+            "previous": t["baseline"].astype("int64"),
+            "current": t["current"],
+            "dispersion": t["baseline_dispersion"],
+            "dispersion_df": t["baseline_dispersion_df"],
+        }
     ).reset_index(drop=True)
-    out = summarise_changes(counts, alpha, method, min_count)
+    out = summarise_changes(counts, alpha, method, min_count, p_adjust)
     return out.rename(columns={"previous": "baseline"})
 
 
@@ -718,6 +858,26 @@ def _list_sentence(names: list[str], kind: str) -> str:
     )
 
 
+def change_words(
+    current,
+    previous,
+    min_count: int = DEFAULT_MIN_COUNT,
+    up: str = "increased",
+    down: str = "fell",
+) -> str:
+    """'increased by 5.2%' — or, under the small-number rule, 'rose from 1 to 5' (no %).
+
+    The one place a sentence turns two counts into words, so the small-number rule holds in
+    sentences as it does in tables.
+    """
+    if min(current, previous) < min_count:
+        if current == previous:
+            return f"did not change ({N.fmt_int(current)} in each period)"
+        word = up if current > previous else down
+        return f"{word} from {N.fmt_int(previous)} to {N.fmt_int(current)}"
+    return N.change_phrase(current, previous, up=up, down=down)
+
+
 def variance_sentences(result: VarianceResult, window: str | None = None) -> list[str]:
     """Plain-English sentences in the seeds' style, every number taken from ``result``."""
     t = result.table
@@ -733,7 +893,8 @@ def variance_sentences(result: VarianceResult, window: str | None = None) -> lis
         else "within the range expected from year-to-year chance variation"
     )
     out.append(
-        f"The overall crime figure {N.change_phrase(allc['current'], allc['previous'])} during "
+        f"The overall crime figure "
+        f"{change_words(allc['current'], allc['previous'], result.min_count)} during "
         f"{window} ({N.fmt_int(allc['previous'])} to {N.fmt_int(allc['current'])} crimes), {sig}."
     )
     groups = t[t["level"] == "group"].sort_values("current", ascending=False)
@@ -753,7 +914,7 @@ def variance_sentences(result: VarianceResult, window: str | None = None) -> lis
         a = asb.iloc[0]
         out.append(
             f"Anti-social behaviour incidents recorded by the police "
-            f"{N.change_phrase(a['current'], a['previous'], down='fell')} over the same period "
+            f"{change_words(a['current'], a['previous'], result.min_count)} over the same period "
             f"({N.fmt_int(a['previous'])} to {N.fmt_int(a['current'])})."
         )
     small = int(t["small_numbers"].sum())
