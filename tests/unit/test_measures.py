@@ -164,3 +164,30 @@ def test_source_difference_sentence():
         "all_crime", ("force_extract", 24823), ("home_office", 24854), "2021/22"
     )
     assert "24,823" in s and "24,854" in s and "31 (0.1%) more" in s
+
+
+def test_source_difference_tiny_and_equal():
+    s = M.source_difference("all_crime", ("force_extract", 21074), ("police_uk", 21072), "2020/21")
+    assert "2 (under 0.1%) fewer" in s
+    s = M.source_difference("sac", ("force_extract", 5), ("home_office", 5), "2020/21")
+    assert "same figure" in s
+
+
+def test_label_table_relabels_police_uk_composites_only():
+    t = pd.DataFrame(
+        {
+            "level": ["total", "subgroup", "composite", "composite", "asb"],
+            "label": ["All crime", "Burglary", "Serious acquisitive crime", "Neighbourhood crime",
+                      "Anti-social behaviour"],
+            "caveat": ["", "", "police.uk approximation", "x", ""],
+        }
+    )  # fmt: skip
+    pu = M.label_table(t, "police.uk")
+    assert pu["measure_id"].tolist() == [
+        "all_crime", "burglary", "sac_police_uk", "neighbourhood_police_uk", "asb"
+    ]  # fmt: skip
+    assert pu.loc[2, "label"] == "Burglary, robbery and vehicle crime"
+    assert "interfering with a vehicle" in pu.loc[2, "caveat"]
+    ex = M.label_table(t, "force extract")
+    assert ex["label"].tolist() == t["label"].tolist()
+    assert ex["measure_id"].tolist()[2:4] == ["sac", "neighbourhood"]

@@ -386,6 +386,40 @@ def records_from_table(
     return out
 
 
+def label_table(
+    table: pd.DataFrame, source: str, label_col: str = "label", level_col: str | None = "level"
+) -> pd.DataFrame:
+    """A copy of a stage table with a ``measure_id`` column ("" where a row is no measure).
+
+    When the counts come from police.uk, a composite police.uk can only approximate (serious
+    acquisitive crime, neighbourhood crime) is relabelled with the printed name of the measure
+    police.uk really counts, and its ``caveat`` (if the table has one) becomes that measure's
+    definition, so a police.uk count is never printed under a Home Office name.
+    """
+    out = table.copy()
+    kind = "police_uk" if source in ("police_uk", "police.uk") else "force_extract"
+    ids, labels, caveats = [], [], []
+    for _, r in out.iterrows():
+        level = r[level_col] if level_col and level_col in out.columns else None
+        mid = id_for(r[label_col], level, kind) or ""
+        ids.append(mid)
+        plain = id_for(r[label_col], level, "force_extract")
+        relabel = (
+            bool(mid)
+            and plain is not None
+            and plain != mid
+            and registry()[plain].kind == "composite"
+        )
+        labels.append(registry()[mid].name if relabel else r[label_col])
+        if "caveat" in out.columns:
+            caveats.append(registry()[mid].definition if relabel else r["caveat"])
+    out[label_col] = labels
+    if "caveat" in out.columns:
+        out["caveat"] = caveats
+    out["measure_id"] = ids
+    return out
+
+
 # --------------------------------------------------------------------------- sentences
 
 
@@ -408,7 +442,8 @@ def source_difference(
     return (
         f"For {_lc(m.name)} in {period_name} this pack shows {N.fmt_int(n1)} from "
         f"{SOURCE_NAMES[s1]}; {SOURCE_NAMES[s2]} gives {N.fmt_int(n2)}, "
-        f"{N.fmt_int(abs(d))} ({N.fmt_pct(pct)}) {'more' if d > 0 else 'fewer'}."
+        f"{N.fmt_int(abs(d))} ({'under 0.1%' if pct < 0.05 else N.fmt_pct(pct)}) "
+        f"{'more' if d > 0 else 'fewer'}."
     )
 
 
@@ -441,6 +476,7 @@ __all__ = [
     "period_key",
     "record",
     "records_from_table",
+    "label_table",
     "source_difference",
     "definition_note",
 ]
