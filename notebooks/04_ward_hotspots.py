@@ -167,6 +167,15 @@ for key in keys:
         plt.show()
 if not has_population:
     display(Markdown("No ward population is available, so only counts are mapped."))
+else:  # the population behind every rate, with its source and year
+    pop_year = cfg.source_options("ward_population").get("year")
+    display(Markdown(
+        f"Rates per 1,000 residents use the {f'mid-{pop_year} ' if pop_year else ''}resident "
+        f"population of each ward from the area's ward population estimates "
+        f"({narrative.fmt_int(wards['population'].sum())} residents in the "
+        f"{int(wards['population'].notna().sum())} wards with a figure)"
+        + ("." if pop_year else "; the estimates do not state their year.")
+    ))  # fmt: skip
 display(Markdown(published.note))
 
 # %% [markdown]
