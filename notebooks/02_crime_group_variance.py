@@ -58,6 +58,8 @@ from helpers.core.statistics import P_ADJUST, TEST_METHODS
 from helpers.ingest import processed
 from helpers.present import charts
 from helpers.present.tables import show_table
+from helpers.stages import comparisons as CMP
+from helpers.stages import measures as MS
 from helpers.stages import msg as M
 from helpers.stages import variance as V
 
@@ -94,6 +96,8 @@ current = ReportingPeriod(period, comparison_months)
 previous = current.previous()
 base_period = V.resolve_baseline(baseline, cfg.baselines)
 records = V.choose_records(data.extract, data.street, source)
+source_key = "force_extract" if records.source == V.SOURCE_EXTRACT else "police_uk"
+exceptional = CMP.exceptional_periods(cfg.analysis, str(cfg.path or area))
 charts.setup_notebook()
 
 
@@ -103,6 +107,9 @@ def say(text: str) -> None:
 
 sentences: list[str] = []
 tables: dict[str, pd.DataFrame] = {}
+keyed: list[dict] = []  # headline numbers keyed by measure, area and period (reconciliation)
+table_periods: dict[str, dict] = {}
+source_notes: list[str] = []  # how far another source's figures are from the ones shown
 figures: dict = {
     "source": records.source,
     "current_period": current.name,
@@ -135,6 +142,26 @@ result = V.variance_table(
     min_count=min_count,
     p_adjust=p_adjust,
 )
+# one name per measure: the registry's, and police.uk composites under what they really count
+result.table = MS.label_table(result.table, source_key)
+if result.asb_coverage is not None and result.asb_coverage.like_for_like_offsets != (
+    result.coverage.like_for_like_offsets
+):
+    asb_row = result.table["level"] == "asb"
+    result.table.loc[asb_row, "measure_id"] = ""  # its months differ: keyed on its own below
+    for _col, _p in (("previous", previous), ("current", current)):
+        _ms = [_p.month_list[i] for i in result.asb_coverage.like_for_like_offsets]
+        keyed += [
+            MS.record("asb", area, _ms, n, "crime-group table", source="police_uk")
+            for n in result.table.loc[asb_row, _col]
+        ]
+table_periods["variance"] = {
+    "source": source_key,
+    "columns": {
+        "previous": MS.period_key(result.previous_months),
+        "current": MS.period_key(result.current_months),
+    },
+}
 if records.source == V.SOURCE_EXTRACT:
     say(
         "Crime counts come from the **force's offence extract**: one row per recorded offence, "
@@ -324,7 +351,20 @@ say(
     f"*Method:* counts over the {len(series.offsets)} calendar months present in every period "
     f"shown. Baseline: {base_period.label}, {base_period.name}."
 )
-tables["three_series"] = series.table
+series_months = {
+    "baseline": [base_period.month_list[i] for i in series.offsets],
+    "previous": [previous.month_list[i] for i in series.offsets],
+    "current": [current.month_list[i] for i in series.offsets],
+}
+tables["three_series"] = MS.label_table(series.table, source_key)
+if series.offsets:
+    table_periods["three_series"] = {
+        "source": source_key,
+        "columns": {
+            c: MS.period_key(series_months[c])
+            for c in cols_plot  # the baseline column is blank when the data do not reach it
+        },
+    }
 
 # %% [markdown]
 # ## Against the baseline: serious acquisitive and neighbourhood crime
@@ -333,6 +373,67 @@ tables["three_series"] = series.table
 base_change = V.baseline_change(
     series, alpha=alpha, method=test_method, min_count=min_count, p_adjust=p_adjust
 )
+if not base_change.empty:
+    base_change = MS.label_table(base_change, source_key, level_col=None)
+
+# Every headline against last year and the baseline, over the same calendar months, naming an
+# exceptional period (the area config's) when a compared year falls in it.
+headline_text: list[str] = []
+if series.offsets:
+    ts = tables["three_series"].set_index("measure_id")
+    same_months = series_months["current"] == result.current_months
+    for mid in ("all_crime", MS.id_for(V.SAC, "composite", source_key),
+                MS.id_for(V.NEIGHBOURHOOD, "composite", source_key)):  # fmt: skip
+        if mid not in ts.index:
+            continue
+        r = ts.loc[mid]
+        base = (
+            (series_months["baseline"], int(r["baseline"]), base_period.label or base_period.name)
+            if series.baseline_available
+            else None
+        )
+        sig = ""
+        vr = result.table[result.table["measure_id"] == mid]
+        if same_months and len(vr):
+            sig = (
+                "a statistically significant change"
+                if bool(vr["significant"].iloc[0])
+                else "within the range expected from year-to-year chance"
+            )
+        cur_c = (series_months["current"], int(r["current"]))
+        prev_c = (series_months["previous"], int(r["previous"]))
+        headline_text.append(
+            CMP.headline_sentence(mid, cur_c, prev_c, base, exceptional, significance=sig)
+        )
+        keyed += CMP.headline_records(
+            mid, area, cur_c, prev_c, base, "headline sentence", source_key
+        )
+    if data.street is not None and len(data.street):
+        asb_mask = MS.street_mask(data.street, "asb")
+        st_months = set(data.street["month"].astype(str))
+        if all(set(ms) <= st_months for c, ms in series_months.items() if c in cols_plot):
+            counts_asb = {
+                c: int((asb_mask & data.street["month"].isin(ms)).sum())
+                for c, ms in series_months.items()
+            }
+            base = (
+                (series_months["baseline"], counts_asb["baseline"], base_period.label or base_period.name)
+                if series.baseline_available
+                else None
+            )  # fmt: skip
+            cur_c = (series_months["current"], counts_asb["current"])
+            prev_c = (series_months["previous"], counts_asb["previous"])
+            headline_text.append(
+                CMP.headline_sentence("asb", cur_c, prev_c, base, exceptional, noun="incidents")
+            )
+            keyed += CMP.headline_records(
+                "asb", area, cur_c, prev_c, base, "headline sentence", "police_uk"
+            )
+    if headline_text:
+        say("**Against last year and the baseline.** " + " ".join(headline_text[:1]))
+        for s in headline_text[1:]:
+            say(s)
+        sentences += headline_text
 if base_change.empty:
     say(
         f"The data do not reach back to the baseline ({base_period.name}), so no comparison "
@@ -360,16 +461,8 @@ else:
                 "Is the change real?": "text",
             },
             note=(
-                "Serious acquisitive crime: " + V.COMPOSITE_DEFINITIONS[V.SAC] + ". Neighbourhood "
-                "crime: "
-                + V.COMPOSITE_DEFINITIONS[V.NEIGHBOURHOOD]
-                + ". "
-                + (
-                    records.composite_caveats.get(V.SAC, "") + ". "
-                    if records.composite_caveats
-                    else ""
-                )
-                + f"Test as in the table above ({result.test_name}, over the same calendar "
+                " ".join(MS.definition_note(i) for i in base_change["measure_id"] if i)
+                + f" Test as in the table above ({result.test_name}, over the same calendar "
                 "months of each year, with the "
                 + result.adjustment_name.replace(" across the table", " across these rows")
                 + ")."
@@ -384,6 +477,13 @@ else:
             None if pd.isna(r["pct_change"]) else float(r["pct_change"])
         )
     tables["baseline_change"] = base_change
+    table_periods["baseline_change"] = {
+        "source": source_key,
+        "columns": {
+            "baseline": MS.period_key(series_months["baseline"]),
+            "current": MS.period_key(series_months["current"]),
+        },
+    }
 
 # %% [markdown]
 # ## Positive outcomes
@@ -397,12 +497,33 @@ rates = V.positive_outcome_rates(
 if rates.empty:
     say("No police.uk outcomes data are available, so positive outcome rates cannot be shown.")
 else:
+    # police.uk's own crime count is the denominator here; where it differs from the count of
+    # all crime shown above (another source), say by how much rather than print a second total
+    outcome_diffs = []
+    if records.source == V.SOURCE_EXTRACT:
+        for _name, _months, _col in (
+            (current.name, result.current_months, "current"),
+            (previous.name, result.previous_months, "previous"),
+        ):
+            _pu = int(
+                (
+                    MS.street_mask(data.street, "all_crime") & data.street["month"].isin(_months)
+                ).sum()
+            )
+            _shown = int(result.table.loc[result.table["level"] == "total", _col].iloc[0])
+            if _pu != _shown:
+                outcome_diffs.append(
+                    MS.source_difference(
+                        "all_crime", ("force_extract", _shown), ("police_uk", _pu), _name
+                    )
+                )
+    source_notes += outcome_diffs
     display(
         show_table(
             pd.DataFrame(
                 {
                     "Period": rates["period"],
-                    "Crimes recorded": rates["crimes"],
+                    "Crimes on police.uk with a crime reference": rates["crimes"],
                     "With a positive outcome": rates["positive"],
                     "Positive outcome rate": rates["rate"],
                 }
@@ -415,6 +536,12 @@ else:
                 "an offence taken into consideration. Caveat: recent crimes have had less time to reach "
                 "an outcome, so the current period's rate will rise as outcomes are added."
                 + (" Months compared like-for-like." if result.like_for_like else "")
+                + (
+                    " The rate is worked out on police.uk's own crimes, so its count can differ "
+                    "from all crime above: " + " ".join(outcome_diffs)
+                    if outcome_diffs
+                    else ""
+                )
             ),
         )
     )
@@ -457,6 +584,55 @@ else:
         alpha=alpha,
     )
     mt = msg_res.table
+    # the population behind every rate, with its source and year
+    area_pop, _ = M.population_for(data.csp_population, [cfg.csp_name], msg_res.period)
+    pop_n, pop_year = int(area_pop["population"].iloc[0]), int(area_pop["year"].iloc[0])
+    pop_text = (
+        f"Rates per 1,000 residents use the Office for National Statistics mid-{pop_year} "
+        f"population estimate for {cfg.csp_name}: {narrative.fmt_int(pop_n)} residents."
+    )
+    figures.update(
+        msg_population=pop_n,
+        msg_population_year=pop_year,
+        msg_population_source="ONS mid-year population estimates",
+    )
+    # the group comparison counts crime from the Home Office table (every partnership counted
+    # the same way); say how far that is from the count shown elsewhere in the pack
+    msg_months = msg_res.period.month_list
+    ho_all = mt.loc[mt["crime_type"] == M.ALL_CRIME, "count"]
+    msg_diff = ""
+    if len(ho_all) and set(msg_months) <= set(records.available_months):
+        if records.source == V.SOURCE_EXTRACT:
+            _own = int(
+                (
+                    MS.extract_mask(data.extract, "all_crime")
+                    & data.extract["month"].isin(msg_months)
+                ).sum()
+            )
+        else:
+            _own = int(
+                (
+                    MS.street_mask(data.street, "all_crime") & data.street["month"].isin(msg_months)
+                ).sum()
+            )
+        msg_diff = (
+            "The group comparison counts crimes from the Home Office table, so that every "
+            "partnership is counted the same way. "
+            + MS.source_difference(
+                "all_crime", (source_key, _own), ("home_office", int(ho_all.iloc[0])),
+                msg_res.period.name,
+            )
+        )  # fmt: skip
+        if int(ho_all.iloc[0]) != _own:
+            source_notes.append(msg_diff)
+    keyed += [
+        MS.record(
+            "all_crime", area, msg_months, float(r["rate"]),
+            "group comparison table and sentence", statistic="rate_per_1000",
+            source="home_office",
+        )
+        for _, r in mt[mt["crime_type"] == M.ALL_CRIME].iterrows()
+    ]  # fmt: skip
     display(
         show_table(
             pd.DataFrame(
@@ -508,7 +684,12 @@ else:
                 "against the change in every member's count, allowing for that movement, with "
                 "p-values adjusted across the crime types). Rank 1 = lowest rate in a group of "
                 f"{int(mt['members'].iloc[0])}. Source: Home Office police recorded crime by "
-                "CSP; ONS mid-year population estimates. " + " ".join(msg_res.notes)
+                "CSP; ONS mid-year population estimates. "
+                + pop_text
+                + " "
+                + msg_diff
+                + " "
+                + " ".join(msg_res.notes)
             ),
         )
     )
@@ -641,14 +822,28 @@ say(
     f"*This run used:* limits — {limits.describe()}; test — {result.test_name}, significance "
     f"level {alpha:g}; counts from {'the force extract' if records.source == V.SOURCE_EXTRACT else 'police.uk'}."
 )
-headlines = variance_text[:2]
+headlines = headline_text[:2] or variance_text[:2]
 glance = {
     f"All crime, {current.short}": narrative.fmt_int(figures["all_crime_current"]),
     "Change on the previous 12 months": (
         narrative.fmt_pct(figures["all_crime_pct_change"], signed=True)
-        if figures["all_crime_pct_change"] is not None else "n/a"
+        if figures["all_crime_pct_change"] is not None
+        else "n/a"
     ),
 }
+keyed.append(
+    MS.record("all_crime", area, result.current_months, figures["all_crime_current"],
+              "at a glance", source=source_key)
+)  # fmt: skip
+_ts = tables["three_series"]
+_all = _ts[_ts["measure_id"] == "all_crime"]
+if series.baseline_available and len(_all) and int(_all["baseline"].iloc[0]) > 0:
+    _b, _c = int(_all["baseline"].iloc[0]), int(_all["current"].iloc[0])
+    figures["all_crime_baseline"] = _b
+    figures["all_crime_pct_change_from_baseline"] = (_c - _b) / _b * 100
+    glance[f"Change on the baseline, {base_period.label or base_period.name}"] = narrative.fmt_pct(
+        figures["all_crime_pct_change_from_baseline"], signed=True
+    )
 if "msg_text" in globals() and msg_text:
     headlines.append(msg_text[0])
 if "out_text" in globals() and out_text:
@@ -656,8 +851,17 @@ if "out_text" in globals() and out_text:
 if "positive_outcome_rate_current" in figures:
     glance["Positive outcome rate"] = narrative.fmt_pct(figures["positive_outcome_rate_current"])
 out = processed.save_stage_outputs(
-    area, period, "02_crime_group_variance", tables=tables, figures=figures, sentences=sentences,
-    headlines=headlines, glance=glance,
+    area,
+    period,
+    "02_crime_group_variance",
+    tables=tables,
+    figures=figures,
+    sentences=sentences,
+    headlines=headlines,
+    glance=glance,
+    measures=keyed,
+    table_periods=table_periods,
+    source_notes=source_notes,
 )
 say(
     f"Saved {narrative.number_word(len(tables))} tables and {len(sentences)} sentences for the "

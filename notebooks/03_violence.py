@@ -47,6 +47,9 @@ from helpers.core.periods import ReportingPeriod, compare_coverage, month_range,
 from helpers.ingest import processed
 from helpers.present import charts
 from helpers.present.tables import show_table
+from helpers.stages import comparisons as CMP
+from helpers.stages import measures as MS
+from helpers.stages import variance as VAR
 from helpers.stages import violence as V
 
 parse_month(period, "period")
@@ -85,6 +88,9 @@ figures: dict = {
     "previous_period": previous.name,
 }
 tables: dict[str, pd.DataFrame] = {}
+keyed: list[dict] = []  # headline numbers keyed by measure, area and period (reconciliation)
+table_periods: dict[str, dict] = {}
+exceptional = CMP.exceptional_periods(cfg.analysis, str(cfg.path or area))
 
 say(f"{narrative.area_title(cfg.name, cfg.area_kind)} — reporting period **{current.name}**, "
     f"compared with **{previous.name}**.")
@@ -143,6 +149,8 @@ comparison = f"{previous.name}" + (
     "" if coverage.complete else f" (like-for-like over {len(cur_m)} months)"
 )
 figures["like_for_like_months"] = len(cur_m)
+count_columns = {"previous": MS.period_key(prev_m), "current": MS.period_key(cur_m)}
+source_key = "force_extract" if used == "extract" else "police_uk"
 figures["missing_months"] = coverage.current_missing + coverage.previous_missing
 
 # %% [markdown]
@@ -187,6 +195,13 @@ if used == "extract":
         )
     )
     tables["share_of_all_crime"] = share
+    for _i, _ms in ((0, cur_m), (1, prev_m)):
+        keyed += [
+            MS.record("vap", area, _ms, share["violence"].iloc[_i], "share of all crime table",
+                      source=source_key),
+            MS.record("all_crime", area, _ms, share["all_crime"].iloc[_i],
+                      "share of all crime table", source=source_key),
+        ]  # fmt: skip
     figures.update(
         violence_current=int(total["current"]),
         violence_previous=int(total["previous"]),
@@ -243,7 +258,8 @@ if used == "extract":
             + " The total is tested on its own.",
         )
     )
-    tables["subgroups"] = subgroups
+    tables["subgroups"] = MS.label_table(subgroups, source_key, label_col="subgroup", level_col=None)
+    table_periods["subgroups"] = {"source": source_key, "columns": count_columns}
     figures["subgroup_shares"] = dict(
         zip(subgroups["subgroup"], subgroups["share"].round(1), strict=True)
     )
@@ -327,11 +343,15 @@ if used == "extract" and check.can["domestic"]:
             f"{narrative.fmt_int(n_null)} violent offences in the current period have no domestic "
             "flag value and are counted as other violence."
         )
+    dom = dom.assign(
+        measure_id=dom["group"].map({"Domestic abuse flag": "vap_domestic"}).fillna("")
+    )
+    table_periods["domestic"] = {"source": source_key, "columns": count_columns}
     display(
         show_table(
             pd.DataFrame(
                 {
-                    "": dom["group"],
+                    "": dom["group"].replace({"Domestic abuse flag": MS.name("vap_domestic")}),
                     "Previous": dom["previous"],
                     "Current": dom["current"],
                     "Change %": dom["pct_change"],
@@ -739,7 +759,10 @@ if used == "police_uk":
         )
     )
     tables["policeuk_monthly"] = V.policeuk_monthly(data.street, trend_months)
-    tables["policeuk_summary"] = summary
+    tables["policeuk_summary"] = summary.assign(
+        measure_id=["violence_and_sexual_offences", "all_crime"]
+    )
+    table_periods["policeuk_summary"] = {"source": "police_uk", "columns": count_columns}
     figures.update(
         policeuk_violence_and_sexual_current=int(summary["current"].iloc[0]),
         policeuk_share_of_all_crime=float(summary["share_current"].iloc[0]),
@@ -771,19 +794,56 @@ else:
 # traced to a file.
 
 # %%
+# The headline against last year and the pre-COVID baseline, over the calendar months all three
+# years hold, naming an exceptional period when a compared year falls in it.
+headline_text = []
+base_period = VAR.resolve_baseline(CMP.DEFAULT_BASELINE, cfg.baselines)
+head_id = "vap" if used == "extract" else "violence_and_sexual_offences"
+frame = data.extract if used == "extract" else data.street
+in_measure = (
+    MS.extract_mask(frame, head_id) if used == "extract" else MS.street_mask(frame, head_id)
+)
+have = set(available)
+offsets = [
+    i for i in range(current.months)
+    if current.month_list[i] in have and previous.month_list[i] in have
+]  # fmt: skip
+base_ok = all(base_period.month_list[i] in have for i in offsets) and bool(offsets)
+if offsets:
+    def _count(months):
+        return (months, int((in_measure & frame["month"].astype(str).isin(months)).sum()))
+
+    cur_c = _count([current.month_list[i] for i in offsets])
+    prev_c = _count([previous.month_list[i] for i in offsets])
+    base_c = None
+    if base_ok:
+        base_months, base_n = _count([base_period.month_list[i] for i in offsets])
+        base_c = (base_months, base_n, base_period.label or base_period.name)
+    headline_text.append(
+        CMP.headline_sentence(head_id, cur_c, prev_c, base_c, exceptional, noun="offences")
+    )
+    keyed += CMP.headline_records(head_id, area, cur_c, prev_c, base_c, "headline sentence",
+                                  source_key)  # fmt: skip
+    sentences.insert(0, headline_text[0])
+    display(Markdown(f"**Against last year and the baseline.** {headline_text[0]}"))
+
 V.clear_stage_tables(area, period, "03_violence")
 glance = {}
 if "violence_current" in figures:
-    glance["Violence against the person"] = narrative.fmt_int(figures["violence_current"])
+    glance[MS.name("vap")] = narrative.fmt_int(figures["violence_current"])
+    keyed.append(
+        MS.record("vap", area, cur_m, figures["violence_current"], "at a glance",
+                  source=source_key)
+    )  # fmt: skip
     glance["Change on the previous period"] = narrative.fmt_pct(figures["violence_pct_change"], signed=True)
 if "share_of_all_crime" in figures:
     glance["Share of all recorded crime"] = narrative.fmt_pct(figures["share_of_all_crime"])
 if figures.get("domestic_share") is not None:
     glance["With a domestic abuse flag"] = narrative.fmt_pct(figures["domestic_share"])
-headlines = [s for s in sentences if s.startswith(("Recorded violence", "Violent crime breaks down",
-                                                   "Domestic violence accounts"))][:3] or sentences[:2]
+headlines = headline_text + [s for s in sentences if s.startswith(("Recorded violence", "Violent crime breaks down",
+                                                   "Domestic violence accounts"))][:2] or sentences[:2]
 out = processed.save_stage_outputs(
     area, period, "03_violence", tables=tables, figures=figures, sentences=sentences,
-    headlines=headlines, glance=glance,
+    headlines=headlines, glance=glance, measures=keyed, table_periods=table_periods,
 )
 say(f"Saved {narrative.number_word(len(tables))} tables and {len(sentences)} sentences.")

@@ -51,6 +51,7 @@ from helpers.ingest.processed import load_processed, save_stage_outputs
 from helpers.present import charts, maps
 from helpers.present.tables import show_table
 from helpers.stages import hotspots
+from helpers.stages import measures as MS
 
 parse_month(period, "period")
 if not isinstance(comparison_months, int) or not 1 <= comparison_months <= 60:
@@ -127,9 +128,9 @@ totals = pd.DataFrame({
 })  # fmt: skip
 show_table(totals, caption=f"Crimes and ASB incidents, {current.name}",
            formats={"In wards": "int", "In no ward": "int", "Area total": "int"},
-           note="Violence, serious acquisitive crime (burglary, robbery and vehicle crime) and "
-                "burglary are parts of all crime; ASB incidents are not crimes and are counted "
-                "separately.")  # fmt: skip
+           note="Ward figures count police.uk records, the only source that places every crime "
+                "on a map. " + " ".join(MS.definition_note(hotspots.REGISTRY_IDS[m])
+                                        for m in keys if m != "all_crime"))  # fmt: skip
 
 # %% [markdown]
 # ## Ward maps: counts and rates per 1,000 residents
@@ -168,6 +169,15 @@ for key in keys:
         plt.show()
 if not has_population:
     display(Markdown("No ward population is available, so only counts are mapped."))
+else:  # the population behind every rate, with its source and year
+    pop_year = cfg.source_options("ward_population").get("year")
+    display(Markdown(
+        f"Rates per 1,000 residents use the {f'mid-{pop_year} ' if pop_year else ''}resident "
+        f"population of each ward from the area's ward population estimates "
+        f"({narrative.fmt_int(wards['population'].sum())} residents in the "
+        f"{int(wards['population'].notna().sum())} wards with a figure)"
+        + ("." if pop_year else "; the estimates do not state their year.")
+    ))  # fmt: skip
 display(Markdown(published.note))
 
 # %% [markdown]
@@ -434,6 +444,15 @@ figures_out = {
     "gini": {r["Measure"]: round(float(r["Gini"]), 4) for r in conc_rows},
     "top10_share_pct": {r["Measure"]: round(float(r["Share in top 10% of wards (%)"]), 2) for r in conc_rows},
 }  # fmt: skip
+# headline numbers keyed for the reconciliation check: area totals are police.uk counts of
+# measures police.uk counts exactly; ward-change sums are counts placed in a ward
+keyed = [MS.record(hotspots.REGISTRY_IDS[k_], area, cur_months, counts.totals[k_],
+                   "crimes and ASB incidents table", source="police_uk") for k_ in keys]
+for k_, ch in changes.items():
+    for col, ms in (("current", cur_months), ("previous", cmp_months)):
+        keyed.append(MS.record(hotspots.REGISTRY_IDS[k_], area, ms, int(ch[col].sum()),
+                               "change by ward table", statistic="count_in_wards",
+                               source="police_uk"))
 glance = {"Wards": str(len(wards))}
 if "all_crime" in gi_results:
     glance["All-crime hot spots (Gi*, FDR)"] = str(figures_out["hot_spots"]["all_crime"])
@@ -444,4 +463,4 @@ if "All crime" in figures_out["top10_share_pct"]:
 headlines = [s for s in sentences if s.startswith("All crime")][:3] or sentences[:3]
 out_dir = save_stage_outputs(area, period, "04_ward_hotspots", tables=tables_out,
                              figures=figures_out, sentences=sentences,
-                             headlines=headlines, glance=glance)  # fmt: skip
+                             headlines=headlines, glance=glance, measures=keyed)  # fmt: skip

@@ -214,3 +214,46 @@ def test_year_on_year_tests_allow_for_overdispersion(run):
     # The dispersion is stated beside the table, in words.
     html = "\n".join(_outputs(nb, "text/html"))
     assert "Month to month, the rows" in html and "times as much" in html
+
+
+@pytest.mark.notebook
+def test_keyed_measures_reconcile_and_match_an_independent_count(run):
+    import csv
+    from importlib import resources
+
+    from helpers.report import reconcile
+
+    nb, report, figs = run
+    records = [dict(r, where="02: " + r["where"]) for r in figs["measures"]]
+    records += reconcile._table_records(
+        report, "02_crime_group_variance", AREA, figs["table_periods"]
+    )
+    assert reconcile.conflicts(records) == {}
+    got = {(r["measure"], r["period"]): r["value"] for r in records if r["statistic"] == "count"}
+    # independently: the extract's rows in the period, and those whose Home Office code is
+    # marked serious acquisitive crime in the reference CSV (read with the csv module)
+    ex = pd.read_parquet(ROOT / "data" / "processed" / AREA / PERIOD / "extract.parquet")
+    cur = ex[ex["month"].isin([str(p) for p in pd.period_range("2021-04", "2022-03", freq="M")])]
+    with resources.files("helpers.data").joinpath("home_office_offence_codes.csv").open() as fh:
+        sac = {r["offence_code"] for r in csv.DictReader(fh) if r["sac"] == "1"}
+    code = cur["ho_code"].astype(str).str.lstrip("0").str.upper()
+    assert got[("all_crime", "2021-04..2022-03")] == len(cur)
+    assert got[("sac", "2021-04..2022-03")] == int(code.isin(sac).sum())
+    # every headline against last year and the baseline, the lockdown named
+    head = figs["headlines"][0]
+    assert head.startswith("All crime:") and "pre-COVID baseline" in head
+    assert "within the COVID-19 lockdowns (March 2020 to June 2021)" in head
+    assert figs["source_notes"] and "Home Office table" in " ".join(figs["source_notes"])
+
+
+@pytest.mark.notebook
+def test_population_behind_the_rates_is_printed_with_source_and_year(run):
+    nb, report, figs = run
+    pop = pd.read_parquet(ROOT / "data" / "processed" / AREA / PERIOD / "csp_population.parquet")
+    row = pop[(pop["csp_name"] == "Wexley") & (pop["year"] == 2021)]
+    html = "\n".join(_outputs(nb, "text/html"))
+    assert (
+        f"mid-2021 population estimate for Wexley: {int(row['population'].iloc[0]):,} residents"
+        in html
+    )
+    assert figs["figures"]["msg_population_year"] == 2021

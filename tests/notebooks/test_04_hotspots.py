@@ -170,8 +170,11 @@ def test_default_run_on_sample(processed_sample, tmp_path):
         rises_named[key] = wards.loc[full.index[rises], "ward_name"].tolist()
         sig_any[key] = bool(sig.any())
         assert fig["change_wards_listed"][key] == min(8, listed), key
+        # printed names from the measures registry: ward counts are police.uk's, so "sac" is
+        # the police.uk categories nearest serious acquisitive crime, under their own name
         label = {"all_crime": "All crime", "violence": "Violence and sexual offences",
-                 "sac": "Serious acquisitive crime", "burglary": "Burglary",
+                 "sac": "Burglary, robbery and vehicle crime",
+                 "burglary": "Burglary (residential and business)",
                  "asb": "Anti-social behaviour"}[key]  # fmt: skip
         if listed:
             assert f"{label}: wards that rose or changed significantly" in html

@@ -103,6 +103,9 @@ def save_stage_outputs(
     sentences: list[str] | None = None,
     headlines: list[str] | None = None,
     glance: dict[str, str] | None = None,
+    measures: list[dict] | None = None,
+    table_periods: dict[str, dict] | None = None,
+    source_notes: list[str] | None = None,
 ) -> Path:
     """Write a stage's key tables (CSV) and headline figures/sentences (JSON) beside its report.
 
@@ -111,6 +114,14 @@ def save_stage_outputs(
     "at a glance" page read these, so every number a councillor sees is traceable to a file.
     ``headlines`` (two to four of the sentences) and ``glance`` (label -> formatted value, a
     handful) are what the panel pack's first page shows for the stage.
+
+    ``measures`` are the stage's headline numbers keyed by measure id, area and period (built
+    with :func:`helpers.stages.measures.record`); ``table_periods`` says, for a saved table that
+    has a ``measure_id`` column, which months each count column covers and from which source
+    (``{table: {"source": ..., "columns": {column: period key}}}``); ``source_notes`` are the
+    methods sentences saying how far another source's figures are from the ones shown. The
+    reconciliation check (:mod:`helpers.report.reconcile`) reads all three. Stages that pass none
+    of them write the same file as before, with empty lists.
     """
     out = paths.report_dir(area, period)
     stage = paths.safe_name(stage, "stage")
@@ -126,6 +137,9 @@ def save_stage_outputs(
             "headlines": list(headlines or []),
             # a list of pairs, not a mapping: write_json sorts keys and the order is the author's
             "glance": [[str(k), str(v)] for k, v in (glance or {}).items()],
+            "measures": list(measures or []),
+            "table_periods": dict(table_periods or {}),
+            "source_notes": list(source_notes or []),
         },
         out / "figures" / f"{stage}.json",
     )

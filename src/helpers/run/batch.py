@@ -475,7 +475,11 @@ def _run_area(
                 )
             )
         _write_state(out, {"area": cfg.area, "period": period, "stages": done})
-    if failed:  # no processed data for this run: an old pack would describe another run
+    check = _reconcile(cfg, period, out, results)
+    if check is not None:
+        results.append(check)
+        failed = failed or check.status == "failed"
+    if failed:  # no processed data, or figures that disagree: an old pack would mislead
         from helpers.report.pack import PACK_NAME
 
         (out / PACK_NAME).unlink(missing_ok=True)
@@ -487,6 +491,34 @@ def _run_area(
             results.append(pack)
             _write_state(out, {"area": cfg.area, "period": period, "stages": done})
     return results
+
+
+def _reconcile(
+    cfg: AreaConfig, period: str, out: Path, results: list[StageResult]
+) -> StageResult | None:
+    """One value per measure: fail the item, naming the places, when two outputs disagree.
+
+    Runs when any stage after cleaning ran or was unchanged (there are outputs to check);
+    returns no row when the stages saved no keyed figures.
+    """
+    from helpers.report.reconcile import check_report
+
+    if not any(
+        r.status in OK_STATUSES and not r.stage.startswith(CLEANING_PREFIX) for r in results
+    ):
+        return None
+    t0 = time.perf_counter()
+    try:
+        checked = check_report(out)
+    except Exception as exc:  # noqa: BLE001 - reported as a failed step, never hidden
+        # the whole message: it names every conflicting place (``_error_text`` keeps one line)
+        return StageResult(
+            cfg.area, period, "reconcile", "failed", time.perf_counter() - t0, None, None,
+            f"{type(exc).__name__}: {exc}",
+        )  # fmt: skip
+    if not checked:  # the stages saved no keyed figures (e.g. tiny test stages): nothing to say
+        return None
+    return StageResult(cfg.area, period, "reconcile", "ok", time.perf_counter() - t0, None, None)
 
 
 def _panel_pack(

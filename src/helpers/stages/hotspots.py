@@ -31,6 +31,7 @@ import pandas as pd
 
 from helpers.core.errors import GeographyError, ParameterError
 from helpers.core.narrative import fmt_int, join_names, number_word
+from helpers.stages import measures
 
 # --------------------------------------------------------------------------------------------
 # Crime measures
@@ -62,18 +63,29 @@ class Measure:
     noun: str = "crimes"  # "crimes" or "incidents" (ASB incidents are not crimes)
 
 
+#: Ward measures -> the registry measure each counts (helpers.stages.measures). Ward counts come
+#: from police.uk map points, so each is a measure police.uk counts exactly: "sac" is the
+#: police.uk categories nearest to serious acquisitive crime, printed under their own name.
+REGISTRY_IDS = {
+    "all_crime": "all_crime",
+    "violence": "violence_and_sexual_offences",
+    "sac": "sac_police_uk",
+    "burglary": "burglary",
+    "asb": "asb",
+}
+
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in (
-        Measure("all_crime", "All crime", lambda d: ~_is_asb(d)),
+        Measure("all_crime", measures.name("all_crime"), lambda d: ~_is_asb(d)),
         Measure(
             "violence",
-            "Violence and sexual offences",
+            measures.name("violence_and_sexual_offences"),
             lambda d: d["crime_type"].eq("Violence and sexual offences"),
         ),
-        Measure("sac", "Serious acquisitive crime", lambda d: _is_sac(d) & ~_is_asb(d)),
-        Measure("burglary", "Burglary", lambda d: d["crime_type"].eq("Burglary")),
-        Measure("asb", "Anti-social behaviour", _is_asb, noun="incidents"),
+        Measure("sac", measures.name("sac_police_uk"), lambda d: _is_sac(d) & ~_is_asb(d)),
+        Measure("burglary", measures.name("burglary"), lambda d: d["crime_type"].eq("Burglary")),
+        Measure("asb", measures.name("asb"), _is_asb, noun="incidents"),
     )
 }
 
