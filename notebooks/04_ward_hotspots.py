@@ -207,16 +207,17 @@ if density and counts.totals["all_crime"] >= 3:
         street["month"].astype(str).isin(cur_months) & hotspots.measure_mask(street, "all_crime")
     ]
     try:
-        grid, extent = hotspots.kernel_density(pts["easting"], pts["northing"], wards, cell=100)
-        fig = maps.density_map(grid, extent, wards, title=f"All crime: density of map points, {period_text}",
-                               bandwidth_text=", Scott's rule bandwidth")  # fmt: skip
+        surface = hotspots.kernel_density(pts["easting"], pts["northing"], wards, cell=100)
+        fig = maps.density_map(surface.grid, surface.extent, wards,
+                               title=f"All crime: density of map points, {period_text}",
+                               bandwidth_text=f", spread {narrative.fmt_int(round(surface.bandwidth))} metres")  # fmt: skip
         charts.finish(fig, alt="Smoothed surface of where crimes were recorded, darkest where most")
         plt.show()
         display(Markdown(
-            "The surface above smooths the snapped police.uk map points (Gaussian kernel, bandwidth "
-            "by Scott's rule, 100-metre cells) regardless of ward boundaries. It shows where points "
-            "cluster; because locations are snapped to street points, its peaks sit on streets and "
-            "public places rather than on the exact scene of each crime."
+            "The surface above smooths the snapped police.uk map points regardless of ward "
+            f"boundaries. {surface.method_text()} It shows where points cluster; because "
+            "locations are snapped to street points, its peaks sit on streets and public places "
+            "rather than on the exact scene of each crime."
         ))  # fmt: skip
     except GeographyError as exc:
         display(Markdown(f"The density surface cannot be drawn: {exc.what}"))

@@ -411,12 +411,47 @@ def test_kernel_density_integrates_to_the_number_of_points():
     rng = np.random.default_rng(3)
     x = rng.normal(1000, 150, 200)
     y = rng.normal(1000, 150, 200)
-    grid, extent = h.kernel_density(x, y, wards, cell=50)
-    assert extent[0] < 0 < 2000 < extent[1]
-    total = np.nansum(grid) * (50 * 50) / 1e6  # density per km² x cell area in km²
+    surf = h.kernel_density(x, y, wards, cell=50)
+    assert surf.extent[0] < 0 < 2000 < surf.extent[1]
+    total = np.nansum(surf.grid) * (50 * 50) / 1e6  # density per km² x cell area in km²
     assert total == pytest.approx(200, rel=0.05)
     with pytest.raises(GeographyError, match="too few"):
         h.kernel_density([1.0], [1.0], wards)
+
+
+def test_binned_kernel_density_matches_a_direct_gaussian_kernel_sum():
+    """Independent: the Gaussian kernel density written out point by point at every cell centre
+    (sum over points of exp(-d² / 2h²) / (2 pi h²), per km²) against the binned surface."""
+    wards = lattice(3, size=1000)  # 3 km x 3 km
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.normal(900, 200, 150), rng.uniform(0, 3000, 60)])
+    y = np.concatenate([rng.normal(2100, 250, 150), rng.uniform(0, 3000, 60)])
+    bw, cell = 300.0, 25.0
+    surf = h.kernel_density(x, y, wards, cell=cell, bandwidth=bw)
+    gx = np.arange(0, 3000 + cell, cell)
+    gy = np.arange(0, 3000 + cell, cell)
+    mx, my = np.meshgrid(gx, gy)
+    d2 = (mx[..., None] - x) ** 2 + (my[..., None] - y) ** 2
+    direct = (np.exp(-d2 / (2 * bw * bw)) / (2 * np.pi * bw * bw)).sum(axis=-1) * 1e6
+    inside = ~np.isnan(surf.grid)
+    assert surf.grid.shape == direct.shape and inside.mean() > 0.95
+    err = np.abs(surf.grid[inside] - direct[inside])
+    assert err.max() <= 0.01 * direct.max()  # within 1% of the peak everywhere
+    assert surf.bandwidth == bw and surf.rule == "the analyst"
+    assert "300 metres" in surf.method_text()
+
+
+def test_kernel_density_default_bandwidth_is_scotts_rule_by_hand():
+    wards = lattice(2, size=1000)
+    x = np.array([100.0, 500.0, 900.0, 1300.0, 1700.0])
+    y = np.array([200.0, 400.0, 1000.0, 1400.0, 1800.0])
+    # Scott: n^(-1/6) x sqrt of the mean of the two sample variances
+    vx = sum((v - x.mean()) ** 2 for v in x) / 4
+    vy = sum((v - y.mean()) ** 2 for v in y) / 4
+    expect = 5 ** (-1 / 6) * ((vx + vy) / 2) ** 0.5
+    surf = h.kernel_density(x, y, wards, cell=50)
+    assert surf.bandwidth == pytest.approx(expect)
+    assert surf.rule == "Scott's rule" and f"{round(expect):,} metres" in surf.method_text()
 
 
 def test_change_sentence_when_crime_rose_lists_significant_wards():
