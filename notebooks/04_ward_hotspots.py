@@ -81,10 +81,11 @@ street = data.street
 available = sorted(set(street["month"].astype(str)))
 coverage = compare_coverage(available, current, comparison)
 cur_months = [m for m in current.month_list if m in available]
-cmp_months = [m for m in comparison.month_list if m in available]
-exposure_ratio = len(cur_months) / len(cmp_months) if cmp_months else 1.0
 counts = hotspots.count_by_ward(street, wards, months=cur_months)
-previous = hotspots.count_by_ward(street, wards, months=cmp_months) if cmp_months else None
+# change by ward: like-for-like months only (change, % and test all on the same months)
+lfl = hotspots.like_for_like_counts(street, wards, current, comparison, crs=cfg.crs)
+previous = lfl.previous if lfl is not None else None
+cmp_months = lfl.previous_months if lfl is not None else []
 MEASURES = hotspots.MEASURES
 keys = list(MEASURES)
 
@@ -230,7 +231,10 @@ if density and counts.totals["all_crime"] >= 3:
 # (exact; if both periods had the same underlying rate, the current count would be a binomial
 # share of the two counts together), and the p-values are corrected for testing every ward at
 # once (Benjamini–Hochberg false discovery rate). Small wards can show large percentage changes
-# that are not significant.
+# that are not significant, so a percentage is shown only where both periods have at least 20
+# (the small-number rule used throughout this pack); the change in the number is always shown.
+# Where a month is missing from the data, both periods are counted over the same calendar months
+# only (like for like), and the change, the percentage and the test all use those months.
 #
 # For each measure a map shades every ward by its percentage change, in seven fixed classes
 # centred on no change (blues for falls, reds for rises, near-white within 10% either way), so
@@ -248,8 +252,7 @@ if previous is None:
                      f"({comparison.name}), so change by ward cannot be shown."))  # fmt: skip
 else:
     for key in keys:
-        ch = hotspots.ward_change(counts.table, previous.table, key, alpha=fdr_alpha,
-                                  exposure_ratio=exposure_ratio)  # fmt: skip
+        ch = hotspots.ward_change(lfl.current.table, previous.table, key, alpha=fdr_alpha)
         changes[key] = ch
         published_changes[key] = hotspots.published_change_table(ch, threshold)
         change_sentences[key] = hotspots.change_sentence(
@@ -267,7 +270,7 @@ else:
     display(show_table(summary, caption=f"Change by ward, {current.short} against {comparison.short}",
                        formats={c: "int" for c in summary.columns if c != "Measure"},
                        note=f"Counts in wards only. Significant = false discovery rate {fdr_alpha:.0%} "
-                            "across wards (conditional binomial test)."))  # fmt: skip
+                            "across wards (conditional binomial test)." + (f" {lfl.note()}" if lfl.note() else "")))  # fmt: skip
 
 # %%
 change_text = f"{current.short} against {comparison.short}"
@@ -415,6 +418,7 @@ figures_out = {
     "wards": len(wards),
     "months_current": len(cur_months),
     "months_comparison": len(cmp_months),
+    "months_like_for_like": len(lfl.current_months) if lfl is not None else 0,
     "disclosure_threshold": threshold,
     "fdr_alpha": fdr_alpha,
     "scheme": scheme,

@@ -31,6 +31,7 @@ import pandas as pd
 
 from helpers.core.errors import GeographyError, ParameterError
 from helpers.core.narrative import fmt_int, join_names, number_word
+from helpers.stages.variance import DEFAULT_MIN_COUNT
 
 # --------------------------------------------------------------------------------------------
 # Crime measures
@@ -448,15 +449,29 @@ def gi_star(
 ) -> pd.DataFrame:
     """Getis-Ord Gi* (focal ward included, binary weights) for ``values`` aligned with ``wards``.
 
-    Returns one row per ward: ``ward_code``, ``ward_name``, ``value``, ``z`` (analytic Gi* z),
-    ``p`` (two-sided: permutation pseudo p-value x 2, capped at 1, when ``permutations`` > 0,
-    else the normal approximation), ``q`` (Benjamini–Hochberg), ``neighbours`` and ``spot``:
-    "Hot spot" (q <= fdr_alpha, z > 0), "Cold spot" (q <= fdr_alpha, z < 0) or "Not
-    significant". Confidence = 1 - fdr_alpha with the false discovery rate controlled.
+    Returns one row per ward: ``ward_code``, ``ward_name``, ``value``, ``z``, ``p`` (two-sided),
+    ``q`` (Benjamini–Hochberg), ``neighbours`` and ``spot``: "Hot spot" (q <= fdr_alpha, z > 0),
+    "Cold spot" (q <= fdr_alpha, z < 0) or "Not significant". Confidence = 1 - fdr_alpha with
+    the false discovery rate controlled.
+
+    The sign and the p-value always come from **one null distribution**:
+
+    * ``permutations`` > 0 (default): esda's conditional permutations (the ward's own value
+      held, the others shuffled over its neighbours). ``p = min(1, 2 x smaller tail)`` with the
+      tails ``(#{sim >= G} + 1) / (P + 1)`` and ``(#{sim <= G} + 1) / (P + 1)``; the direction
+      is the smaller tail's (upper = hot, lower = cold; equal tails: no direction, z = 0), and
+      ``z`` is the standard-normal score of that two-sided p, signed by that tail. The analytic
+      z is not used: under conditional permutation its sign can disagree with the tail the
+      p-value measures (a ward with a very high count of its own among low neighbours).
+    * ``permutations`` = 0: the analytic z of Getis & Ord (1995) and its normal p-value.
+
+    Cost: wards x permutations x neighbours (never wards² x permutations).
 
     Raises GeographyError when there are fewer than 3 wards, no events at all, or all wards
     have the same value (Gi* is undefined).
     """
+    from scipy.stats import norm
+
     with warnings.catch_warnings():  # esda's first import warns about tqdm widgets
         warnings.simplefilter("ignore")
         from esda.getisord import G_Local
@@ -484,12 +499,14 @@ def gi_star(
             "Every ward has the same value, so no ward stands out (Gi* is undefined).",
             "Nothing to fix: there are no hot or cold spots for this measure.",
         )
+    if permutations < 0:
+        raise ParameterError(f"permutations = {permutations} is negative.", "Use e.g. 9999.")
     w = spatial_weights(wards, weights, distance)
     neighbours = np.array([w.cardinalities[i] for i in w.id_order])
     np.random.seed(seed)  # esda's permutation draws; fixed so the report is reproducible
     with warnings.catch_warnings():
         # esda warns that its default one-sided ("directed") pseudo p-value will change; we
-        # double it ourselves below, which is the two-sided test esda recommends.
+        # compute both tails ourselves from the kept simulations.
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="esda")
         g = G_Local(
             y,
@@ -499,13 +516,23 @@ def gi_star(
             permutations=permutations,
             seed=seed,
             n_jobs=1,
-            keep_simulations=False,
+            keep_simulations=bool(permutations),
         )
-    z = np.asarray(g.Zs, dtype=float)
     if permutations:
-        p = np.minimum(1.0, 2.0 * np.asarray(g.p_sim, dtype=float))
+        sims = np.asarray(g.rGs, dtype=float)  # wards x permutations
+        obs = np.asarray(g.Gs, dtype=float)[:, None]
+        # a relative tolerance so that a simulated value equal to the observed one (same
+        # neighbour sum, float noise) counts in both tails
+        tol = 1e-6 * np.maximum(1.0, np.abs(obs))  # esda simulates in float32
+        upper = ((sims >= obs - tol).sum(axis=1) + 1.0) / (permutations + 1.0)
+        lower = ((sims <= obs + tol).sum(axis=1) + 1.0) / (permutations + 1.0)
+        p = np.minimum(1.0, 2.0 * np.minimum(upper, lower))
+        sign = np.sign(lower - upper)  # +1: the upper tail is the smaller one (hot)
+        z = sign * norm.isf(np.clip(p, 1e-300, 1.0) / 2.0)
     else:
-        p = 2.0 * np.asarray(g.p_norm, dtype=float)
+        z = np.asarray(g.Zs, dtype=float)
+        p = np.minimum(1.0, 2.0 * np.asarray(g.p_norm, dtype=float))
+    z = np.where(np.abs(z) < 1e-12, 0.0, z)
     reject, q = fdr_bh(p, fdr_alpha)
     spot = np.where(reject & (z > 0), HOT, np.where(reject & (z < 0), COLD, NOT_SIG))
     return pd.DataFrame(
@@ -574,18 +601,82 @@ def poisson_change_test(current: int, previous: int, exposure_ratio: float = 1.0
     return float(binomtest(current, n, exposure_ratio / (1.0 + exposure_ratio)).pvalue)
 
 
+#: Small-number rule (one rule for the whole pack, defined by the variance stage): a % change is
+#: not printed when either period's count is below this; the count change still is.
+SMALL_NUMBER = DEFAULT_MIN_COUNT
+
+
+@dataclass
+class LikeForLike:
+    """The two periods of a ward change, over the calendar-month positions both hold.
+
+    ``current`` / ``previous``: :class:`WardCounts` over ``current_months`` /
+    ``previous_months`` (equal in number, month *i* of one a fixed number of months after month
+    *i* of the other); ``dropped``: months of the current period left out because their
+    counterpart is missing from the data (a missing month is never compared with a present one).
+    """
+
+    current: WardCounts
+    previous: WardCounts
+    current_months: list[str]
+    previous_months: list[str]
+    dropped: list[str]
+
+    def note(self) -> str | None:
+        """Plain-English note when months were left out (None when the periods are complete)."""
+        if not self.dropped:
+            return None
+        n = len(self.current_months)
+        names = [pd.Period(m, freq="M").strftime("%B %Y") for m in self.dropped]
+        return (
+            f"Changes by ward compare the {number_word(n)} months that both periods hold "
+            f"(like for like): {join_names(names)} "
+            f"{'is' if len(self.dropped) == 1 else 'are'} left out of the current period because "
+            "the same month a period earlier is missing from the data."
+        )
+
+
+def like_for_like_counts(
+    records: pd.DataFrame,
+    wards,
+    current,
+    comparison,
+    measures: Iterable[str] | None = None,
+    crs: str = "EPSG:27700",
+) -> LikeForLike | None:
+    """Ward counts of ``current`` and ``comparison`` (:class:`ReportingPeriod`) over the month
+    positions both hold in ``records['month']``; None when they share none.
+
+    The change, its percentage and its test then all use the same months, so a month missing
+    from one period changes neither the count difference nor the test (no exposure scaling).
+    """
+    from helpers.core.periods import like_for_like_months
+
+    available = sorted(set(records["month"].astype(str)))
+    cur_m, prev_m = like_for_like_months(available, current, comparison)
+    if not cur_m:
+        return None
+    cur = count_by_ward(records, wards, months=cur_m, measures=measures, crs=crs)
+    prev = count_by_ward(records, wards, months=prev_m, measures=measures, crs=crs)
+    dropped = [m for m in current.month_list if m in set(available) and m not in set(cur_m)]
+    return LikeForLike(cur, prev, cur_m, prev_m, dropped)
+
+
 def ward_change(
     current: pd.DataFrame,
     previous: pd.DataFrame,
     measure: str,
     alpha: float = 0.05,
-    exposure_ratio: float = 1.0,
+    min_count: int = SMALL_NUMBER,
 ) -> pd.DataFrame:
-    """Change per ward between two :attr:`WardCounts.table` frames for one measure.
+    """Change per ward between two :attr:`WardCounts.table` frames for one measure, counted
+    over the same number of months (see :func:`like_for_like_counts`).
 
-    Columns: ``ward_code``, ``ward_name``, ``current``, ``previous``, ``change``, ``pct_change``
-    (NaN from zero), ``direction`` (up/down/same), ``p`` (conditional binomial test per ward),
-    ``q`` (Benjamini–Hochberg across wards) and ``significant`` (q <= alpha).
+    Columns: ``ward_code``, ``ward_name``, ``current``, ``previous``, ``change``,
+    ``small_numbers`` (either count below ``min_count``), ``pct_change`` (missing under the
+    small-number rule or from zero), ``direction`` (up/down/same), ``p`` (conditional binomial
+    test per ward, equal exposure) and ``q`` (Benjamini–Hochberg across the wards of the table,
+    always) and ``significant`` (q <= alpha).
     """
     cur = current[["ward_code", "ward_name", measure]].rename(columns={measure: "current"})
     prev = previous[["ward_code", measure]].rename(columns={measure: "previous"})
@@ -593,15 +684,12 @@ def ward_change(
     out["ward_name"] = out["ward_name"].fillna(out["ward_code"])
     out[["current", "previous"]] = out[["current", "previous"]].fillna(0).astype(int)
     out["change"] = out["current"] - out["previous"]
-    out["pct_change"] = np.where(
-        out["previous"] > 0,
-        out["change"] / out["previous"].where(out["previous"] > 0) * 100,
-        np.nan,
-    )
+    out["small_numbers"] = out[["current", "previous"]].min(axis=1) < min_count
+    ok = (out["previous"] > 0) & ~out["small_numbers"]
+    out["pct_change"] = np.where(ok, out["change"] / out["previous"].where(ok) * 100, np.nan)
     out["direction"] = np.select([out["change"] > 0, out["change"] < 0], ["up", "down"], "same")
     out["p"] = [
-        poisson_change_test(c, p, exposure_ratio)
-        for c, p in zip(out["current"], out["previous"], strict=True)
+        poisson_change_test(c, p) for c, p in zip(out["current"], out["previous"], strict=True)
     ]
     reject, q = fdr_bh(out["p"].to_numpy(), alpha)
     out["q"] = q
