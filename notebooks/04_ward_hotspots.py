@@ -49,7 +49,7 @@ from helpers.core.periods import ReportingPeriod, compare_coverage, parse_month
 from helpers.ingest.processed import load_processed, save_stage_outputs
 from helpers.present import charts, maps
 from helpers.present.tables import show_table
-from helpers.stages import hotspots
+from helpers.stages import disclosure, hotspots
 
 parse_month(period, "period")
 if not isinstance(comparison_months, int) or not 1 <= comparison_months <= 60:
@@ -142,13 +142,20 @@ show_table(totals, caption=f"Crimes and ASB incidents, {current.name}",
 # disclosure threshold.
 
 # %%
-published = hotspots.published_ward_table(counts, threshold)
+# disclosure control for every ward table of this stage at once, audited by linear programming
+protection = disclosure.protect(
+    counts.table, keys, threshold,
+    lfl_current=lfl.current.table if lfl is not None else None,
+    previous=lfl.previous.table if lfl is not None else None,
+)  # fmt: skip
+published = hotspots.published_ward_table(counts, threshold, protection)
+map_wards = maps.for_display(wards)  # outlines simplified for drawing only (counts use wards)
 has_population = wards["population"].notna().any()
 period_text = current.short
 for key in keys:
     m = MEASURES[key]
     fig = maps.choropleth(
-        wards, published.data[key], title=f"{m.label}: number of {m.noun}, {period_text}",
+        map_wards, published.data[key], title=f"{m.label}: number of {m.noun}, {period_text}",
         legend_title=f"Number of {m.noun}", scheme=scheme, k=k,
         suppressed=published.mask[key], threshold=threshold,
     )  # fmt: skip
@@ -158,7 +165,7 @@ for key in keys:
     plt.show()
     if has_population:
         fig = maps.choropleth(
-            wards, published.data[f"{key}_rate"], title=f"{m.label}: {m.noun} per 1,000 residents, {period_text}",
+            map_wards, published.data[f"{key}_rate"], title=f"{m.label}: {m.noun} per 1,000 residents, {period_text}",
             legend_title="Per 1,000 residents", scheme=scheme, k=k, decimals=1,
             suppressed=published.mask[f"{key}_rate"], threshold=threshold,
             missing_label="No population figure (count mapped above)", cmap="PuBu",
@@ -193,7 +200,7 @@ for key in keys:
         display(Markdown(f"**{m.label}:** hot spots cannot be computed. {exc.what}"))
         continue
     gi_results[key] = res
-    fig = maps.hotspot_map(wards, res["spot"], title=f"{m.label}: hot and cold spots, {period_text}",
+    fig = maps.hotspot_map(map_wards, res["spot"], title=f"{m.label}: hot and cold spots, {period_text}",
                            fdr_alpha=fdr_alpha)  # fmt: skip
     n_hot = int((res["spot"] == hotspots.HOT).sum())
     charts.finish(fig, alt=f"Map of {m.label.lower()} hot and cold spots: {n_hot} hot-spot wards")
@@ -209,7 +216,7 @@ if density and counts.totals["all_crime"] >= 3:
     ]
     try:
         surface = hotspots.kernel_density(pts["easting"], pts["northing"], wards, cell=100)
-        fig = maps.density_map(surface.grid, surface.extent, wards,
+        fig = maps.density_map(surface.grid, surface.extent, map_wards,
                                title=f"All crime: density of map points, {period_text}",
                                bandwidth_text=f", spread {narrative.fmt_int(round(surface.bandwidth))} metres")  # fmt: skip
         charts.finish(fig, alt="Smoothed surface of where crimes were recorded, darkest where most")
@@ -254,7 +261,7 @@ else:
     for key in keys:
         ch = hotspots.ward_change(lfl.current.table, previous.table, key, alpha=fdr_alpha)
         changes[key] = ch
-        published_changes[key] = hotspots.published_change_table(ch, threshold)
+        published_changes[key] = hotspots.published_change_table(ch, threshold, protection, key)
         change_sentences[key] = hotspots.change_sentence(
             ch, MEASURES[key].label, MEASURES[key].noun
         )
@@ -282,7 +289,7 @@ for key in changes:
     d = pc.data.set_index("ward_code").reindex(wards["ward_code"])
     mk = pc.mask.set_index(pc.data["ward_code"]).reindex(wards["ward_code"])
     fig = maps.change_map(
-        wards, d["pct_change"], d["significant"].fillna(False), d["direction"],
+        map_wards, d["pct_change"], d["significant"].fillna(False), d["direction"],
         title=f"{m.label}: change in {m.noun} by ward, {change_text}",
         legend_title=f"Change in the number of {m.noun}", suppressed=mk["change"].fillna(True),
         threshold=threshold, fdr_alpha=fdr_alpha,
@@ -318,18 +325,15 @@ priority_tables = {}
 for key in keys:
     m = MEASURES[key]
     t = hotspots.priority_table(counts, key, changes.get(key), top_n=top_n)
-    # disclosure: mask small counts and anything derived from them (rate, share, change)
-    prev_small = None
-    if key in changes:
-        ch = changes[key].set_index("ward_name")
-        prev_small = ch.loc[t["Ward"], "previous"].to_numpy() < threshold
-    s = hotspots.suppress(t, ["Count"], threshold, total_published=False,
-                          dependents={"Count": ["Rate per 1,000", "Share of area total (%)", "Change", "Change (%)"]
-                                      if "Change" in t else ["Rate per 1,000", "Share of area total (%)"]})  # fmt: skip
-    data_t, mask_t = s.data, s.mask
-    if prev_small is not None and prev_small.any():
-        for c in ("Change", "Change (%)"):
-            mask_t[c] = mask_t[c].to_numpy() | prev_small
+    # disclosure: the stage's audited masks (count with its rate and share; change with its %)
+    pos = pd.Index(protection.ward_codes).get_indexer(t.attrs["ward_code"])
+    hide_count = protection.ward[key].to_numpy(dtype=bool)[pos]
+    hide_change = hide_count | protection.change[key].to_numpy(dtype=bool)[pos]
+    data_t = t.copy()
+    mask_t = pd.DataFrame(False, index=t.index, columns=t.columns)
+    for c in ("Count", "Rate per 1,000", "Share of area total (%)", "Change", "Change (%)"):
+        if c in t:
+            mask_t[c] = hide_change if c.startswith("Change") else hide_count
             data_t[c] = data_t[c].astype(float).where(~mask_t[c])
     priority_tables[key] = data_t
     display(show_table(
@@ -338,7 +342,7 @@ for key in keys:
                  "Share of area total (%)": "pct", "Change": "signed_int", "Change (%)": "signed_pct"},
         suppressed=mask_t,
         note=(f"Share of the {narrative.fmt_int(counts.table[key].sum())} {m.noun} placed in a ward. "
-              "Rate: per 1,000 residents (– where no population is known). " + s.note),
+              "Rate: per 1,000 residents (– where no population is known). " + protection.note()),
     ))  # fmt: skip
 
 # %% [markdown]
@@ -361,8 +365,9 @@ for key in keys:
     k_top, share = hotspots.top_share(vals, 0.10)
     g = hotspots.gini(vals)
     curves[m.label], ginis[m.label] = hotspots.lorenz_curve(vals), g
+    # published as printed (1 and 2 decimals): more digits would add equations on hidden counts
     conc_rows.append({"Measure": m.label, "Wards in top 10%": k_top,
-                      "Share in top 10% of wards (%)": share, "Gini": g})  # fmt: skip
+                      "Share in top 10% of wards (%)": round(share, 1), "Gini": round(g, 2)})  # fmt: skip
     concentration_sentences.append(
         hotspots.concentration_sentence(vals, counts.table["ward_name"], m.label)
     )
@@ -411,7 +416,7 @@ for key in changes:
 for key, t in priority_tables.items():
     tables_out[f"priority_{key}"] = t
 for key, res in gi_results.items():
-    tables_out[f"gistar_{key}"] = res[["ward_code", "ward_name", "z", "p", "q", "spot"]]
+    tables_out[f"gistar_{key}"] = hotspots.published_gi_star(res, protection.any_hidden(key))
 if not concentration.empty:
     tables_out["concentration"] = concentration
 figures_out = {
@@ -424,6 +429,8 @@ figures_out = {
     "scheme": scheme,
     "k": k,
     "suppressed_cells": int(published.primary + published.secondary),
+    "protection_interval_min": (None if not np.isfinite(protection.narrowest())
+                                else round(float(protection.narrowest()), 1)),
     "totals": counts.totals,
     "in_wards": {k_: int(counts.table[k_].sum()) for k_ in keys},
     "unassigned": counts.unassigned,
@@ -434,8 +441,8 @@ figures_out = {
     "wards_down": {k_: int((c["direction"] == "down").sum()) for k_, c in changes.items()},
     "wards_down_significant": {k_: int((c["significant"] & (c["change"] < 0)).sum()) for k_, c in changes.items()},
     "change_wards_listed": {k_: len(hl.table) for k_, hl in change_highlights.items()},
-    "gini": {r["Measure"]: round(float(r["Gini"]), 4) for r in conc_rows},
-    "top10_share_pct": {r["Measure"]: round(float(r["Share in top 10% of wards (%)"]), 2) for r in conc_rows},
+    "gini": {r["Measure"]: round(float(r["Gini"]), 2) for r in conc_rows},
+    "top10_share_pct": {r["Measure"]: round(float(r["Share in top 10% of wards (%)"]), 1) for r in conc_rows},
 }  # fmt: skip
 glance = {"Wards": str(len(wards))}
 if "all_crime" in gi_results:

@@ -932,6 +932,7 @@ def priority_table(
         ch = change.set_index("ward_code")
         out["Change"] = ch.loc[t["ward_code"], "change"].to_numpy()
         out["Change (%)"] = ch.loc[t["ward_code"], "pct_change"].to_numpy()
+    out.attrs["ward_code"] = t["ward_code"].astype(str).tolist()  # for disclosure masks
     return out
 
 
@@ -1037,12 +1038,13 @@ def kernel_density(
 # --------------------------------------------------------------------------------------------
 
 
-def published_ward_table(counts: WardCounts, threshold: int) -> Suppressed:
+def published_ward_table(counts: WardCounts, threshold: int, protection=None) -> Suppressed:
     """Every ward's count and rate per 1,000 for each measure, safe to publish.
 
     Columns: ``ward_code``, ``ward_name``, ``population``, then ``<key>`` (count) and
-    ``<key>_rate`` per measure. Counts below ``threshold`` and their rates are suppressed, with a
-    complementary suppression where one hidden count could be recovered from the total.
+    ``<key>_rate`` per measure. Counts below ``threshold`` and their rates are suppressed, with
+    complementary suppression: with ``protection`` (:func:`helpers.stages.disclosure.protect`,
+    the stage's audited choice) its cells; without, the column rule of :func:`suppress`.
     """
     t = counts.table.copy()
     keys = list(counts.unassigned)
@@ -1050,40 +1052,75 @@ def published_ward_table(counts: WardCounts, threshold: int) -> Suppressed:
     for key in keys:
         t[f"{key}_rate"] = rate_per_1000(t[key], t["population"])
         cols += [key, f"{key}_rate"]
-    return suppress(t[cols], keys, threshold, dependents={k: [f"{k}_rate"] for k in keys})
+    if protection is None:
+        return suppress(t[cols], keys, threshold, dependents={k: [f"{k}_rate"] for k in keys})
+    data = t[cols].copy()
+    mask = pd.DataFrame(False, index=data.index, columns=cols)
+    for key in keys:
+        hide = protection.ward[key].to_numpy(dtype=bool)
+        for col in (key, f"{key}_rate"):
+            mask[col] = hide
+            data[col] = data[col].astype(float).where(~hide)
+    return Suppressed(data, mask, protection.primary, protection.secondary, protection.note())
 
 
-def published_change_table(change: pd.DataFrame, threshold: int) -> Suppressed:
-    """A :func:`ward_change` frame made safe to publish (the previous count itself is dropped).
+def published_change_table(
+    change: pd.DataFrame, threshold: int, protection=None, key: str | None = None
+) -> Suppressed:
+    """A :func:`ward_change` frame made safe to publish: the previous count, the exact p and
+    the q-value are never published (significance is a class: ``significant`` True/False), so
+    no test result can be inverted into a count.
 
-    ``current`` is suppressed below ``threshold`` (with a complementary cell when only one is
-    hidden); ``change`` and ``pct_change`` are suppressed where *either* count is below the
-    threshold, since current minus change would reveal a small previous count; if that leaves
-    exactly one hidden change, the smallest other change is hidden too (the area's total change
-    is published elsewhere). ``p``/``q``/``significant`` stay: they do not reveal a count.
+    With ``protection`` (:func:`helpers.stages.disclosure.protect`) and the measure ``key``, its
+    audited cells are hidden: ``current`` where its like-for-like count is hidden, ``change``,
+    ``pct_change`` and ``direction`` where the change is. Without, ``current`` is suppressed
+    below ``threshold`` (with a complementary cell when only one is hidden), the change where
+    *either* count is below the threshold, plus the smallest other change when only one would
+    be hidden.
     """
-    cols = ["ward_code", "ward_name", "current", "change", "pct_change", "direction", "p", "q",
+    cols = ["ward_code", "ward_name", "current", "change", "pct_change", "direction",
             "significant"]  # fmt: skip
-    base = suppress(change[cols], ["current"], threshold)
-    mask = base.mask.copy()
-    small = (change["current"] < threshold) | (change["previous"] < threshold)
-    hide = small.to_numpy() | mask["current"].to_numpy()
-    secondary = base.secondary
-    if hide.sum() == 1 and (~hide).any():
-        others = change["change"].abs().where(~hide)
-        hide[int(np.nanargmin(others.to_numpy()))] = True
-        secondary += 1
+    data = change[cols].copy()
+    if protection is not None:
+        order = pd.Index(protection.ward_codes)
+        pos = order.get_indexer(change["ward_code"].astype(str))
+        hide_cur = protection.current[key].to_numpy(dtype=bool)[pos]
+        hide = protection.change[key].to_numpy(dtype=bool)[pos] | hide_cur
+        primary, secondary, note = protection.primary, protection.secondary, protection.note()
+    else:
+        base = suppress(change[["current"]], ["current"], threshold)
+        hide_cur = base.mask["current"].to_numpy()
+        small = (change["current"] < threshold) | (change["previous"] < threshold)
+        hide = small.to_numpy() | hide_cur
+        secondary = base.secondary
+        if hide.sum() == 1 and (~hide).any():
+            others = change["change"].abs().where(~hide)
+            hide[int(np.nanargmin(others.to_numpy()))] = True
+            secondary += 1
+        primary = base.primary + int((small.to_numpy() & ~hide_cur).sum())
+        note = suppression_note(threshold, primary, secondary)
+    mask = pd.DataFrame(False, index=data.index, columns=cols)
+    mask["current"] = hide_cur
     for col in ("change", "pct_change", "direction"):
         mask[col] = hide
-    data = change[cols].copy()
-    data["current"] = base.data["current"]
+    data["current"] = data["current"].astype(float).where(~hide_cur)
     data["change"] = data["change"].astype(float).where(~hide)
     data["pct_change"] = data["pct_change"].astype(float).where(~hide)
     data["direction"] = data["direction"].astype("object").where(~hide, None)
-    primary = base.primary + int((small & ~mask["current"]).sum())
-    return Suppressed(
-        data, mask, primary, secondary, suppression_note(threshold, primary, secondary)
-    )
+    return Suppressed(data, mask, primary, secondary, note)
+
+
+def published_gi_star(result: pd.DataFrame, hidden: bool) -> pd.DataFrame:
+    """The Gi* table safe to publish: ``ward_code``, ``ward_name``, ``z``, ``p``, ``q``, ``spot``.
+
+    When any count of the measure is suppressed (``hidden``), only the class (``spot``) is
+    published: every ward's z and p are functions of every ward's count (the analytic z is
+    linear in them; a seeded permutation can be replayed), so they could pin a hidden count.
+    """
+    out = result[["ward_code", "ward_name", "z", "p", "q", "spot"]].copy()
+    if hidden:
+        out[["z", "p", "q"]] = np.nan
+    return out
 
 
 def unassigned_sentence(counts: WardCounts) -> str:
