@@ -17,6 +17,13 @@ phase's alone:
 (d) **batch**: wall time of ``scrutiny run`` for ``--areas`` sample-sized areas (copies of the
     Wexley config in a scratch project root) with 1, 2 and N (= cores) workers.
 
+(e) **stages**: every stage notebook (01-04, through the batch runner, no PDFs, nothing reused)
+    on the sample, on one real CSP (Newcastle upon Tyne, LAD19CD E08000021 by the lookup's
+    area filter) and on the whole Northumbria force from ``../shared/data`` (each skipped with a
+    reason where absent), with seconds per 100,000 cleaned rows per stage and the ratio of the
+    largest to the smallest, so a stage whose cost grows faster than its input shows at once.
+    ``--stages-only`` runs this phase alone; ``--skip-stages`` leaves it out.
+
 Every phase imports its modules before its clock starts, so start-up is not counted for anyone.
 ``--rows 2000000`` scales the national data down for a quick run; ``--skip-batch`` leaves (d) out.
 """
@@ -291,6 +298,149 @@ def bench_batch(
     return out
 
 
+# --------------------------------------------------------------------------- stage scaling
+
+STAGE_PERIOD_REAL = "2023-02"  # Northumbria's police.uk run ends there (2022-01 is missing)
+NEWCASTLE_LAD = "E08000021"
+
+
+def shared_data() -> Path:
+    """``../shared/data`` beside the project root (the real open data; absent in a user's clone)."""
+    from helpers.core import paths
+
+    return (paths.project_root() / ".." / "shared" / "data").resolve()
+
+
+def real_area_config(area: str, name: str, data: Path, area_filter: dict | None = None) -> str:
+    """A config for a Northumbria area read in place from ``data`` (never copied)."""
+    geo = {"crs": "EPSG:27700", "ward_code": "ward_code", "ward_name": "ward_name"}
+    if area_filter:
+        geo["area_filter"] = area_filter
+    import yaml
+
+    return yaml.safe_dump(
+        {
+            "area": area,
+            "name": name,
+            "csp_name": name,
+            "synthetic": False,
+            "force": {"name": "Northumbria Police", "slug": "northumbria"},
+            "sources": {
+                "police_uk": str(data / "policeuk" / "northumbria"),
+                "wards": str(data / "crimemappingdata" / "northumbria_wards_2022.gpkg"),
+                "lsoa_lookup": str(
+                    data / "lookups" / "ons" / "lsoa11_to_ward19_to_lad19_ew.csv.gz"
+                ),
+            },
+            "geography": geo,
+            "analysis": {"disclosure_threshold": 5},
+        },
+        sort_keys=False,
+    )
+
+
+def stage_sizes() -> list[dict]:
+    """The three sizes the stage phase times: the sample, one real CSP and the whole force.
+
+    Each: ``label``, ``area``, ``period``, ``config`` (YAML text, or None for the sample's own
+    config) and ``skip`` (why it cannot run here, or None)."""
+    data = shared_data()
+    have = (data / "policeuk" / "northumbria").is_dir() and (
+        data / "crimemappingdata" / "northumbria_wards_2022.gpkg"
+    ).exists()
+    why = None if have else f"real data not found at {data}"
+    return [
+        {"label": "sample (Wexley)", "area": "wexley", "period": "2022-03", "config": None,
+         "skip": None},
+        {"label": "CSP (Newcastle upon Tyne)", "area": "newcastle", "period": STAGE_PERIOD_REAL,
+         "config": None if why else real_area_config(
+             "newcastle", "Newcastle upon Tyne", data, {"LAD19CD": [NEWCASTLE_LAD]}),
+         "skip": why},
+        {"label": "force (Northumbria)", "area": "northumbria", "period": STAGE_PERIOD_REAL,
+         "config": None if why else real_area_config("northumbria", "Northumbria force area", data),
+         "skip": why},
+    ]  # fmt: skip
+
+
+def bench_stages(sizes: list[dict], stages: list[str] | None = None) -> list[dict]:
+    """Run every stage notebook (through the batch runner, no PDFs, nothing reused) for each
+    size in a scratch project root; one row per size and stage with seconds and the rows the
+    stage reads (the cleaned street table of the area and its comparison period)."""
+    import pandas as pd
+
+    from helpers.core import paths
+    from helpers.core.config import load_area_config
+    from helpers.run import batch
+    from helpers.sample import wexley as sample
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="csp-bench-stages-") as tmp:
+        root = batch.scratch_project(
+            Path(tmp) / "root", ["wexley"], notebooks=paths.notebooks_dir()
+        )
+        old = os.environ.get("CSP_SCRUTINY_ROOT")
+        os.environ["CSP_SCRUTINY_ROOT"] = str(root)
+        try:
+            for size in sizes:
+                if size["skip"]:
+                    print(f"  {size['label']}: skipped ({size['skip']})", flush=True)
+                    continue
+                if size["area"] == "wexley":
+                    sample.ensure_sample()
+                else:
+                    (root / "config" / f"{size['area']}.yaml").write_text(
+                        size["config"], encoding="utf-8"
+                    )
+                cfg = load_area_config(size["area"])
+                res = batch.run_area(cfg, size["period"], pdf=False, force=True, stages=stages)
+                street = paths.processed_dir(size["area"], size["period"]) / "street.parquet"
+                n = len(pd.read_parquet(street, columns=["month"])) if street.exists() else 0
+                for r in res:
+                    rows.append(
+                        {"size": size["label"], "stage": r.stage, "status": r.status,
+                         "seconds": r.seconds, "rows": n, "error": r.error}
+                    )  # fmt: skip
+                    print(
+                        f"  {size['label']:<27} {r.stage:<26} {r.status:<7} {r.seconds:>7.1f} s "
+                        f"{n:>9,} rows",
+                        flush=True,
+                    )
+        finally:
+            if old is None:
+                os.environ.pop("CSP_SCRUTINY_ROOT", None)
+            else:
+                os.environ["CSP_SCRUTINY_ROOT"] = old
+    return rows
+
+
+def stage_report(rows: list[dict]) -> str:
+    """Seconds per 100,000 rows per stage and size, and per stage the ratio of the largest to
+    the smallest (a stage whose cost grows faster than its rows has a ratio that rises with
+    size; fixed start-up makes the smallest area's per-row cost the highest)."""
+    sizes = list(dict.fromkeys(r["size"] for r in rows))
+    stages = list(dict.fromkeys(r["stage"] for r in rows))
+    cell = {(r["size"], r["stage"]): r for r in rows}
+    head = f"    {'stage':<26}" + "".join(f"{s[:24]:>26}" for s in sizes) + f"{'max/min':>9}"
+    lines = [head]
+    for st in stages:
+        per = []
+        text = f"    {st:<26}"
+        for sz in sizes:
+            r = cell.get((sz, st))
+            if r is None or r["status"] != "ok" or not r["rows"]:
+                text += f"{(r or {}).get('status', '-'):>26}"
+                continue
+            v = r["seconds"] / r["rows"] * 1e5
+            per.append(v)
+            text += f"{r['seconds']:>9.1f} s {v:>8.2f} s/100k"
+        text += f"{max(per) / min(per):>9.1f}" if len(per) > 1 else f"{'-':>9}"
+        lines.append(text)
+    rows_line = "    rows read: " + ", ".join(
+        f"{sz} {next(r['rows'] for r in rows if r['size'] == sz):,}" for sz in sizes
+    )
+    return "\n".join([*lines, rows_line])
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -340,6 +490,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--pdf", action="store_true", help="export PDFs in the batch phase too")
     ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument(
+        "--stages-only",
+        action="store_true",
+        help="run only the stage phase: every stage on the sample, one real CSP and the force",
+    )
+    ap.add_argument("--skip-stages", action="store_true", help="leave the stage phase out")
     ap.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -350,6 +506,9 @@ def main(argv: list[str] | None = None) -> int:
     from helpers.sample.national import default_folder, generate_national
 
     print(f"Machine: {machine()}")
+    if a.stages_only:
+        run_stage_phase()
+        return 0
     folder = Path(a.folder) if a.folder else default_folder()
     t0 = time.perf_counter()
     info = generate_national(folder, rows=a.rows, forces=a.forces, months=a.months)
@@ -420,7 +579,20 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"    {label:<20} {r['seconds']:>7.1f} s wall  ({r['items']} areas, {r['failed']} failed stages)"
             )
+    if not a.skip_stages:
+        run_stage_phase()
     return 0
+
+
+def run_stage_phase() -> None:
+    print(
+        "(e) stages: every stage (batch runner, no PDFs) on the sample, one real CSP and the "
+        "whole force",
+        flush=True,
+    )
+    rows = bench_stages(stage_sizes())
+    if rows:
+        print(stage_report(rows))
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ from helpers.core.periods import ReportingPeriod, compare_coverage, parse_month
 from helpers.ingest.processed import load_processed, save_stage_outputs
 from helpers.present import charts, maps
 from helpers.present.tables import show_table
-from helpers.stages import hotspots
+from helpers.stages import disclosure, hotspots
 from helpers.stages import measures as MS
 
 parse_month(period, "period")
@@ -83,10 +83,11 @@ street = data.street
 available = sorted(set(street["month"].astype(str)))
 coverage = compare_coverage(available, current, comparison)
 cur_months = [m for m in current.month_list if m in available]
-cmp_months = [m for m in comparison.month_list if m in available]
-exposure_ratio = len(cur_months) / len(cmp_months) if cmp_months else 1.0
 counts = hotspots.count_by_ward(street, wards, months=cur_months)
-previous = hotspots.count_by_ward(street, wards, months=cmp_months) if cmp_months else None
+# change by ward: like-for-like months only (change, % and test all on the same months)
+lfl = hotspots.like_for_like_counts(street, wards, current, comparison, crs=cfg.crs)
+previous = lfl.previous if lfl is not None else None
+cmp_months = lfl.previous_months if lfl is not None else []
 MEASURES = hotspots.MEASURES
 keys = list(MEASURES)
 
@@ -144,13 +145,20 @@ show_table(totals, caption=f"Crimes and ASB incidents, {current.name}",
 # disclosure threshold.
 
 # %%
-published = hotspots.published_ward_table(counts, threshold)
+# disclosure control for every ward table of this stage at once, audited by linear programming
+protection = disclosure.protect(
+    counts.table, keys, threshold,
+    lfl_current=lfl.current.table if lfl is not None else None,
+    previous=lfl.previous.table if lfl is not None else None,
+)  # fmt: skip
+published = hotspots.published_ward_table(counts, threshold, protection)
+map_wards = maps.for_display(wards)  # outlines simplified for drawing only (counts use wards)
 has_population = wards["population"].notna().any()
 period_text = current.short
 for key in keys:
     m = MEASURES[key]
     fig = maps.choropleth(
-        wards, published.data[key], title=f"{m.label}: number of {m.noun}, {period_text}",
+        map_wards, published.data[key], title=f"{m.label}: number of {m.noun}, {period_text}",
         legend_title=f"Number of {m.noun}", scheme=scheme, k=k,
         suppressed=published.mask[key], threshold=threshold,
     )  # fmt: skip
@@ -160,7 +168,7 @@ for key in keys:
     plt.show()
     if has_population:
         fig = maps.choropleth(
-            wards, published.data[f"{key}_rate"], title=f"{m.label}: {m.noun} per 1,000 residents, {period_text}",
+            map_wards, published.data[f"{key}_rate"], title=f"{m.label}: {m.noun} per 1,000 residents, {period_text}",
             legend_title="Per 1,000 residents", scheme=scheme, k=k, decimals=1,
             suppressed=published.mask[f"{key}_rate"], threshold=threshold,
             missing_label="No population figure (count mapped above)", cmap="PuBu",
@@ -204,7 +212,7 @@ for key in keys:
         display(Markdown(f"**{m.label}:** hot spots cannot be computed. {exc.what}"))
         continue
     gi_results[key] = res
-    fig = maps.hotspot_map(wards, res["spot"], title=f"{m.label}: hot and cold spots, {period_text}",
+    fig = maps.hotspot_map(map_wards, res["spot"], title=f"{m.label}: hot and cold spots, {period_text}",
                            fdr_alpha=fdr_alpha)  # fmt: skip
     n_hot = int((res["spot"] == hotspots.HOT).sum())
     charts.finish(fig, alt=f"Map of {m.label.lower()} hot and cold spots: {n_hot} hot-spot wards")
@@ -219,16 +227,17 @@ if density and counts.totals["all_crime"] >= 3:
         street["month"].astype(str).isin(cur_months) & hotspots.measure_mask(street, "all_crime")
     ]
     try:
-        grid, extent = hotspots.kernel_density(pts["easting"], pts["northing"], wards, cell=100)
-        fig = maps.density_map(grid, extent, wards, title=f"All crime: density of map points, {period_text}",
-                               bandwidth_text=", Scott's rule bandwidth")  # fmt: skip
+        surface = hotspots.kernel_density(pts["easting"], pts["northing"], wards, cell=100)
+        fig = maps.density_map(surface.grid, surface.extent, map_wards,
+                               title=f"All crime: density of map points, {period_text}",
+                               bandwidth_text=f", spread {narrative.fmt_int(round(surface.bandwidth))} metres")  # fmt: skip
         charts.finish(fig, alt="Smoothed surface of where crimes were recorded, darkest where most")
         plt.show()
         display(Markdown(
-            "The surface above smooths the snapped police.uk map points (Gaussian kernel, bandwidth "
-            "by Scott's rule, 100-metre cells) regardless of ward boundaries. It shows where points "
-            "cluster; because locations are snapped to street points, its peaks sit on streets and "
-            "public places rather than on the exact scene of each crime."
+            "The surface above smooths the snapped police.uk map points regardless of ward "
+            f"boundaries. {surface.method_text()} It shows where points cluster; because "
+            "locations are snapped to street points, its peaks sit on streets and public places "
+            "rather than on the exact scene of each crime."
         ))  # fmt: skip
     except GeographyError as exc:
         display(Markdown(f"The density surface cannot be drawn: {exc.what}"))
@@ -241,7 +250,10 @@ if density and counts.totals["all_crime"] >= 3:
 # (exact; if both periods had the same underlying rate, the current count would be a binomial
 # share of the two counts together), and the p-values are corrected for testing every ward at
 # once (Benjamini–Hochberg false discovery rate). Small wards can show large percentage changes
-# that are not significant.
+# that are not significant, so a percentage is shown only where both periods have at least 20
+# (the small-number rule used throughout this pack); the change in the number is always shown.
+# Where a month is missing from the data, both periods are counted over the same calendar months
+# only (like for like), and the change, the percentage and the test all use those months.
 #
 # For each measure a map shades every ward by its percentage change, in seven fixed classes
 # centred on no change (blues for falls, reds for rises, near-white within 10% either way), so
@@ -259,10 +271,9 @@ if previous is None:
                      f"({comparison.name}), so change by ward cannot be shown."))  # fmt: skip
 else:
     for key in keys:
-        ch = hotspots.ward_change(counts.table, previous.table, key, alpha=fdr_alpha,
-                                  exposure_ratio=exposure_ratio)  # fmt: skip
+        ch = hotspots.ward_change(lfl.current.table, previous.table, key, alpha=fdr_alpha)
         changes[key] = ch
-        published_changes[key] = hotspots.published_change_table(ch, threshold)
+        published_changes[key] = hotspots.published_change_table(ch, threshold, protection, key)
         change_sentences[key] = hotspots.change_sentence(
             ch, MEASURES[key].label, MEASURES[key].noun
         )
@@ -278,7 +289,7 @@ else:
     display(show_table(summary, caption=f"Change by ward, {current.short} against {comparison.short}",
                        formats={c: "int" for c in summary.columns if c != "Measure"},
                        note=f"Counts in wards only. Significant = false discovery rate {fdr_alpha:.0%} "
-                            "across wards (conditional binomial test)."))  # fmt: skip
+                            "across wards (conditional binomial test)." + (f" {lfl.note()}" if lfl.note() else "")))  # fmt: skip
 
 # %%
 change_text = f"{current.short} against {comparison.short}"
@@ -290,7 +301,7 @@ for key in changes:
     d = pc.data.set_index("ward_code").reindex(wards["ward_code"])
     mk = pc.mask.set_index(pc.data["ward_code"]).reindex(wards["ward_code"])
     fig = maps.change_map(
-        wards, d["pct_change"], d["significant"].fillna(False), d["direction"],
+        map_wards, d["pct_change"], d["significant"].fillna(False), d["direction"],
         title=f"{m.label}: change in {m.noun} by ward, {change_text}",
         legend_title=f"Change in the number of {m.noun}", suppressed=mk["change"].fillna(True),
         threshold=threshold, fdr_alpha=fdr_alpha,
@@ -326,18 +337,15 @@ priority_tables = {}
 for key in keys:
     m = MEASURES[key]
     t = hotspots.priority_table(counts, key, changes.get(key), top_n=top_n)
-    # disclosure: mask small counts and anything derived from them (rate, share, change)
-    prev_small = None
-    if key in changes:
-        ch = changes[key].set_index("ward_name")
-        prev_small = ch.loc[t["Ward"], "previous"].to_numpy() < threshold
-    s = hotspots.suppress(t, ["Count"], threshold, total_published=False,
-                          dependents={"Count": ["Rate per 1,000", "Share of area total (%)", "Change", "Change (%)"]
-                                      if "Change" in t else ["Rate per 1,000", "Share of area total (%)"]})  # fmt: skip
-    data_t, mask_t = s.data, s.mask
-    if prev_small is not None and prev_small.any():
-        for c in ("Change", "Change (%)"):
-            mask_t[c] = mask_t[c].to_numpy() | prev_small
+    # disclosure: the stage's audited masks (count with its rate and share; change with its %)
+    pos = pd.Index(protection.ward_codes).get_indexer(t.attrs["ward_code"])
+    hide_count = protection.ward[key].to_numpy(dtype=bool)[pos]
+    hide_change = hide_count | protection.change[key].to_numpy(dtype=bool)[pos]
+    data_t = t.copy()
+    mask_t = pd.DataFrame(False, index=t.index, columns=t.columns)
+    for c in ("Count", "Rate per 1,000", "Share of area total (%)", "Change", "Change (%)"):
+        if c in t:
+            mask_t[c] = hide_change if c.startswith("Change") else hide_count
             data_t[c] = data_t[c].astype(float).where(~mask_t[c])
     priority_tables[key] = data_t
     display(show_table(
@@ -346,7 +354,7 @@ for key in keys:
                  "Share of area total (%)": "pct", "Change": "signed_int", "Change (%)": "signed_pct"},
         suppressed=mask_t,
         note=(f"Share of the {narrative.fmt_int(counts.table[key].sum())} {m.noun} placed in a ward. "
-              "Rate: per 1,000 residents (– where no population is known). " + s.note),
+              "Rate: per 1,000 residents (– where no population is known). " + protection.note()),
     ))  # fmt: skip
 
 # %% [markdown]
@@ -369,8 +377,9 @@ for key in keys:
     k_top, share = hotspots.top_share(vals, 0.10)
     g = hotspots.gini(vals)
     curves[m.label], ginis[m.label] = hotspots.lorenz_curve(vals), g
+    # published as printed (1 and 2 decimals): more digits would add equations on hidden counts
     conc_rows.append({"Measure": m.label, "Wards in top 10%": k_top,
-                      "Share in top 10% of wards (%)": share, "Gini": g})  # fmt: skip
+                      "Share in top 10% of wards (%)": round(share, 1), "Gini": round(g, 2)})  # fmt: skip
     concentration_sentences.append(
         hotspots.concentration_sentence(vals, counts.table["ward_name"], m.label)
     )
@@ -419,18 +428,21 @@ for key in changes:
 for key, t in priority_tables.items():
     tables_out[f"priority_{key}"] = t
 for key, res in gi_results.items():
-    tables_out[f"gistar_{key}"] = res[["ward_code", "ward_name", "z", "p", "q", "spot"]]
+    tables_out[f"gistar_{key}"] = hotspots.published_gi_star(res, protection.any_hidden(key))
 if not concentration.empty:
     tables_out["concentration"] = concentration
 figures_out = {
     "wards": len(wards),
     "months_current": len(cur_months),
     "months_comparison": len(cmp_months),
+    "months_like_for_like": len(lfl.current_months) if lfl is not None else 0,
     "disclosure_threshold": threshold,
     "fdr_alpha": fdr_alpha,
     "scheme": scheme,
     "k": k,
     "suppressed_cells": int(published.primary + published.secondary),
+    "protection_interval_min": (None if not np.isfinite(protection.narrowest())
+                                else round(float(protection.narrowest()), 1)),
     "totals": counts.totals,
     "in_wards": {k_: int(counts.table[k_].sum()) for k_ in keys},
     "unassigned": counts.unassigned,
@@ -441,8 +453,8 @@ figures_out = {
     "wards_down": {k_: int((c["direction"] == "down").sum()) for k_, c in changes.items()},
     "wards_down_significant": {k_: int((c["significant"] & (c["change"] < 0)).sum()) for k_, c in changes.items()},
     "change_wards_listed": {k_: len(hl.table) for k_, hl in change_highlights.items()},
-    "gini": {r["Measure"]: round(float(r["Gini"]), 4) for r in conc_rows},
-    "top10_share_pct": {r["Measure"]: round(float(r["Share in top 10% of wards (%)"]), 2) for r in conc_rows},
+    "gini": {r["Measure"]: round(float(r["Gini"]), 2) for r in conc_rows},
+    "top10_share_pct": {r["Measure"]: round(float(r["Share in top 10% of wards (%)"]), 1) for r in conc_rows},
 }  # fmt: skip
 # headline numbers keyed for the reconciliation check: area totals are police.uk counts of
 # measures police.uk counts exactly; ward-change sums are counts placed in a ward

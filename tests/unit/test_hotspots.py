@@ -90,6 +90,56 @@ def test_gi_star_permutation_is_reproducible_and_two_sided():
     assert a.set_index("ward_code").loc["W22", "spot"] == h.HOT
 
 
+def _conditional_tails(values: np.ndarray, focal: int, nbrs: list[int], draws: int, seed: int):
+    """Independent conditional permutation for one ward: hold its own value, draw as many
+    other wards as it has neighbours (without replacement), compare the window sums."""
+    rng = np.random.default_rng(seed)
+    others = np.delete(values, focal)
+    observed = values[focal] + values[nbrs].sum()
+    sims = np.array(
+        [values[focal] + rng.choice(others, len(nbrs), replace=False).sum() for _ in range(draws)]
+    )
+    return (sims >= observed).mean(), (sims <= observed).mean()
+
+
+def test_gi_star_sign_and_p_value_come_from_the_same_null():
+    """A ward with a very high count of its own among neighbours with none: the analytic z is
+    positive (the window sum is above its expectation) but under conditional permutation the
+    neighbours are the lowest possible, so the small p-value is the lower tail. Its class and
+    the sign of z must follow that tail (here: never a hot spot)."""
+    wards = lattice(5)
+    rng = np.random.default_rng(4)
+    grid = rng.integers(5, 16, size=(5, 5)).astype(float)
+    grid[1:4, 1:4] = 0
+    grid[2, 2] = 150
+    values = grid.ravel()
+    assert hand_gi_star_z(values, 5, 2, 2) > 0  # the analytic sign says "hot"
+    nbrs = [6, 7, 8, 11, 13, 16, 17, 18]
+    up, down = _conditional_tails(values, 12, nbrs, 4000, seed=1)
+    assert down < 0.01 < 0.99 < up  # the permutation null says "low"
+    res = h.gi_star(wards, values, permutations=9999, seed=3).set_index("ward_code")
+    assert res.loc["W22", "p"] < 0.01
+    assert res.loc["W22", "z"] < 0
+    assert res.loc["W22", "spot"] == h.COLD
+    # every ward: sign of z = the smaller tail of the independent permutation, where decisive
+    for i, code in enumerate(res.index):
+        r, c = divmod(i, 5)
+        nb = [rr * 5 + cc for rr in range(max(r - 1, 0), min(r + 2, 5))
+              for cc in range(max(c - 1, 0), min(c + 2, 5)) if (rr, cc) != (r, c)]  # fmt: skip
+        up, down = _conditional_tails(values, i, nb, 2000, seed=i)
+        if min(up, down) < 0.05:
+            assert np.sign(res.loc[code, "z"]) == (1 if up < down else -1), code
+
+
+def test_gi_star_analytic_option_uses_the_normal_p_value_of_the_same_z():
+    wards = lattice(5)
+    values = np.arange(25, dtype=float) ** 1.5
+    res = h.gi_star(wards, values, permutations=0)
+    from scipy.stats import norm
+
+    np.testing.assert_allclose(res["p"], np.minimum(1, 2 * norm.sf(np.abs(res["z"]))))
+
+
 def test_gi_star_no_points_and_constant_values_raise_clear_errors():
     wards = lattice(3)
     with pytest.raises(GeographyError, match="No points"):
@@ -275,6 +325,51 @@ def _change_frames(cur_vals, prev_vals):
     return cur, prev
 
 
+def test_ward_change_applies_the_small_number_rule_to_the_percentage():
+    # 3 -> 9 is "+200%" but means little: the % is not published; 40 -> 50 is +25%
+    ch = h.ward_change(*_change_frames([9, 50, 25], [3, 40, 0]), "asb").set_index("ward_name")
+    assert ch.loc["W0", "change"] == 6 and np.isnan(ch.loc["W0", "pct_change"])
+    assert ch.loc["W1", "pct_change"] == pytest.approx(25.0) and not ch.loc["W1", "small_numbers"]
+    assert np.isnan(ch.loc["W2", "pct_change"])  # from zero
+    assert h.SMALL_NUMBER == 20
+
+
+def _monthly_records(months, per_month: dict[str, int]) -> pd.DataFrame:
+    rows = [
+        {"month": m, "crime_type": "Anti-social behaviour", "ward_code": code}
+        for m in months
+        for code, n in per_month.items()
+        for _ in range(n)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_ward_change_compares_like_for_like_months_when_one_is_missing():
+    """Every month has the same counts, but 2021-01 is missing from the comparison year: a
+    like-for-like comparison shows no change at all (before the fix, the current year's twelve
+    months were set against eleven: +1 month's count published as a rise)."""
+    from helpers.core.periods import ReportingPeriod
+
+    wards = lattice(2, size=100)
+    months = [
+        str(p) for p in pd.period_range("2020-04", "2022-03", freq="M") if str(p) != "2021-01"
+    ]
+    recs = _monthly_records(months, {"W00": 30, "W01": 2, "W10": 10, "W11": 0})
+    cur = ReportingPeriod("2022-03")
+    lfl = h.like_for_like_counts(recs, wards, cur, cur.shifted(12))
+    assert lfl.dropped == ["2022-01"] and len(lfl.current_months) == len(lfl.previous_months) == 11
+    assert "January 2022 is left out" in lfl.note() and "the 11 months" in lfl.note()
+    ch = h.ward_change(lfl.current.table, lfl.previous.table, "asb").set_index("ward_code")
+    assert ch.loc["W00", "current"] == 330 and ch.loc["W00", "previous"] == 330
+    assert (ch["change"] == 0).all()
+    assert ch.loc["W00", "pct_change"] == 0.0
+    assert (ch["p"] == 1.0).all() and not ch["significant"].any()
+    complete = h.like_for_like_counts(
+        recs, wards, ReportingPeriod("2020-12"), ReportingPeriod("2020-12").shifted(24)
+    )
+    assert complete is None  # the data hold no month of that comparison period
+
+
 def test_change_sentence_matches_the_seeds():
     prev = [40] * 33
     cur = [30] * 30 + [42, 43, 44]  # three small increases, none significant
@@ -294,7 +389,7 @@ def test_change_sentence_names_significant_increases():
     s = h.change_sentence(ch, "ASB")
     assert "only two wards showed any increase, one of them significant (W3)" in s
     row = ch.set_index("ward_name").loc["W3"]
-    assert row["change"] == 70 and row["pct_change"] == pytest.approx(700.0)
+    assert row["change"] == 70 and row["small_numbers"] and np.isnan(row["pct_change"])
     assert h.change_sentence(h.ward_change(*_change_frames([1, 1], [2, 2]), "asb"), "X") == (
         "X fell in all 2 wards: no ward showed any increase."
     )
@@ -401,7 +496,7 @@ def test_priority_table_by_hand():
     assert np.isnan(t["Rate per 1,000"].iloc[1])
     assert t["Share of area total (%)"].tolist() == pytest.approx([400 / 9, 300 / 9])
     assert t["Change"].tolist() == [2, 0]
-    assert t["Change (%)"].iloc[0] == pytest.approx(100.0)
+    assert np.isnan(t["Change (%)"].iloc[0])  # 2 -> 4: the small-number rule hides the %
     with pytest.raises(ParameterError):
         h.priority_table(wc, "burglary", top_n=0)
 
@@ -411,12 +506,47 @@ def test_kernel_density_integrates_to_the_number_of_points():
     rng = np.random.default_rng(3)
     x = rng.normal(1000, 150, 200)
     y = rng.normal(1000, 150, 200)
-    grid, extent = h.kernel_density(x, y, wards, cell=50)
-    assert extent[0] < 0 < 2000 < extent[1]
-    total = np.nansum(grid) * (50 * 50) / 1e6  # density per km² x cell area in km²
+    surf = h.kernel_density(x, y, wards, cell=50)
+    assert surf.extent[0] < 0 < 2000 < surf.extent[1]
+    total = np.nansum(surf.grid) * (50 * 50) / 1e6  # density per km² x cell area in km²
     assert total == pytest.approx(200, rel=0.05)
     with pytest.raises(GeographyError, match="too few"):
         h.kernel_density([1.0], [1.0], wards)
+
+
+def test_binned_kernel_density_matches_a_direct_gaussian_kernel_sum():
+    """Independent: the Gaussian kernel density written out point by point at every cell centre
+    (sum over points of exp(-d² / 2h²) / (2 pi h²), per km²) against the binned surface."""
+    wards = lattice(3, size=1000)  # 3 km x 3 km
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.normal(900, 200, 150), rng.uniform(0, 3000, 60)])
+    y = np.concatenate([rng.normal(2100, 250, 150), rng.uniform(0, 3000, 60)])
+    bw, cell = 300.0, 25.0
+    surf = h.kernel_density(x, y, wards, cell=cell, bandwidth=bw)
+    gx = np.arange(0, 3000 + cell, cell)
+    gy = np.arange(0, 3000 + cell, cell)
+    mx, my = np.meshgrid(gx, gy)
+    d2 = (mx[..., None] - x) ** 2 + (my[..., None] - y) ** 2
+    direct = (np.exp(-d2 / (2 * bw * bw)) / (2 * np.pi * bw * bw)).sum(axis=-1) * 1e6
+    inside = ~np.isnan(surf.grid)
+    assert surf.grid.shape == direct.shape and inside.mean() > 0.95
+    err = np.abs(surf.grid[inside] - direct[inside])
+    assert err.max() <= 0.01 * direct.max()  # within 1% of the peak everywhere
+    assert surf.bandwidth == bw and surf.rule == "the analyst"
+    assert "300 metres" in surf.method_text()
+
+
+def test_kernel_density_default_bandwidth_is_scotts_rule_by_hand():
+    wards = lattice(2, size=1000)
+    x = np.array([100.0, 500.0, 900.0, 1300.0, 1700.0])
+    y = np.array([200.0, 400.0, 1000.0, 1400.0, 1800.0])
+    # Scott: n^(-1/6) x sqrt of the mean of the two sample variances
+    vx = sum((v - x.mean()) ** 2 for v in x) / 4
+    vy = sum((v - y.mean()) ** 2 for v in y) / 4
+    expect = 5 ** (-1 / 6) * ((vx + vy) / 2) ** 0.5
+    surf = h.kernel_density(x, y, wards, cell=50)
+    assert surf.bandwidth == pytest.approx(expect)
+    assert surf.rule == "Scott's rule" and f"{round(expect):,} metres" in surf.method_text()
 
 
 def test_change_sentence_when_crime_rose_lists_significant_wards():

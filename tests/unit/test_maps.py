@@ -167,3 +167,41 @@ def test_inset_outline_stays_inside_each_ward(wards):
     for line, ward in zip(lines, wards.geometry, strict=True):
         assert ward.contains(line)
         assert line.length == pytest.approx(4 * 900.0)  # 1 km square pulled in 50 m each side
+
+
+def test_display_outlines_are_simplified_as_one_coverage_without_gaps():
+    """Two wards sharing a wiggly edge of 2,001 vertices: the drawing copy has far fewer
+    vertices, the same extent, and no gap or overlap (areas checked with shapely)."""
+    from shapely import get_num_coordinates
+    from shapely.geometry import Polygon
+
+    xs = np.linspace(0, 10_000, 2001)
+    edge = [(x, 5_000 + np.sin(x)) for x in xs]  # a 1 m wiggle: invisible at A4 width
+    south = Polygon([(0, 0), (10_000, 0), *edge[::-1]])
+    north = Polygon([*edge, (10_000, 10_000), (0, 10_000)])
+    w = gpd.GeoDataFrame(
+        {"ward_code": ["S", "N"], "ward_name": ["South", "North"]},
+        geometry=[south, north], crs="EPSG:27700",
+    )  # fmt: skip
+    d = maps.for_display(w)
+    before, after = (get_num_coordinates(g.geometry.values).sum() for g in (w, d))
+    assert after < before / 4
+    union = d.geometry.union_all()
+    assert union.area == pytest.approx(100_000_000, rel=1e-6)  # no gap
+    assert d.geometry.area.sum() == pytest.approx(union.area, rel=1e-9)  # no overlap
+    assert d["ward_code"].tolist() == ["S", "N"]
+
+
+def test_wards_are_not_labelled_on_force_sized_maps():
+    many = gpd.GeoDataFrame(
+        {"ward_code": [f"E{i:03d}" for i in range(maps.MAX_LABELLED_WARDS + 1)],
+         "ward_name": [f"Ward {i}" for i in range(maps.MAX_LABELLED_WARDS + 1)]},
+        geometry=[box(i * 10, 0, (i + 1) * 10, 10) for i in range(maps.MAX_LABELLED_WARDS + 1)],
+        crs="EPSG:27700",
+    )  # fmt: skip
+    fig, ax = plt.subplots()
+    maps.label_wards(ax, many)
+    assert not ax.texts
+    maps.label_wards(ax, many.iloc[:3])
+    assert len(ax.texts) == 3
+    plt.close(fig)

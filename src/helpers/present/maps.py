@@ -80,8 +80,17 @@ def _wrap(name: str, width: int = 13) -> str:
     return "\n".join(textwrap.wrap(str(name), width)) or str(name)
 
 
+#: Above this many wards (a force, a county) names at A4 width would be under 5 pt and overlap:
+#: the map is drawn without them and its tables and captions name the wards instead. (Each
+#: haloed name is also drawn as vector outlines: 177 of them made every map 3-4 MB.)
+MAX_LABELLED_WARDS = 80
+
+
 def label_wards(ax, wards, names=None, fontsize: float | None = None) -> None:
-    """Ward names at a point inside each ward, wrapped, with a white halo for legibility."""
+    """Ward names at a point inside each ward, wrapped, with a white halo for legibility.
+    Nothing is drawn for more than :data:`MAX_LABELLED_WARDS` wards."""
+    if len(wards) > MAX_LABELLED_WARDS:
+        return
     names = wards["ward_name"] if names is None else pd.Series(names)
     size = fontsize or (7 if len(wards) <= 40 else 5.5)
     pts = wards.geometry.representative_point()
@@ -134,6 +143,35 @@ def add_scale_bar(ax, crs=None) -> None:
     for xpos, text in [(left, "0"), (left + length, unit(length))]:
         ax.text(xpos, bottom + h * 1.6, text, ha="center", va="bottom", fontsize=7, zorder=5,
                 path_effects=[pe.withStroke(linewidth=2, foreground="white")])  # fmt: skip
+
+
+#: Drawing detail: ward outlines are simplified to this fraction of the map's longer side
+#: (1/1000: 100 m on a 100 km force, 6 m on a 6 km town; Visvalingam-Whyatt, so the shift of
+#: a line is far smaller than that), under a pixel or two at A4 width.
+DISPLAY_TOLERANCE = 1 / 1000
+
+
+def for_display(wards, tolerance: float = DISPLAY_TOLERANCE):
+    """A copy of ``wards`` with outlines simplified for drawing only (never for counting).
+
+    The boundaries are simplified as one coverage (``shapely.coverage_simplify``), so
+    neighbouring wards keep one shared edge: no gaps or overlaps appear. The tolerance is
+    ``tolerance`` x the longer side of the wards' extent. A force's ward file can carry every
+    vertex of a coastline survey; drawn as vectors, its maps would be tens of megabytes each.
+    """
+    import shapely
+
+    xmin, ymin, xmax, ymax = wards.total_bounds
+    tol = tolerance * max(xmax - xmin, ymax - ymin)
+    if not tol > 0:
+        return wards
+    out = wards.copy()
+    try:
+        simple = shapely.coverage_simplify(np.asarray(wards.geometry.values), tol)
+    except Exception:  # noqa: BLE001 - not a clean coverage (e.g. slivers): simplify one by one
+        simple = shapely.simplify(np.asarray(wards.geometry.values), tol, preserve_topology=True)
+    out = out.set_geometry(list(simple), crs=wards.crs)
+    return out
 
 
 def _base_axes(wards, ax=None, figsize=MAP_SIZE):

@@ -32,6 +32,7 @@ import pandas as pd
 from helpers.core.errors import GeographyError, ParameterError
 from helpers.core.narrative import fmt_int, join_names, number_word
 from helpers.stages import measures
+from helpers.stages.variance import DEFAULT_MIN_COUNT
 
 # --------------------------------------------------------------------------------------------
 # Crime measures
@@ -460,15 +461,29 @@ def gi_star(
 ) -> pd.DataFrame:
     """Getis-Ord Gi* (focal ward included, binary weights) for ``values`` aligned with ``wards``.
 
-    Returns one row per ward: ``ward_code``, ``ward_name``, ``value``, ``z`` (analytic Gi* z),
-    ``p`` (two-sided: permutation pseudo p-value x 2, capped at 1, when ``permutations`` > 0,
-    else the normal approximation), ``q`` (Benjamini–Hochberg), ``neighbours`` and ``spot``:
-    "Hot spot" (q <= fdr_alpha, z > 0), "Cold spot" (q <= fdr_alpha, z < 0) or "Not
-    significant". Confidence = 1 - fdr_alpha with the false discovery rate controlled.
+    Returns one row per ward: ``ward_code``, ``ward_name``, ``value``, ``z``, ``p`` (two-sided),
+    ``q`` (Benjamini–Hochberg), ``neighbours`` and ``spot``: "Hot spot" (q <= fdr_alpha, z > 0),
+    "Cold spot" (q <= fdr_alpha, z < 0) or "Not significant". Confidence = 1 - fdr_alpha with
+    the false discovery rate controlled.
+
+    The sign and the p-value always come from **one null distribution**:
+
+    * ``permutations`` > 0 (default): esda's conditional permutations (the ward's own value
+      held, the others shuffled over its neighbours). ``p = min(1, 2 x smaller tail)`` with the
+      tails ``(#{sim >= G} + 1) / (P + 1)`` and ``(#{sim <= G} + 1) / (P + 1)``; the direction
+      is the smaller tail's (upper = hot, lower = cold; equal tails: no direction, z = 0), and
+      ``z`` is the standard-normal score of that two-sided p, signed by that tail. The analytic
+      z is not used: under conditional permutation its sign can disagree with the tail the
+      p-value measures (a ward with a very high count of its own among low neighbours).
+    * ``permutations`` = 0: the analytic z of Getis & Ord (1995) and its normal p-value.
+
+    Cost: wards x permutations x neighbours (never wards² x permutations).
 
     Raises GeographyError when there are fewer than 3 wards, no events at all, or all wards
     have the same value (Gi* is undefined).
     """
+    from scipy.stats import norm
+
     with warnings.catch_warnings():  # esda's first import warns about tqdm widgets
         warnings.simplefilter("ignore")
         from esda.getisord import G_Local
@@ -496,12 +511,14 @@ def gi_star(
             "Every ward has the same value, so no ward stands out (Gi* is undefined).",
             "Nothing to fix: there are no hot or cold spots for this measure.",
         )
+    if permutations < 0:
+        raise ParameterError(f"permutations = {permutations} is negative.", "Use e.g. 9999.")
     w = spatial_weights(wards, weights, distance)
     neighbours = np.array([w.cardinalities[i] for i in w.id_order])
     np.random.seed(seed)  # esda's permutation draws; fixed so the report is reproducible
     with warnings.catch_warnings():
         # esda warns that its default one-sided ("directed") pseudo p-value will change; we
-        # double it ourselves below, which is the two-sided test esda recommends.
+        # compute both tails ourselves from the kept simulations.
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="esda")
         g = G_Local(
             y,
@@ -511,13 +528,23 @@ def gi_star(
             permutations=permutations,
             seed=seed,
             n_jobs=1,
-            keep_simulations=False,
+            keep_simulations=bool(permutations),
         )
-    z = np.asarray(g.Zs, dtype=float)
     if permutations:
-        p = np.minimum(1.0, 2.0 * np.asarray(g.p_sim, dtype=float))
+        sims = np.asarray(g.rGs, dtype=float)  # wards x permutations
+        obs = np.asarray(g.Gs, dtype=float)[:, None]
+        # a relative tolerance so that a simulated value equal to the observed one (same
+        # neighbour sum, float noise) counts in both tails
+        tol = 1e-6 * np.maximum(1.0, np.abs(obs))  # esda simulates in float32
+        upper = ((sims >= obs - tol).sum(axis=1) + 1.0) / (permutations + 1.0)
+        lower = ((sims <= obs + tol).sum(axis=1) + 1.0) / (permutations + 1.0)
+        p = np.minimum(1.0, 2.0 * np.minimum(upper, lower))
+        sign = np.sign(lower - upper)  # +1: the upper tail is the smaller one (hot)
+        z = sign * norm.isf(np.clip(p, 1e-300, 1.0) / 2.0)
     else:
-        p = 2.0 * np.asarray(g.p_norm, dtype=float)
+        z = np.asarray(g.Zs, dtype=float)
+        p = np.minimum(1.0, 2.0 * np.asarray(g.p_norm, dtype=float))
+    z = np.where(np.abs(z) < 1e-12, 0.0, z)
     reject, q = fdr_bh(p, fdr_alpha)
     spot = np.where(reject & (z > 0), HOT, np.where(reject & (z < 0), COLD, NOT_SIG))
     return pd.DataFrame(
@@ -586,18 +613,82 @@ def poisson_change_test(current: int, previous: int, exposure_ratio: float = 1.0
     return float(binomtest(current, n, exposure_ratio / (1.0 + exposure_ratio)).pvalue)
 
 
+#: Small-number rule (one rule for the whole pack, defined by the variance stage): a % change is
+#: not printed when either period's count is below this; the count change still is.
+SMALL_NUMBER = DEFAULT_MIN_COUNT
+
+
+@dataclass
+class LikeForLike:
+    """The two periods of a ward change, over the calendar-month positions both hold.
+
+    ``current`` / ``previous``: :class:`WardCounts` over ``current_months`` /
+    ``previous_months`` (equal in number, month *i* of one a fixed number of months after month
+    *i* of the other); ``dropped``: months of the current period left out because their
+    counterpart is missing from the data (a missing month is never compared with a present one).
+    """
+
+    current: WardCounts
+    previous: WardCounts
+    current_months: list[str]
+    previous_months: list[str]
+    dropped: list[str]
+
+    def note(self) -> str | None:
+        """Plain-English note when months were left out (None when the periods are complete)."""
+        if not self.dropped:
+            return None
+        n = len(self.current_months)
+        names = [pd.Period(m, freq="M").strftime("%B %Y") for m in self.dropped]
+        return (
+            f"Changes by ward compare the {number_word(n)} months that both periods hold "
+            f"(like for like): {join_names(names)} "
+            f"{'is' if len(self.dropped) == 1 else 'are'} left out of the current period because "
+            "the same month a period earlier is missing from the data."
+        )
+
+
+def like_for_like_counts(
+    records: pd.DataFrame,
+    wards,
+    current,
+    comparison,
+    measures: Iterable[str] | None = None,
+    crs: str = "EPSG:27700",
+) -> LikeForLike | None:
+    """Ward counts of ``current`` and ``comparison`` (:class:`ReportingPeriod`) over the month
+    positions both hold in ``records['month']``; None when they share none.
+
+    The change, its percentage and its test then all use the same months, so a month missing
+    from one period changes neither the count difference nor the test (no exposure scaling).
+    """
+    from helpers.core.periods import like_for_like_months
+
+    available = sorted(set(records["month"].astype(str)))
+    cur_m, prev_m = like_for_like_months(available, current, comparison)
+    if not cur_m:
+        return None
+    cur = count_by_ward(records, wards, months=cur_m, measures=measures, crs=crs)
+    prev = count_by_ward(records, wards, months=prev_m, measures=measures, crs=crs)
+    dropped = [m for m in current.month_list if m in set(available) and m not in set(cur_m)]
+    return LikeForLike(cur, prev, cur_m, prev_m, dropped)
+
+
 def ward_change(
     current: pd.DataFrame,
     previous: pd.DataFrame,
     measure: str,
     alpha: float = 0.05,
-    exposure_ratio: float = 1.0,
+    min_count: int = SMALL_NUMBER,
 ) -> pd.DataFrame:
-    """Change per ward between two :attr:`WardCounts.table` frames for one measure.
+    """Change per ward between two :attr:`WardCounts.table` frames for one measure, counted
+    over the same number of months (see :func:`like_for_like_counts`).
 
-    Columns: ``ward_code``, ``ward_name``, ``current``, ``previous``, ``change``, ``pct_change``
-    (NaN from zero), ``direction`` (up/down/same), ``p`` (conditional binomial test per ward),
-    ``q`` (Benjamini–Hochberg across wards) and ``significant`` (q <= alpha).
+    Columns: ``ward_code``, ``ward_name``, ``current``, ``previous``, ``change``,
+    ``small_numbers`` (either count below ``min_count``), ``pct_change`` (missing under the
+    small-number rule or from zero), ``direction`` (up/down/same), ``p`` (conditional binomial
+    test per ward, equal exposure) and ``q`` (Benjamini–Hochberg across the wards of the table,
+    always) and ``significant`` (q <= alpha).
     """
     cur = current[["ward_code", "ward_name", measure]].rename(columns={measure: "current"})
     prev = previous[["ward_code", measure]].rename(columns={measure: "previous"})
@@ -605,15 +696,12 @@ def ward_change(
     out["ward_name"] = out["ward_name"].fillna(out["ward_code"])
     out[["current", "previous"]] = out[["current", "previous"]].fillna(0).astype(int)
     out["change"] = out["current"] - out["previous"]
-    out["pct_change"] = np.where(
-        out["previous"] > 0,
-        out["change"] / out["previous"].where(out["previous"] > 0) * 100,
-        np.nan,
-    )
+    out["small_numbers"] = out[["current", "previous"]].min(axis=1) < min_count
+    ok = (out["previous"] > 0) & ~out["small_numbers"]
+    out["pct_change"] = np.where(ok, out["change"] / out["previous"].where(ok) * 100, np.nan)
     out["direction"] = np.select([out["change"] > 0, out["change"] < 0], ["up", "down"], "same")
     out["p"] = [
-        poisson_change_test(c, p, exposure_ratio)
-        for c, p in zip(out["current"], out["previous"], strict=True)
+        poisson_change_test(c, p) for c, p in zip(out["current"], out["previous"], strict=True)
     ]
     reject, q = fdr_bh(out["p"].to_numpy(), alpha)
     out["q"] = q
@@ -856,7 +944,45 @@ def priority_table(
         ch = change.set_index("ward_code")
         out["Change"] = ch.loc[t["ward_code"], "change"].to_numpy()
         out["Change (%)"] = ch.loc[t["ward_code"], "pct_change"].to_numpy()
+    out.attrs["ward_code"] = t["ward_code"].astype(str).tolist()  # for disclosure masks
     return out
+
+
+@dataclass(frozen=True)
+class DensitySurface:
+    """A binned kernel density surface (see :func:`kernel_density`).
+
+    ``grid``: points per km² on a ``cell``-metre grid (rows = northing, NaN outside every ward);
+    ``extent``: ``(left, right, bottom, top)`` for ``imshow(grid, extent=extent, origin="lower")``;
+    ``bandwidth``: the Gaussian kernel's standard deviation in metres; ``rule``: how it was
+    chosen ("Scott's rule" or "set by the analyst"); ``points``: points smoothed.
+    """
+
+    grid: np.ndarray
+    extent: tuple[float, float, float, float]
+    bandwidth: float
+    cell: float
+    rule: str
+    points: int
+
+    def method_text(self) -> str:
+        """The method in plain English, for the caption beside the map."""
+        return (
+            f"Each crime's map point is spread over the surrounding area as a bell-shaped "
+            f"(Gaussian) kernel with a spread of {fmt_int(round(self.bandwidth))} metres "
+            f"(one standard deviation, chosen by {self.rule}), counted on "
+            f"{fmt_int(round(self.cell))}-metre squares."
+        )
+
+
+def scott_bandwidth(x, y) -> float:
+    """Scott's rule for a 2-D Gaussian kernel with one spread for both axes:
+    ``n ** (-1/6) * sqrt((var(x) + var(y)) / 2)`` metres (the rule scipy's ``gaussian_kde``
+    uses, with the covariance replaced by its average variance)."""
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    n = len(xs)
+    spread = math.sqrt((np.var(xs, ddof=1) + np.var(ys, ddof=1)) / 2.0)
+    return float(n ** (-1.0 / 6.0) * spread)
 
 
 def kernel_density(
@@ -865,15 +991,21 @@ def kernel_density(
     wards,
     cell: float = 100.0,
     bandwidth: float | None = None,
-) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+) -> DensitySurface:
     """Gaussian kernel density of points (per km², summing to the number of points) on a
     ``cell``-metre grid over the wards' extent; cells outside every ward are NaN.
 
-    Returns ``(grid, extent)`` for ``imshow(grid, extent=extent, origin="lower")``. Bandwidth
-    (metres, default Scott's rule from scipy) is stated beside the map. Needs >= 3 points.
+    Binned, so the cost grows with points + cells, not points x cells: the points are counted
+    on the grid (a 2-D histogram whose cells are centred on the grid points), then smoothed by a
+    Gaussian filter (``scipy.ndimage.gaussian_filter``, kernel cut at 4 standard deviations) of
+    standard deviation ``bandwidth`` metres (default :func:`scott_bandwidth`; never less than
+    one cell). The grid is padded by four bandwidths before smoothing so points near the edge
+    keep their whole kernel. Caveat: binning moves each point to the middle of its cell, an
+    error of at most half a cell, small against a bandwidth of several cells.
+    Needs >= 3 points.
     """
-    from scipy.stats import gaussian_kde
-    from shapely import contains_xy
+    from scipy.ndimage import gaussian_filter
+    from shapely import contains_xy, prepare
     from shapely.ops import unary_union
 
     xs = np.asarray(x, dtype=float)
@@ -885,19 +1017,32 @@ def kernel_density(
             f"Only {len(xs)} point(s) fall in the area, too few for a density surface.",
             "Choose a longer period or a broader measure.",
         )
+    if not cell > 0:
+        raise ParameterError(f"cell = {cell!r} must be a positive number of metres.", "Use 100.")
+    rule = "Scott's rule" if bandwidth is None else "the analyst"
+    h = scott_bandwidth(xs, ys) if bandwidth is None else float(bandwidth)
+    if not np.isfinite(h) or h <= 0:
+        if bandwidth is not None:
+            raise ParameterError(
+                f"bandwidth = {bandwidth!r} must be a positive number of metres.", "Use e.g. 500."
+            )
+        h = cell  # every point at one place: the narrowest kernel the grid can show
+    h = max(h, cell)
     xmin, ymin, xmax, ymax = wards.total_bounds
     gx = np.arange(xmin, xmax + cell, cell)
     gy = np.arange(ymin, ymax + cell, cell)
+    pad = int(math.ceil(4.0 * h / cell))
+    ex = xmin - cell / 2 + cell * np.arange(-pad, len(gx) + pad + 1)
+    ey = ymin - cell / 2 + cell * np.arange(-pad, len(gy) + pad + 1)
+    hist, _, _ = np.histogram2d(ys, xs, bins=[ey, ex])  # rows: northing, columns: easting
+    smooth = gaussian_filter(hist, sigma=h / cell, mode="constant", truncate=4.0)
+    dens = smooth[pad : pad + len(gy), pad : pad + len(gx)] * (1e6 / (cell * cell))
     mx, my = np.meshgrid(gx, gy)
-    pts = np.vstack([xs, ys])
-    if bandwidth is None:
-        kde = gaussian_kde(pts)
-    else:
-        kde = gaussian_kde(pts, bw_method=bandwidth / np.sqrt(np.mean(np.var(pts, axis=1))))
-    dens = kde(np.vstack([mx.ravel(), my.ravel()])).reshape(mx.shape) * len(xs) * 1e6
-    inside = contains_xy(unary_union(wards.geometry.values), mx, my)
-    dens[~inside] = np.nan
-    return dens, (gx[0] - cell / 2, gx[-1] + cell / 2, gy[0] - cell / 2, gy[-1] + cell / 2)
+    area = unary_union(wards.geometry.values)
+    prepare(area)
+    dens[~contains_xy(area, mx, my)] = np.nan
+    extent = (gx[0] - cell / 2, gx[-1] + cell / 2, gy[0] - cell / 2, gy[-1] + cell / 2)
+    return DensitySurface(dens, extent, h, float(cell), rule, int(len(xs)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -905,12 +1050,13 @@ def kernel_density(
 # --------------------------------------------------------------------------------------------
 
 
-def published_ward_table(counts: WardCounts, threshold: int) -> Suppressed:
+def published_ward_table(counts: WardCounts, threshold: int, protection=None) -> Suppressed:
     """Every ward's count and rate per 1,000 for each measure, safe to publish.
 
     Columns: ``ward_code``, ``ward_name``, ``population``, then ``<key>`` (count) and
-    ``<key>_rate`` per measure. Counts below ``threshold`` and their rates are suppressed, with a
-    complementary suppression where one hidden count could be recovered from the total.
+    ``<key>_rate`` per measure. Counts below ``threshold`` and their rates are suppressed, with
+    complementary suppression: with ``protection`` (:func:`helpers.stages.disclosure.protect`,
+    the stage's audited choice) its cells; without, the column rule of :func:`suppress`.
     """
     t = counts.table.copy()
     keys = list(counts.unassigned)
@@ -918,40 +1064,75 @@ def published_ward_table(counts: WardCounts, threshold: int) -> Suppressed:
     for key in keys:
         t[f"{key}_rate"] = rate_per_1000(t[key], t["population"])
         cols += [key, f"{key}_rate"]
-    return suppress(t[cols], keys, threshold, dependents={k: [f"{k}_rate"] for k in keys})
+    if protection is None:
+        return suppress(t[cols], keys, threshold, dependents={k: [f"{k}_rate"] for k in keys})
+    data = t[cols].copy()
+    mask = pd.DataFrame(False, index=data.index, columns=cols)
+    for key in keys:
+        hide = protection.ward[key].to_numpy(dtype=bool)
+        for col in (key, f"{key}_rate"):
+            mask[col] = hide
+            data[col] = data[col].astype(float).where(~hide)
+    return Suppressed(data, mask, protection.primary, protection.secondary, protection.note())
 
 
-def published_change_table(change: pd.DataFrame, threshold: int) -> Suppressed:
-    """A :func:`ward_change` frame made safe to publish (the previous count itself is dropped).
+def published_change_table(
+    change: pd.DataFrame, threshold: int, protection=None, key: str | None = None
+) -> Suppressed:
+    """A :func:`ward_change` frame made safe to publish: the previous count, the exact p and
+    the q-value are never published (significance is a class: ``significant`` True/False), so
+    no test result can be inverted into a count.
 
-    ``current`` is suppressed below ``threshold`` (with a complementary cell when only one is
-    hidden); ``change`` and ``pct_change`` are suppressed where *either* count is below the
-    threshold, since current minus change would reveal a small previous count; if that leaves
-    exactly one hidden change, the smallest other change is hidden too (the area's total change
-    is published elsewhere). ``p``/``q``/``significant`` stay: they do not reveal a count.
+    With ``protection`` (:func:`helpers.stages.disclosure.protect`) and the measure ``key``, its
+    audited cells are hidden: ``current`` where its like-for-like count is hidden, ``change``,
+    ``pct_change`` and ``direction`` where the change is. Without, ``current`` is suppressed
+    below ``threshold`` (with a complementary cell when only one is hidden), the change where
+    *either* count is below the threshold, plus the smallest other change when only one would
+    be hidden.
     """
-    cols = ["ward_code", "ward_name", "current", "change", "pct_change", "direction", "p", "q",
+    cols = ["ward_code", "ward_name", "current", "change", "pct_change", "direction",
             "significant"]  # fmt: skip
-    base = suppress(change[cols], ["current"], threshold)
-    mask = base.mask.copy()
-    small = (change["current"] < threshold) | (change["previous"] < threshold)
-    hide = small.to_numpy() | mask["current"].to_numpy()
-    secondary = base.secondary
-    if hide.sum() == 1 and (~hide).any():
-        others = change["change"].abs().where(~hide)
-        hide[int(np.nanargmin(others.to_numpy()))] = True
-        secondary += 1
+    data = change[cols].copy()
+    if protection is not None:
+        order = pd.Index(protection.ward_codes)
+        pos = order.get_indexer(change["ward_code"].astype(str))
+        hide_cur = protection.current[key].to_numpy(dtype=bool)[pos]
+        hide = protection.change[key].to_numpy(dtype=bool)[pos] | hide_cur
+        primary, secondary, note = protection.primary, protection.secondary, protection.note()
+    else:
+        base = suppress(change[["current"]], ["current"], threshold)
+        hide_cur = base.mask["current"].to_numpy()
+        small = (change["current"] < threshold) | (change["previous"] < threshold)
+        hide = small.to_numpy() | hide_cur
+        secondary = base.secondary
+        if hide.sum() == 1 and (~hide).any():
+            others = change["change"].abs().where(~hide)
+            hide[int(np.nanargmin(others.to_numpy()))] = True
+            secondary += 1
+        primary = base.primary + int((small.to_numpy() & ~hide_cur).sum())
+        note = suppression_note(threshold, primary, secondary)
+    mask = pd.DataFrame(False, index=data.index, columns=cols)
+    mask["current"] = hide_cur
     for col in ("change", "pct_change", "direction"):
         mask[col] = hide
-    data = change[cols].copy()
-    data["current"] = base.data["current"]
+    data["current"] = data["current"].astype(float).where(~hide_cur)
     data["change"] = data["change"].astype(float).where(~hide)
     data["pct_change"] = data["pct_change"].astype(float).where(~hide)
     data["direction"] = data["direction"].astype("object").where(~hide, None)
-    primary = base.primary + int((small & ~mask["current"]).sum())
-    return Suppressed(
-        data, mask, primary, secondary, suppression_note(threshold, primary, secondary)
-    )
+    return Suppressed(data, mask, primary, secondary, note)
+
+
+def published_gi_star(result: pd.DataFrame, hidden: bool) -> pd.DataFrame:
+    """The Gi* table safe to publish: ``ward_code``, ``ward_name``, ``z``, ``p``, ``q``, ``spot``.
+
+    When any count of the measure is suppressed (``hidden``), only the class (``spot``) is
+    published: every ward's z and p are functions of every ward's count (the analytic z is
+    linear in them; a seeded permutation can be replayed), so they could pin a hidden count.
+    """
+    out = result[["ward_code", "ward_name", "z", "p", "q", "spot"]].copy()
+    if hidden:
+        out[["z", "p", "q"]] = np.nan
+    return out
 
 
 def unassigned_sentence(counts: WardCounts) -> str:
