@@ -21,7 +21,7 @@ STANDARD_BASELINES = {
     "year to June 2019": "2019-06",
 }
 REQUIRED_KEYS = ("area", "name", "csp_name", "force", "sources")
-KNOWN_KEYS = {*REQUIRED_KEYS, "synthetic", "geography", "analysis", "outputs"}
+KNOWN_KEYS = {*REQUIRED_KEYS, "synthetic", "geography", "analysis", "outputs", "committee"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class AreaConfig:
     geography: dict[str, Any] = field(default_factory=dict)
     analysis: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    # the panel pack's cover: name, meeting_date (YYYY-MM-DD), author, contact, title (optional)
+    committee: dict[str, Any] = field(default_factory=dict)
 
     def source(self, key: str, required: bool = True) -> Path | None:
         """Resolved path of ``sources[key]`` (or ``sources[key]['path']``)."""
@@ -208,4 +210,5 @@ def load_area_config(area_or_path: str | Path) -> AreaConfig:
         geography=dict(raw.get("geography") or {}),
         analysis=dict(raw.get("analysis") or {}),
         path=p,
+        committee=dict(raw.get("committee") or {}),
     )

@@ -12,8 +12,8 @@ Three ways in:
 * ``jupyter nbconvert --to panelpdf reports/wexley/2022-03/01_cleaning.ipynb`` (entry point
   ``panelpdf`` → :class:`PanelPDFExporter`);
 * :func:`export_pdf` (used by the batch runner);
-* :func:`helpers.report.pack.build_panel_pack` for the combined pack, which reuses
-  :func:`render_stage_html` and :func:`finish_html` from here.
+* :func:`helpers.report.pack.build_panel_pack` for the committee paper, which reuses
+  :func:`finish_html` and :func:`html_to_pdf` from here (this module never imports the pack).
 
 weasyprint needs the Pango system library (Debian/Ubuntu: ``libpango-1.0-0`` and
 ``libpangoft2-1.0-0``). PDFs are written as PDF/UA-1 (tagged, with title and language) when
@@ -515,19 +515,3 @@ def export_pdf(
     """
     html = render_stage_html(Path(nb_path), title=title, synthetic=synthetic)
     return html_to_pdf(html, Path(pdf_path), base_url=str(Path(nb_path).parent))
-
-
-def build_panel_pack(
-    area: str,
-    period: str,
-    synthetic: bool | None = None,
-    folder: Path | None = None,
-    out: Path | None = None,
-) -> Path:
-    """The combined panel pack PDF; see :func:`helpers.report.pack.build_panel_pack`.
-
-    Re-exported here because the batch runner looks for ``helpers.report.export.build_panel_pack``.
-    """
-    from helpers.report.pack import build_panel_pack as _build
-
-    return _build(area, period, synthetic=synthetic, folder=folder, out=out)

@@ -2,9 +2,10 @@
 
 One *work item* is one area and one reporting period. For each item, ``run_area`` executes every
 ``notebooks/NN_*.ipynb`` in order with papermill into ``reports/<area>/<period>/`` (never over the
-source), exports each to PDF, and then builds the panel pack when ``helpers.report.export`` offers
-``build_panel_pack``. Items run on an executor from :mod:`helpers.run.executors` (this process, a
-local process pool or Dask), so papermill kernels run on the workers.
+source), exports each to PDF, and then builds the panel pack
+(:func:`helpers.report.pack.build_panel_pack`). Items run on an executor from
+:mod:`helpers.run.executors` (this process, a local process pool or Dask), so papermill kernels run on the
+workers.
 
 Failure isolation
     A failing stage (an exception in a cell, a kernel that died, a cell that ran past the
@@ -396,12 +397,9 @@ def run_area(
 def _panel_pack(
     cfg: AreaConfig, period: str, out: Path, done: dict, changed: bool
 ) -> StageResult | None:
-    """Call ``helpers.report.export.build_panel_pack`` when it exists (built by another module)."""
-    from helpers.report import export as report
+    """Build the panel pack (:func:`helpers.report.pack.build_panel_pack`) from the stage outputs."""
+    from helpers.report.pack import build_panel_pack as build
 
-    build = getattr(report, "build_panel_pack", None)
-    if build is None:
-        return None
     prev = done.get("panel-pack", {})
     prev_pdf = Path(prev["pdf"]) if prev.get("pdf") else None
     if not changed and prev_pdf is not None and prev_pdf.exists():
