@@ -268,6 +268,13 @@ def _table(rows: list[dict[str, Any]], caption: str, formats: dict[str, str], no
     return show_table(pd.DataFrame(rows), caption=caption, formats=formats, note=note).to_html()
 
 
+def _classed(cls: str, table_html: str) -> str:
+    """Add a class to a rendered table (for its own column styling)."""
+    return table_html.replace(
+        '<table class="report-table">', f'<table class="report-table {cls}">', 1
+    )
+
+
 def _month_name(ym: str) -> str:
     try:
         d = _dt.date(int(ym[:4]), int(ym[5:7]), 1)
@@ -401,12 +408,15 @@ def sections(area: str, ctx: dict[str, Any], o: paper.Outputs, processed: Path) 
     svg, alt = wardmaps.small_multiples(shapes, rates)
     s["ward_maps"] = {"svg": svg, "alt": alt} if svg else None
     rows, _ = paper.ward_change_rows(o)
-    s["ward_change_table"] = _table(
-        rows,
-        "Change on last year by ward and measure",
-        {},
-        note="▲ significant rise, ▼ significant fall (false discovery rate controlled across "
-        "all wards). * suppressed: a small count not shown, to protect privacy. – no figure.",
+    s["ward_change_table"] = _classed(
+        "ward-change",
+        _table(
+            rows,
+            "Change on last year by ward and measure",
+            {},
+            note="▲ significant rise, ▼ significant fall (false discovery rate controlled across "
+            "all wards). * suppressed: a small count not shown, to protect privacy. – no figure.",
+        ),
     )
     s["priority_table"] = _table(
         paper.priority_matrix(o),
@@ -481,7 +491,7 @@ def panel_pack_html(
         doc_title=f"{title} — {ctx['area_name']}, {ctx['period_name']}",
         description=f"{title}. {ctx['area_name']}, {ctx['period_name']}."
         + (" Synthetic data." if ctx["synthetic"] else ""),
-        runhead=f"{ctx['area_name']} · {committee.get('name') or 'Overview and Scrutiny'}",
+        runhead=title if committee.get("title") else f"{ctx['area_name']} · {title}",
         produced=f"{now.day} {now:%B %Y}",
         produced_iso=now.isoformat(timespec="seconds"),
         version=__version__,

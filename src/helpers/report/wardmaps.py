@@ -50,9 +50,9 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
     if not measures:
         return None, ""
     charts.apply_house_style()
-    ncols = 3
+    ncols = 2
     nrows = int(np.ceil(len(measures) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(7.4, 3.55 * nrows))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.4, 3.2 * nrows))
     axes = np.atleast_1d(axes).ravel()
     alt_parts = []
     for ax, (key, label) in zip(axes, measures, strict=False):
@@ -81,12 +81,12 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
                     (pt.x, pt.y),
                     ha="center",
                     va="center",
-                    fontsize=7.5,
+                    fontsize=8,
                     color="#000000",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
                 )
         ax.set_axis_off()
-        ax.set_title(label, fontsize=10, loc="left")
+        ax.set_title(label, fontsize=11, loc="left")
         lows = [float(np.nanmin(y[ok]))] + [float(b) for b in bins[:-1]]
         handles = [
             Patch(
@@ -109,12 +109,13 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
         ax.legend(
             handles=handles,
             loc="upper left",
-            bbox_to_anchor=(0.0, 0.0),
-            fontsize=7.5,
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=8.5,
             frameon=False,
-            title="per 1,000 residents",
-            title_fontsize=7.5,
-            ncol=2,
+            title="Rate per 1,000",
+            title_fontsize=8.5,
+            alignment="left",
+            ncol=1,
             handlelength=1.2,
             columnspacing=0.8,
         )
@@ -123,7 +124,7 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
         )
     for ax in axes[len(measures) :]:
         ax.set_axis_off()
-    fig.tight_layout(h_pad=3.0)
+    fig.tight_layout(h_pad=1.5, w_pad=0.5)
     alt = (
         "Ward maps of rates per 1,000 residents, darker for higher rates, one map per measure. "
         + "; ".join(alt_parts)
@@ -150,11 +151,15 @@ def violence_trend(monthly: list[dict[str, str]], months: int = 36):
     x = pd.PeriodIndex([r["month"] for r in rows], freq="M").to_timestamp()
     y = [num(r["offences"]) for r in rows]
     charts.apply_house_style()
-    fig, ax = plt.subplots(figsize=(7.4, 2.8))
+    fig, ax = plt.subplots(figsize=(7.4, 2.5))
     ax.plot(x, y, color=charts.CURRENT, marker="o", ms=2.5, linewidth=1.6)
     ax.set_ylabel("Offences a month", fontsize=10)
     ax.tick_params(labelsize=9)
     ax.set_ylim(bottom=0)
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     hi = int(np.argmax(y))
     lo = int(np.argmin(y))
     ax.annotate(
