@@ -12,8 +12,8 @@ Three ways in:
 * ``jupyter nbconvert --to panelpdf reports/wexley/2022-03/01_cleaning.ipynb`` (entry point
   ``panelpdf`` → :class:`PanelPDFExporter`);
 * :func:`export_pdf` (used by the batch runner);
-* :func:`helpers.report.pack.build_panel_pack` for the combined pack, which reuses
-  :func:`render_stage_html` and :func:`finish_html` from here.
+* :func:`helpers.report.pack.build_panel_pack` for the committee paper, which reuses
+  :func:`finish_html` and :func:`html_to_pdf` from here (this module never imports the pack).
 
 weasyprint needs the Pango system library (Debian/Ubuntu: ``libpango-1.0-0`` and
 ``libpangoft2-1.0-0``). PDFs are written as PDF/UA-1 (tagged, with title and language) when

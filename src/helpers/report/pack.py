@@ -1,25 +1,27 @@
-"""The panel pack: one combined PDF per area and period for the Overview & Scrutiny panel.
+"""The panel pack: a committee paper for the Overview & Scrutiny panel, one per area and period.
 
-``build_panel_pack(area, period)`` reads what the batch run left in ``reports/<area>/<period>/``
-and writes ``reports/<area>/<period>/panel_pack.pdf``:
+``build_panel_pack(area, period)`` reads what the stages saved in ``reports/<area>/<period>/``
+(``tables/*.csv`` and ``figures/*.json``, see :mod:`helpers.report.paper`) and writes, side by
+side:
 
-1. a cover page (area, period, date produced, version, git commit, synthetic banner);
-2. **At a glance**: each stage's generated sentences and a few headline figures, read from
-   ``figures/<stage>.json`` (written by :func:`helpers.ingest.processed.save_stage_outputs`);
-3. contents;
-4. every executed stage notebook ``NN_*.ipynb`` in run order, code hidden, numbered as
-   sections 1, 2, ... (a notebook holding an error output is left out and named on the
-   at-a-glance page, never shown half-finished);
-5. appendices: A methods and caveats (fraud excluded from police.uk, snapped locations,
-   recording-rule changes from ``helpers/data/recording_changes.csv``, small numbers),
-   B data sources with Open Government Licence v3.0 attribution, C the run manifest from
-   ``data/processed/<area>/<period>/manifest.json`` (inputs with sha256, parameters, package
-   versions, git commit).
+* ``panel_pack.pdf`` — A4, PDF/UA-1, body 11 pt (12 pt with ``large_print=True``);
+* ``panel_pack.html`` — the accessible web edition of the same content, one self-contained file;
+* ``panel_pack_manifest.json`` — the full run manifest (inputs with sha256, parameters,
+  package versions, code version), which the PDF names in one line.
+
+The paper: cover (title, committee, meeting date, author and contact from the area config's
+``committee`` key, purpose, contents); **At a glance** on one page (6–8 tiles, three findings,
+three questions the panel may wish to ask); four short sections (crime overview and the Most
+Similar Group; violence; anti-social behaviour; where crime happens); appendices (methods and
+caveats, data quality, glossary, sources and licences, run manifest). Each stage's own PDF stays
+beside the pack for analysts. A stage that did not finish is named on the glance page.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
+import datetime as _dt
 import json
 import re
 from pathlib import Path
@@ -27,13 +29,16 @@ from typing import Any
 
 import jinja2
 import nbformat
-from bs4 import BeautifulSoup
 from nbconvert.filters import markdown2html
 
 from helpers.core import paths
 from helpers.core.errors import OutputError
+from helpers.core.io import atomic_path
+from helpers.present.tables import show_table
+from helpers.report import paper, wardmaps
 from helpers.report.export import (
     CSS_PATH,
+    LANG,
     TEMPLATE_NAME,
     TEMPLATES_DIR,
     area_context,
@@ -41,11 +46,13 @@ from helpers.report.export import (
     git_commit,
     html_to_pdf,
     notebook_title,
-    render_stage_html,
 )
 
 PACK_NAME = "panel_pack.pdf"
-MAX_GLANCE_FIGURES = 6
+HTML_NAME = "panel_pack.html"
+MANIFEST_NAME = "panel_pack_manifest.json"
+DEFAULT_TITLE = "Crime and disorder: annual scrutiny report"
+
 OGL = "Open Government Licence v3.0"
 
 # Source kinds (manifest ``inputs[].kind``) → how the pack names and credits them.
@@ -121,95 +128,6 @@ def notebook_failed(nb) -> bool:
     )
 
 
-def load_stage_figures(area: str, period: str, folder: Path | None = None) -> list[dict[str, Any]]:
-    """Every ``reports/<area>/<period>/figures/*.json`` (keys stage, figures, sentences)."""
-    folder = (Path(folder) if folder else paths.report_dir(area, period)) / "figures"
-    if not folder.is_dir():
-        folder = paths.report_dir(area, period) / "figures"
-    out = []
-    for f in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(f.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise OutputError(
-                f"Stage figures file {f} is not valid JSON ({exc}).",
-                "Re-run that stage: it rewrites the file.",
-            ) from exc
-        data.setdefault("stage", f.stem)
-        out.append(data)
-    return out
-
-
-def _stage_key(stage: str, stems: list[str]) -> tuple[int, str]:
-    """Order figures files by the notebook they belong to (``violence`` → ``03_violence``)."""
-    for i, stem in enumerate(stems):
-        if stage == stem or stem.endswith("_" + stage) or stage in stem or stem in stage:
-            return i, stem
-    return len(stems), stage
-
-
-def humanise(key: str) -> str:
-    text = re.sub(r"[_\s]+", " ", str(key)).strip()
-    return text[:1].upper() + text[1:]
-
-
-def format_figure(value: Any) -> str | None:
-    """A headline figure as the reader sees it; None for values that are not a single figure."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
-    if isinstance(value, str) and len(value) <= 40:
-        return value
-    if isinstance(value, list) and not value:
-        return "none"
-    return None
-
-
-def glance_figures(
-    figures: dict[str, Any], limit: int = MAX_GLANCE_FIGURES
-) -> list[tuple[str, str]]:
-    """The first ``limit`` single-valued figures of a stage, labelled for a reader."""
-    rows = []
-    for key, value in (figures or {}).items():
-        shown = format_figure(value)
-        if shown is not None:
-            rows.append((humanise(key), shown))
-        if len(rows) >= limit:
-            break
-    return rows
-
-
-def glance_entries(figs: list[dict], titles: dict[str, str], stems: list[str]) -> list[dict]:
-    entries = []
-    for f in sorted(figs, key=lambda d: _stage_key(str(d.get("stage")), stems)):
-        i, stem = _stage_key(str(f.get("stage")), stems)
-        entries.append(
-            {
-                "title": titles.get(stem, humanise(f.get("stage", ""))),
-                # A councillor's first page: the stage's chosen headlines (else its first three
-                # sentences) and its chosen headline figures (else the first few figures).
-                "sentences_html": [
-                    markdown2html(str(s))
-                    for s in (f.get("headlines") or (f.get("sentences") or [])[:3])
-                ],
-                "figures": (
-                    [
-                        (str(k), str(v))
-                        for k, v in (
-                            f["glance"].items() if isinstance(f["glance"], dict) else f["glance"]
-                        )
-                    ]
-                    if f.get("glance")
-                    else glance_figures(f.get("figures", {}), limit=4)
-                ),
-            }
-        )
-    return entries
-
-
 def recording_changes(period: str | None = None) -> list[dict[str, str]]:
     """Rows of ``helpers/data/recording_changes.csv`` up to the period end."""
     path = Path(__file__).parents[1] / "data" / "recording_changes.csv"
@@ -229,109 +147,396 @@ def source_rows(manifest: dict) -> list[dict[str, Any]]:
     return rows
 
 
-def _stage_section(nb_path: Path, synthetic: bool) -> str:
-    """The stage's rendered body (unnumbered) as a ``<section class="stage">``."""
-    html = render_stage_html(nb_path, synthetic=synthetic, finish=False)
-    soup = BeautifulSoup(html, "html.parser")
-    section = soup.select_one("section.stage")
-    if section is None:  # pragma: no cover - template guarantees it
-        raise OutputError(f"Rendering {nb_path} gave no report body.", "Re-run the stage.")
-    if section.find("h1") is None:
-        h1 = soup.new_tag("h1")
-        h1.string = nb_path.stem
-        section.insert(0, h1)
-    return str(section)
+# Technical terms that may remain in print, explained in the glossary (Appendix C). The
+# plain-English test checks that any of these in the pack is defined here.
+GLOSSARY: dict[str, str] = {
+    "Anti-social behaviour (ASB)": "Incidents such as nuisance, rowdiness or neighbour disputes "
+    "reported to the police. They are not crimes and are never added to crime totals.",
+    "Baseline year": "A fixed earlier 12 months (here before the COVID-19 lockdowns) that this "
+    "year is compared with as well as with last year, so an unusual last year does not mislead.",
+    "Community Safety Partnership (CSP)": "The statutory partnership of council, police, fire, "
+    "health and probation services that tackles crime and disorder in an area.",
+    "Disclosure control": "Hiding very small counts (shown as *) so that no person can be "
+    "identified from a table or map.",
+    "False discovery rate": "A way of testing many wards at once so that, of the wards flagged, "
+    "no more than about one in twenty is expected to be flagged by chance.",
+    "Gini coefficient": "A measure of how unevenly crime is spread across wards: 0 means every "
+    "ward has the same share, 1 means all crime is in one ward.",
+    "Hot spot (Getis-Ord Gi*)": "A ward that, together with its neighbours, has more crime than "
+    "chance would give. Gi* is the standard statistic for this.",
+    "LSOA": "Lower layer Super Output Area: a small statistical area of about 1,500 residents; "
+    "several make up a ward.",
+    "Most Similar Group (MSG)": "The group of about 15 partnerships that the Home Office "
+    "considers most like this one (population, deprivation, urban or rural), used for fair "
+    "comparison of crime rates.",
+    "Funnel limits": "The range of rates expected by chance for an area of a given population. "
+    "A rate outside the limits is unusual for the group.",
+    "Overdispersion": "Areas differ from one another by more than chance alone. The group "
+    "limits are widened to allow for it, so that only truly unusual rates are flagged.",
+    "Neighbourhood crime": "Residential burglary, vehicle offences, theft from the person and "
+    "robbery of personal property: the government's measure of crimes felt by neighbourhoods.",
+    "Positive outcome": "A crime resolved with a charge, summons, caution or community "
+    "resolution, as a share of the crimes recorded in the period.",
+    "Rate per 1,000 residents": "Crimes divided by the resident population, times 1,000, so "
+    "areas of different size can be compared.",
+    "Serious acquisitive crime": "Burglary, robbery, theft of and from vehicles: crimes where "
+    "something is taken, and the most serious of them.",
+    "Statistically significant": "Larger than chance variation would be expected to give (here, "
+    "less than a 5% chance of arising if nothing had really changed).",
+    "Violence against the person": "Homicide, violence with and without injury, stalking and "
+    "harassment, and death or serious injury caused by unlawful driving.",
+}
+
+PURPOSE = (
+    "To give the panel an overview of recorded crime and anti-social behaviour in {area} for "
+    "{period}, compared with last year, a baseline year and similar partnerships, and to "
+    "suggest questions for the partnership."
+)
+
+
+def committee_info(area: str) -> dict[str, str]:
+    """The ``committee`` key of the area config (name, meeting_date, author, contact, title)."""
+    data: dict[str, Any] = {}
+    try:
+        from helpers.core.config import load_area_config
+
+        cfg = load_area_config(area)
+        data = dict(getattr(cfg, "committee", None) or {})
+        if not data and cfg.path is not None:
+            import yaml
+
+            raw = yaml.safe_load(Path(cfg.path).read_text(encoding="utf-8")) or {}
+            data = dict(raw.get("committee") or {})
+    except Exception:  # noqa: BLE001 - a pack for an unconfigured area still builds
+        data = {}
+    out = {k: str(v) for k, v in data.items() if v is not None}
+    if out.get("meeting_date"):
+        try:
+            d = _dt.date.fromisoformat(out["meeting_date"])
+            out["meeting_date_text"] = f"{d.day} {d:%B %Y}"
+        except ValueError:
+            out["meeting_date_text"] = out["meeting_date"]
+    return out
+
+
+def _baseline_name(area: str) -> str:
+    try:
+        from helpers.core.config import load_area_config
+
+        baselines = load_area_config(area).analysis.get("baselines") or {}
+    except Exception:  # noqa: BLE001
+        baselines = {}
+    for name in baselines:
+        plain = re.sub(r"\s*\(.*\)", "", str(name)).strip()
+        return f"the {plain} baseline"
+    return "the baseline year"
+
+
+def _md(text: str) -> str:
+    """A generated sentence (Markdown) as inline HTML."""
+    html = markdown2html(str(text)).strip()
+    return re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.S)
+
+
+class Picker:
+    """Sentences chosen from the stages' saved sentences, each used at most once in the pack."""
+
+    def __init__(self, outputs: paper.Outputs):
+        self.o = outputs
+        self.used: set[str] = set()
+
+    def take(self, stage: str, *keywords: str, limit: int = 99) -> list[str]:
+        out = []
+        for s in self.o.sentences(stage):
+            key = re.sub(r"\W+", " ", s).strip().lower()
+            if key in self.used:
+                continue
+            if keywords and not any(k.lower() in s.lower() for k in keywords):
+                continue
+            self.used.add(key)
+            out.append(_md(s))
+            if len(out) >= limit:
+                break
+        return out
+
+
+def _table(rows: list[dict[str, Any]], caption: str, formats: dict[str, str], note=None) -> str:
+    if not rows:
+        return ""
+    import pandas as pd
+
+    return show_table(pd.DataFrame(rows), caption=caption, formats=formats, note=note).to_html()
+
+
+def _classed(cls: str, table_html: str) -> str:
+    """Add a class to a rendered table (for its own column styling)."""
+    return table_html.replace(
+        '<table class="report-table">', f'<table class="report-table {cls}">', 1
+    )
+
+
+def _month_name(ym: str) -> str:
+    try:
+        d = _dt.date(int(ym[:4]), int(ym[5:7]), 1)
+    except (ValueError, TypeError):
+        return str(ym)
+    return f"{d:%B %Y}"
+
+
+def sections(area: str, ctx: dict[str, Any], o: paper.Outputs, processed: Path) -> dict[str, Any]:
+    """Everything the template shows, from the saved outputs."""
+    pick = Picker(o)
+    short = ctx.get("csp_name") or ctx["area_name"]
+    baseline = _baseline_name(area)
+    s: dict[str, Any] = {}
+    s["tiles"] = paper.tiles(o)
+    s["matters"] = paper.what_matters(o, short, baseline)
+    s["questions"] = paper.questions(o)
+    s["baseline_name"] = baseline
+
+    # 1. Crime overview and the Most Similar Group
+    s["overview_text"] = pick.take(
+        "crime_group_variance",
+        "overall crime",
+        "accounts for",
+        "categories show",
+        "no statistically significant",
+        limit=4,
+    )
+    s["overview_table"] = _table(
+        paper.overview_rows(o),
+        f"Recorded crime by group: this year, last year and {baseline}",
+        {
+            "This year": "int",
+            "Last year": "int",
+            "Change on last year": "signed_pct",
+            "Baseline year": "int",
+            "Change on baseline": "signed_pct",
+        },
+        note="Significance is an exact test of the two counts at the 5% level. Anti-social "
+        "behaviour is incidents, not crimes, and is not part of all crime. A dash means no "
+        "figure (fewer than 20 in a year, or no baseline for that measure).",
+    )
+    s["baseline_text"] = pick.take("crime_group_variance", "baseline period", limit=2)
+    s["outcome_text"] = pick.take("crime_group_variance", "positive outcome", limit=1)
+    s["msg_text"] = pick.take(
+        "crime_group_variance", "Most Similar Group", "group average", "group's limits", limit=3
+    )
+    s["msg_table"] = _table(
+        paper.msg_rows(o),
+        "Crime rates per 1,000 residents against the Most Similar Group",
+        {"Our rate per 1,000": "float1", "Group average": "float1"},
+        note="Position compares the rate with funnel limits for the group, widened for "
+        "overdispersion. Rank 1 is the lowest rate in the group.",
+    )
+
+    # 2. Violence
+    s["violence_text"] = pick.take(
+        "violence", "Recorded violence", "breaks down", "Compared with", limit=3
+    )
+    s["violence_table"] = _table(
+        [
+            {
+                "Type of violence": r["subgroup"],
+                "This year": paper.num(r.get("current")),
+                "Last year": paper.num(r.get("previous")),
+                "Change": None
+                if min(paper.num(r.get("current")) or 0, paper.num(r.get("previous")) or 0)
+                < paper.SMALL_NUMBER
+                else paper.num(r.get("pct_change")),
+                "Is the change significant?": paper.marker(
+                    paper.truthy(r.get("significant")),
+                    paper.num(r.get("current")),
+                    paper.num(r.get("previous")),
+                ),
+                "Share of violence": paper.num(r.get("share")),
+            }
+            for r in o.table("violence", "subgroups")
+        ],
+        "Violence against the person by type",
+        {
+            "This year": "int",
+            "Last year": "int",
+            "Change": "signed_pct",
+            "Share of violence": "pct",
+        },
+    )
+    s["domestic_text"] = pick.take("violence", "Domestic violence accounts", limit=1)
+    svg, alt = wardmaps.violence_trend(o.table("violence", "monthly"))
+    if svg:
+        alt = re.sub(r"\b(\d{4}-\d{2})\b", lambda m: _month_name(m.group(1)), alt)
+    s["violence_chart"] = {"svg": svg, "alt": alt} if svg else None
+    s["violence_more"] = pick.take("violence", "started to", "town-centre", "residual", limit=3)
+
+    # 3. Anti-social behaviour
+    s["asb_text"] = pick.take("crime_group_variance", "Anti-social behaviour", limit=1)
+    s["asb_text"] += pick.take("ward_hotspots", "Anti-social behaviour", limit=3)
+    asb_wards = [
+        {
+            "Ward": r["Ward"],
+            "Incidents": paper.num(r.get("Count")),
+            "Rate per 1,000": paper.num(r.get("Rate per 1,000")),
+            "Change on last year": paper.num(r.get("Change (%)")),
+        }
+        for r in o.table("ward_hotspots", "priority_asb")[:5]
+    ]
+    s["asb_table"] = _table(
+        asb_wards,
+        "The five wards with the most anti-social behaviour",
+        {"Incidents": "int", "Rate per 1,000": "float1", "Change on last year": "signed_pct"},
+    )
+
+    # 4. Where crime happens
+    s["where_text"] = pick.take("ward_hotspots", "placed in a ward", limit=1)
+    s["where_text"] += pick.take("ward_hotspots", "hot spot (", "hot spots (", limit=3)
+    none = [
+        m
+        for k, m in paper.WARD_MEASURES.items()
+        if (o.figure("ward_hotspots", "hot_spots") or {}).get(k) == 0
+        and (o.figure("ward_hotspots", "cold_spots") or {}).get(k) == 0
+    ]
+    if none:
+        pick.take("ward_hotspots", "no ward is a statistically significant")
+        s["where_text"].append(
+            f"No ward is a significant hot or cold spot for {paper.narrative.join_names([n.lower() for n in none])}."
+        )
+    s["where_change_text"] = pick.take("ward_hotspots", "rose in", "fell in", limit=4)
+    s["concentration_text"] = pick.take("ward_hotspots", "the three wards with the most", limit=1)
+    pick.take("ward_hotspots", "the three wards with the most")  # one is enough in print
+    shapes = wardmaps.read_ward_shapes(processed)
+    rates = paper.ward_rates(o)
+    svg, alt = wardmaps.small_multiples(shapes, rates)
+    s["ward_maps"] = {"svg": svg, "alt": alt} if svg else None
+    rows, _ = paper.ward_change_rows(o)
+    s["ward_change_table"] = _classed(
+        "ward-change",
+        _table(
+            rows,
+            "Change on last year by ward and measure",
+            {},
+            note="▲ significant rise, ▼ significant fall (false discovery rate controlled across "
+            "all wards). * suppressed: a small count not shown, to protect privacy. – no figure.",
+        ),
+    )
+    s["priority_table"] = _table(
+        paper.priority_matrix(o),
+        "Priority wards: rank by number of crimes in each measure (1 = most)",
+        {},
+        note="Wards in the top ten for any measure, most often listed first. – not in the top "
+        "ten. Hot spots are from the Gi* test with the false discovery rate controlled.",
+    )
+    s["unused"] = sorted(pick.used)
+    return s
+
+
+def _missing_stages(area: str, period: str, folder: Path) -> tuple[list[str], list[str]]:
+    """(stages that ran and finished, stages missing or failed) by notebook title."""
+    done, missing, seen = [], [], set()
+    for nb_path in stage_notebooks(area, period, folder):
+        seen.add(nb_path.stem)
+        try:
+            nb = nbformat.read(nb_path, as_version=4)
+        except Exception:  # noqa: BLE001
+            missing.append(nb_path.stem.split("_", 1)[-1].replace("_", " ").capitalize())
+            continue
+        title = notebook_title(nb, nb_path.stem.split("_", 1)[-1].replace("_", " ").capitalize())
+        (missing if notebook_failed(nb) else done).append(title)
+    for p in sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
+        if p.stem not in seen:
+            missing.append(p.stem.split("_", 1)[-1].replace("_", " ").capitalize())
+    return done, missing
 
 
 def panel_pack_html(
-    area: str, period: str, synthetic: bool | None = None, folder: Path | None = None
+    area: str,
+    period: str,
+    synthetic: bool | None = None,
+    folder: Path | None = None,
+    edition: str = "print",
+    large_print: bool = False,
 ) -> str:
-    """The whole pack as finished HTML (numbered, with contents) — the input to weasyprint.
-
-    ``folder`` holds the executed notebooks (default ``reports/<area>/<period>/``)."""
-    manifest_path = paths.processed_dir(area, period) / "manifest.json"
+    """The pack as finished HTML: ``edition="print"`` feeds weasyprint, ``"web"`` is the
+    accessible web edition (same content, screen styling, skip link, no page furniture)."""
+    folder = Path(folder) if folder else paths.report_dir(area, period)
+    processed = paths.processed_dir(area, period)
+    manifest_path = processed / "manifest.json"
     if not manifest_path.exists():
         raise OutputError(
             f"Cannot build the panel pack for {area} {period}: {manifest_path} does not exist.",
             f"Run the cleaning stage first: scrutiny run --area {area} --period {period}.",
         )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    outputs = paper.Outputs.read(folder)
+    if not outputs.figures:
+        outputs = paper.Outputs.read(paths.report_dir(area, period))
+    if not outputs.figures:
+        raise OutputError(
+            f"No stage outputs in {folder / 'figures'}.",
+            f"Run the stages first: scrutiny run --area {area} --period {period}.",
+        )
     ctx = area_context(area, period)
     ctx["synthetic"] = bool(
         ctx["synthetic"] or synthetic or manifest.get("parameters", {}).get("synthetic")
     )
-
-    notebooks, missing, titles = [], [], {}
-    for nb_path in stage_notebooks(area, period, folder):
-        nb = nbformat.read(nb_path, as_version=4)
-        titles[nb_path.stem] = notebook_title(nb, humanise(nb_path.stem))
-        if notebook_failed(nb):
-            missing.append(titles[nb_path.stem])
-        else:
-            notebooks.append(nb_path)
-    expected = sorted(p.stem for p in paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
-    missing += [humanise(s) for s in expected if s not in titles]
-    if not notebooks:
-        raise OutputError(
-            f"No executed stage notebooks in {folder or paths.report_dir(area, period)}.",
-            f"Run the stages first: scrutiny run --area {area} --period {period}.",
-        )
-
-    import datetime as _dt
-
+    ctx["csp_name"] = manifest.get("parameters", {}).get("csp_name") or ctx["area_name"]
+    committee = committee_info(area)
     from helpers import __version__
 
     now = _dt.datetime.now().astimezone()
-    title = "Crime and disorder: panel pack"
+    title = committee.get("title") or DEFAULT_TITLE
     ctx.update(
         title=title,
-        kind="Overview and Scrutiny panel pack",
+        committee=committee,
+        purpose=PURPOSE.format(area=ctx["area_name"], period=ctx["period_name"]),
         doc_title=f"{title} — {ctx['area_name']}, {ctx['period_name']}",
-        description=f"Crime and disorder scrutiny panel pack. {ctx['area_name']}, "
-        f"{ctx['period_name']}." + (" Synthetic data." if ctx["synthetic"] else ""),
-        runhead=f"{ctx['area_name']} · Panel pack",
+        description=f"{title}. {ctx['area_name']}, {ctx['period_name']}."
+        + (" Synthetic data." if ctx["synthetic"] else ""),
+        runhead=title if committee.get("title") else f"{ctx['area_name']} · {title}",
         produced=f"{now.day} {now:%B %Y}",
         produced_iso=now.isoformat(timespec="seconds"),
         version=__version__,
         commit=git_commit(),
-        lang="en-GB",
+        lang=LANG,
         css=CSS_PATH.read_text(encoding="utf-8"),
+        edition=edition,
+        large_print=large_print,
     )
-    stems = [p.stem for p in notebooks]
+    done, missing = _missing_stages(area, period, folder)
+    content = sections(area, ctx, outputs, processed)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / TEMPLATE_NAME)),
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        undefined=jinja2.ChainableUndefined,
     )
-    params = manifest.get("parameters", {})
+    env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
+    env.filters["month_name"] = _month_name
     html = env.get_template("panel_pack.html.j2").render(
         p=ctx,
-        stages=[_stage_section(nb, ctx["synthetic"]) for nb in notebooks],
-        glance=glance_entries(load_stage_figures(area, period, folder), titles, stems),
+        s=content,
         missing=missing,
+        stages_done=done,
         recording_changes=recording_changes(period),
         disclosure_threshold=_disclosure_threshold(area),
+        ledger_table=_table(
+            paper.ledger_rows(outputs),
+            "Records read and kept, by source",
+            {"Files": "int", "Records read": "int", "Kept": "int", "Set aside": "int"},
+        ),
+        rejection_table=_table(
+            paper.rejection_rows(outputs),
+            "Records set aside, and why",
+            {"Records": "int"},
+            note="Records for months after the reporting period are kept for later reports; "
+            "they are not faults.",
+        ),
+        months_missing=manifest.get("months_missing") or [],
         sources=source_rows(manifest),
         attributions=ATTRIBUTIONS,
-        manifest={"created": manifest.get("created"), "git_commit": manifest.get("git_commit")},
-        parameters=sorted((str(k), str(v)) for k, v in params.items()),
-        packages=sorted((str(k), str(v)) for k, v in manifest.get("packages", {}).items()),
-        inputs=manifest.get("inputs", []),
-        input_prefix=_common_folder([str(i.get("path", "")) for i in manifest.get("inputs", [])]),
-        outputs=manifest.get("outputs", []),
+        glossary=sorted(GLOSSARY.items()),
+        n_inputs=len(manifest.get("inputs", [])),
+        manifest_created=manifest.get("created") or "",
     )
-    return finish_html(html, numbered_levels=(1, 2, 3), toc_levels=(1, 2))
-
-
-def _common_folder(items: list[str]) -> str:
-    """Longest shared folder prefix (ending in '/') of the input paths, '' if none."""
-    if not items:
-        return ""
-    prefix = items[0]
-    for p in items[1:]:
-        while not p.startswith(prefix):
-            prefix = prefix[:-1]
-    return prefix[: prefix.rfind("/") + 1]
+    return finish_html(html, numbered_levels=(1, 2), toc_levels=(1,))
 
 
 def _disclosure_threshold(area: str) -> int | str:
@@ -339,8 +544,22 @@ def _disclosure_threshold(area: str) -> int | str:
         from helpers.core.config import load_area_config
 
         return load_area_config(area).disclosure_threshold
-    except Exception:
+    except Exception:  # noqa: BLE001
         return "the disclosure threshold"
+
+
+def write_manifest(area: str, period: str, out: Path) -> Path:
+    """Copy the run manifest beside the pack, adding the pack's own code version and time."""
+    manifest = json.loads(
+        (paths.processed_dir(area, period) / "manifest.json").read_text(encoding="utf-8")
+    )
+    manifest["pack"] = {
+        "produced": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+    }
+    with atomic_path(Path(out)) as tmp:
+        Path(tmp).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+    return Path(out)
 
 
 def build_panel_pack(
@@ -349,16 +568,25 @@ def build_panel_pack(
     synthetic: bool | None = None,
     folder: Path | None = None,
     out: Path | None = None,
+    large_print: bool = False,
+    web: bool = True,
 ) -> Path:
-    """Write ``reports/<area>/<period>/panel_pack.pdf`` from the executed stages; return its path.
+    """Write the pack PDF (and, beside it, its web edition and run manifest); return the PDF path.
 
     Call after all stages have run (the batch runner does). Raises
-    :class:`helpers.core.errors.OutputError` when there is no manifest or no executed stage.
+    :class:`helpers.core.errors.OutputError` when there is no manifest or no stage outputs.
     """
-    html = panel_pack_html(area, period, synthetic=synthetic, folder=folder)
-    out = (
-        Path(out)
-        if out
-        else (Path(folder) if folder else paths.report_dir(area, period)) / PACK_NAME
+    folder = Path(folder) if folder else paths.report_dir(area, period)
+    out = Path(out) if out else folder / PACK_NAME
+    html = panel_pack_html(
+        area, period, synthetic=synthetic, folder=folder, large_print=large_print
     )
-    return html_to_pdf(html, out, base_url=str(out.parent))
+    pdf = html_to_pdf(html, out, base_url=str(out.parent))
+    if web:
+        web_html = panel_pack_html(
+            area, period, synthetic=synthetic, folder=folder, edition="web", large_print=large_print
+        )
+        with atomic_path(out.with_name(out.stem + ".html")) as tmp:
+            Path(tmp).write_text(web_html, encoding="utf-8")
+    write_manifest(area, period, out.with_name(out.stem + "_manifest.json"))
+    return pdf
