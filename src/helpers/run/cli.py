@@ -7,6 +7,7 @@
     scrutiny run --area all --period 2022-03 --scheduler local    the same on a Dask LocalCluster
     scrutiny clean-national --source DIR --out DIR [--period YYYY-MM]   national street files -> Parquet
     scrutiny download --month 2022-03 [--month ...] --to data/raw/<area>/police_uk_zips   police.uk archives
+    scrutiny activity-template --area wexley --period 2022-03 [--out FILE]   empty activity return
 
 Errors a user can cause print one clear message (what is wrong, what to do) and exit 2; a stage
 that fails exits 1 with a summary table.
@@ -178,6 +179,15 @@ def cmd_clean_national(args) -> int:
     return 0
 
 
+def cmd_activity_template(args) -> int:
+    """Write an empty, commented partnership activity return (never over an existing file)."""
+    from helpers.ingest.activity import write_activity_template_for
+
+    target = write_activity_template_for(_area_arg(args), args.period, out=args.out)
+    print(f"Empty partnership activity return written: {target}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="scrutiny", description="CSP crime and disorder scrutiny reports."
@@ -261,6 +271,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--base-url", help="alternative server (default: data.police.uk)")
     d.set_defaults(func=cmd_download)
+    t = sub.add_parser(
+        "activity-template", help="write an empty partnership activity return to fill in"
+    )
+    g = t.add_mutually_exclusive_group()
+    g.add_argument("--area", default="wexley", help="area name (a file in config/)")
+    g.add_argument("--config", help="path to an area config YAML")
+    t.add_argument("--period", required=True, help="last month of the 12-month period, YYYY-MM")
+    t.add_argument("--out", help="file to write (default: where the area config looks for it)")
+    t.set_defaults(func=cmd_activity_template)
     return p
 
 

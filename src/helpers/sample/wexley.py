@@ -63,7 +63,7 @@ MARKER = "SYNTHETIC_DATA.txt"
 SAMPLE_MANIFEST = (
     "SAMPLE_MANIFEST.json"  # relative path -> sha256 of every file the generator wrote
 )
-SAMPLE_VERSION = 4  # bump when the generated data change; ensure_sample then regenerates
+SAMPLE_VERSION = 5  # bump when the generated data change; ensure_sample then regenerates
 
 # the exact police.uk headers, defined once where the readers check them
 EXTRACT_COLUMNS = [
@@ -1020,6 +1020,7 @@ and reports run end to end; the formats match the real files an analyst would br
 | `wards.geojson` | ward boundaries, CRS84 (longitude/latitude) |
 | `ward_population.csv` | ward population |
 | `lsoa_to_ward.csv` | ONS-style best-fit LSOA→ward lookup |
+| `partnership_activity/2022-03.yaml` | a partnership activity return (initiatives, enforcement, Community Trigger) |
 
 police.uk crime counts by month and type reconcile with the force extract; anti-social
 behaviour exists only in police.uk. The Home Office table's Wexley rows are the extract
@@ -1207,6 +1208,7 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
     _write_csv(msg, out / "msg_groups.csv")
     files["msg_groups.csv"] = len(msg)
 
+    files.update(write_synthetic_activity(out, area))
     (out / "README.md").write_text(_README.format(seed=seed), encoding="utf-8")
     files["README.md"] = 0
     marker = _marker_text(area, seed, months)
@@ -1283,8 +1285,125 @@ _SAMPLE_NAMES = {
     "prc-csp-synthetic.xlsx",
     "ward_population.csv",
     "wards.geojson",
+    "partnership_activity/2022-03.yaml",
 }
 _SAMPLE_PATTERN = re.compile(r"^police_uk/\d{4}-\d{2}/\d{4}-\d{2}-wexshire-(street|outcomes)\.csv$")
+
+
+# A SYNTHETIC partnership activity return (helpers.ingest.activity) for the year to March 2022.
+# Every initiative, count and plan below is invented; ward codes are the sample's own.
+ACTIVITY_PERIOD = "2022-03"
+_ACTIVITY_YAML = """\
+# SYNTHETIC partnership activity return for the Wexley sample: every initiative, count and plan
+# here is invented (helpers.sample.wexley). Shape: scrutiny activity-template.
+area: {area}
+period: {period}
+synthetic: true
+prepared_by: Community Safety Team, Wexley Borough Council (fictional)
+
+priorities:
+  - name: Serious acquisitive crime
+    description: Burglary, robbery and vehicle crime
+  - name: Violence, including domestic abuse
+    description: Violence against women and girls, and violence in the night-time economy
+  - name: Anti-social behaviour and hate crime
+    description: Tackling persistent anti-social behaviour and encouraging people to report hate crime
+
+initiatives:
+  - name: Operation Lantern
+    description: Extra evening patrols and alcohol seizures in the town centre
+    wards: [E05990001]
+    locality: Town centre
+    start: 2021-07-01
+    end: 2021-09-30
+    priority: Anti-social behaviour and hate crime
+  - name: Safer Homes target hardening
+    description: Locks, lighting and door chains fitted for repeat burglary victims
+    wards: [E05990004, E05990005]
+    start: 2021-04-01
+    priority: Serious acquisitive crime
+  - name: Night-time economy street marshals
+    description: Marshals at taxi ranks on Friday and Saturday nights
+    wards: [E05990001]
+    start: 2021-10-01
+    priority: Violence, including domestic abuse
+  - name: Youth diversion football
+    description: Weekly evening sessions run with a local club and a youth worker
+    wards: [E05990003, E05990008]
+    start: 2021-06-01
+    end: 2022-02-28
+    priority: Anti-social behaviour and hate crime
+  - name: Hate crime week of action
+    description: Engagement stands and school sessions on reporting hate crime
+    locality: Whole area
+    start: 2021-10-09
+    end: 2021-10-16
+    priority: Anti-social behaviour and hate crime
+  - name: Bike marking events
+    description: Free cycle marking at the station and the hospital
+    wards: [E05990002, E05990006]
+    start: 2021-05-01
+    end: 2021-08-31
+    priority: Serious acquisitive crime
+
+enforcement:
+  this_period:
+    community_protection_warnings: 41
+    community_protection_notices: 6
+    criminal_behaviour_orders: 2
+    closure_orders: 1
+    injunctions: 3
+    acceptable_behaviour_contracts: 7
+  previous_period:
+    community_protection_warnings: 33
+    community_protection_notices: 4
+    criminal_behaviour_orders: 3
+    closure_orders: 0
+    injunctions: 1
+    acceptable_behaviour_contracts: 5
+
+community_trigger:
+  received: 8
+  met_threshold: 3
+  case_reviews: 3
+  reviews_with_recommendations: 2
+
+priority_neighbourhoods:
+  - name: Castle and the Market Square
+    wards: [E05990001]
+    actions:
+      - Monthly multi-agency walkabout with businesses
+      - CCTV camera moved to cover the bus station entrance
+  - name: Kingsbrook and Millfield estates
+    wards: [E05990004, E05990005]
+    actions:
+      - Door-knocking on streets with repeat burglaries
+      - Reporting leaflet delivered to every household
+
+next_three_months:
+  - action: Month of action against violence and aggression
+    when: May 2022
+    locality: Whole area
+  - action: Review of street lighting on footpaths in St Crispin
+    when: April 2022
+    wards: [E05990003]
+  - action: Renewal of the town centre Public Spaces Protection Order
+    when: June 2022
+    wards: [E05990001]
+"""
+
+
+def write_synthetic_activity(out: Path, area: str = "wexley") -> dict[str, int]:
+    """Write the SYNTHETIC partnership activity return into ``out/partnership_activity/``.
+
+    One file, ``2022-03.yaml`` (the default period); other periods have none, so the reports
+    show what a missing return looks like. Returns {relative path: 0} for the summary.
+    """
+    rel = f"partnership_activity/{ACTIVITY_PERIOD}.yaml"
+    target = out / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(_ACTIVITY_YAML.format(area=area, period=ACTIVITY_PERIOD), encoding="utf-8")
+    return {rel: 0}
 
 
 def generate_sample(
