@@ -107,11 +107,11 @@ def test_cli_run_with_a_broken_config_is_exit_2(project, capsys):
 
 def test_failed_stage_leaves_no_stale_outputs_and_pack_is_incomplete(project, monkeypatch):
     root, elsewhere = project
-    from helpers.report import export
+    from helpers.report import pack
 
     built = []
     monkeypatch.setattr(
-        export,
+        pack,
         "build_panel_pack",
         lambda area, period, synthetic=None: (
             built.append(

@@ -17,7 +17,28 @@ from helpers.core.config import load_area_config, run_config
 from helpers.core.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = (REPO / "config" / "wexley.yaml").read_text(encoding="utf-8")
+
+
+def _without_blocks(text: str) -> str:
+    """The sample config without its committee and exceptional-period blocks, so that each test
+    can add its own (a repeated key is itself refused)."""
+    out, skip = [], None
+    for line in text.splitlines(keepends=True):
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if skip is not None:
+            if stripped and not stripped.startswith("#") and indent <= skip:
+                skip = None
+            elif not stripped or indent > skip or stripped.startswith("#"):
+                continue
+        if stripped.startswith(("committee:", "exceptional_periods:")):
+            skip = indent
+            continue
+        out.append(line)
+    return "".join(out)
+
+
+SAMPLE = _without_blocks((REPO / "config" / "wexley.yaml").read_text(encoding="utf-8"))
 
 
 def _write(tmp_path: Path, text: str, name: str = "x.yaml") -> Path:

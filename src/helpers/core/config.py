@@ -117,6 +117,7 @@ class Sources(_Model):
     wards: Text | None = None
     ward_population: WardPopulation | None = None
     lsoa_lookup: Text | None = None
+    partnership_activity: Text | None = None  # activity returns: a YAML file or a folder of them
 
     @field_validator("force_extract", "ward_population", mode="before")
     @classmethod
