@@ -320,3 +320,24 @@ def test_small_number_rule_helpers():
     assert S.is_small(5, 1) and not S.is_small(20, 20)
     assert math.isnan(S.shown_pct_change(5, 1))  # Homicide 1 -> 5 is never "+400%"
     assert S.shown_pct_change(30, 20) == pytest.approx(50.0)
+
+
+def test_row_without_a_dispersion_borrows_the_tables_median():
+    import pandas as pd
+    from scipy import stats
+
+    # 0 -> 7 (e.g. deaths by unlawful driving): no dispersion can be estimated from one side's
+    # zeros, so the row takes the median of the others (2.0, on 11 df) instead of the Poisson test.
+    df = pd.DataFrame(
+        {
+            "current": [7, 400, 300, 200],
+            "previous": [0, 380, 310, 190],
+            "phi": [float("nan"), 1.5, 2.0, 3.0],
+            "dof": [float("nan"), 11, 11, 11],
+        }
+    )
+    out = S.compare_count_columns(df, method="quasi_poisson", dispersion="phi", dispersion_df="dof")
+    z = 7 / math.sqrt(2.0 * 7)
+    assert out["dispersion"].iloc[0] == 2.0
+    assert out["p_value"].iloc[0] == pytest.approx(2 * stats.t.sf(z, 11))
+    assert out["p_value"].iloc[0] > S.compare_counts(7, 0).p_value

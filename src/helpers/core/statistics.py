@@ -257,7 +257,9 @@ def compare_count_columns(
     ``significant`` (bool) and ``direction`` ("increase" | "decrease" | "no change").
     ``exposure_ratio`` is a number or the name of a column; ``dispersion`` and
     ``dispersion_df`` name columns holding each row's estimated phi and its degrees of freedom
-    (see :func:`pair_dispersion`; used by ``method="quasi_poisson"``). ``p_adjust`` ("none" |
+    (see :func:`pair_dispersion`; used by ``method="quasi_poisson"``; a row without an estimate
+    borrows the median of the rows that have one, and only when no row has one is the exact
+    test used). ``p_adjust`` ("none" |
     "holm" | "fdr_bh") corrects for testing many rows at once (statsmodels ``multipletests``):
     ``p_value`` is then the adjusted value (for Benjamini–Hochberg, the q-value) and
     ``p_unadjusted`` the row's own. Rows whose counts are missing are left untested (NaN
@@ -270,6 +272,16 @@ def compare_count_columns(
     out = df.copy()
     keys = ("p_value", "z", "rate_ratio", "ratio_low", "ratio_high", "dispersion")
     cols = {k: [] for k in keys}
+    # A row whose dispersion cannot be estimated (e.g. no crime at all in one period) borrows
+    # the table's median estimate and degrees of freedom, rather than being tested as Poisson.
+    fill_phi = fill_df = None
+    if method == "quasi_poisson" and dispersion:
+        known = out[dispersion].astype(float)
+        ok = np.isfinite(known)
+        if ok.any():
+            fill_phi = float(np.median(known[ok]))
+            if dispersion_df:
+                fill_df = float(np.median(out.loc[ok, dispersion_df].astype(float)))
     for _, row in out.iterrows():
         cur, prev = row[current], row[previous]
         if pd.isna(cur) or pd.isna(prev):
@@ -279,6 +291,8 @@ def compare_count_columns(
         r = row[exposure_ratio] if isinstance(exposure_ratio, str) else exposure_ratio
         phi = row[dispersion] if dispersion else None
         dof = row[dispersion_df] if dispersion_df else None
+        if fill_phi is not None and not np.isfinite(float(phi)):
+            phi, dof = fill_phi, fill_df
         res = compare_counts(cur, prev, r, alpha, method, phi, dof)
         for k in cols:
             cols[k].append(getattr(res, k))
