@@ -1,18 +1,20 @@
 """Statistics for counts of crime: is a change real, and is a rate unusual for its group?
 
-Everything here treats a count of recorded crimes as a Poisson count. That is the standard
-starting point (and what iQuanta and the public-health funnel-plot literature use), but a
-statistician would add one caveat to every result: crime counts are usually *over-dispersed*
-(repeat victims, series offences and recording practice make them vary more than Poisson), so
-a pure Poisson test or funnel over-states how many changes or differences are "real" when
-counts are large. :func:`overdispersed_funnel_limits` exists for that reason and is the default
-for the Most Similar Group comparison (see ``docs/variance_and_msg.md``).
+A count of recorded crimes starts as a Poisson count (what iQuanta and the public-health
+funnel-plot literature use), but crime counts are *over-dispersed* — repeat victims, series
+offences and recording practice make them vary more than Poisson — so a pure Poisson test or
+funnel over-states how many changes or differences are "real" when counts are large. Hence the
+defaults: the quasi-Poisson year-on-year test with the dispersion estimated from each row's own
+monthly counts (:func:`pair_dispersion`, :func:`compare_counts` with ``method="quasi_poisson"``),
+Benjamini–Hochberg across a table, and the overdispersed funnel on the square-root scale for the
+Most Similar Group (see ``docs/variance_and_msg.md``).
 
 Public functions
 ----------------
-- :func:`compare_counts` — is the change between two Poisson counts significant? Exact
-  conditional binomial test (default) or the Poisson z (normal approximation to the same
-  conditional test), with an exact confidence interval for the rate ratio.
+- :func:`compare_counts` — is the change between two counts significant? Quasi-Poisson
+  (score test widened by a dispersion, Student's t), the exact conditional binomial test, or the
+  Poisson z, with a confidence interval for the rate ratio.
+- :data:`SMALL_COUNT`, :func:`is_small`, :func:`shown_pct_change` — the small-number rule.
 - :func:`compare_count_columns` — the same for every row of a DataFrame, optional p-value
   adjustment for many rows (Holm or Benjamini–Hochberg, via statsmodels).
 - :func:`poisson_ci` — exact (Garwood) interval for one count.
@@ -22,6 +24,7 @@ Public functions
   adjustment, limits back-transformed (as the FunnelPlotR package).
 - :func:`pair_dispersion` — quasi-Poisson dispersion of monthly counts, a year apart.
 - :func:`change_against_group` — has one member's count moved differently from its group's?
+- :func:`exceptional_periods` — the area config's exceptional periods (e.g. lockdowns).
 - :func:`mean_sd_limits` — iQuanta-style group mean ± k standard deviations.
 """
 
