@@ -815,7 +815,10 @@ if msg_res is not None:
 #   (the method of the FunnelPlotR package). The arrows show a change only when our rate moved
 #   differently from the group's by more than partnerships usually move from year to year.
 #
-# Full details: `docs/variance_and_msg.md`.
+# References: Spiegelhalter DJ (2005), *Handling over-dispersion of performance indicators*,
+# Quality and Safety in Health Care 14:347–51; the FunnelPlotR package; Benjamini Y and
+# Hochberg Y (1995), *Controlling the false discovery rate*, Journal of the Royal
+# Statistical Society B 57:289–300. The methods appendix gives the full detail.
 
 # %%
 say(

@@ -116,11 +116,24 @@ def test_counts_per_crime_type_match_raw_files(newcastle):
         total(prev, "Anti-social behaviour"),
         total(cur, "Anti-social behaviour"),
     )
-    # The all-crime test statistic, by hand: z = (c - p) / sqrt(c + p) for equal months.
-    z = (allc["current"] - allc["previous"]) / math.sqrt(allc["current"] + allc["previous"])
+    # The all-crime test statistic, by hand. Quasi-Poisson: each calendar month is set against the
+    # same month a year earlier; the Pearson dispersion of "month pair + one change" is
+    # phi = sum (c_m - n_m pi)^2 / (n_m pi (1 - pi)) / (pairs - 1), pi = C / (C + P), floored at 1;
+    # then z = (C - P) / sqrt(phi (C + P)) for equal months.
+    c_m = [total([m]) for m in cur]
+    p_m = [total([m]) for m in prev]
+    big_c, big_p = sum(c_m), sum(p_m)
+    pi = big_c / (big_c + big_p)
+    x2 = sum(
+        (a - (a + b) * pi) ** 2 / ((a + b) * pi * (1 - pi)) for a, b in zip(c_m, p_m, strict=True)
+    )
+    phi = max(x2 / (len(cur) - 1), 1.0)
+    z = (big_c - big_p) / math.sqrt(phi * (big_c + big_p))
+    assert allc["dispersion"] == pytest.approx(phi)
     assert allc["z"] == pytest.approx(z)
     print(
         f"\nNewcastle upon Tyne, Feb-Dec 2021 v Feb-Dec 2022 (police.uk): all crime "
-        f"{allc['previous']:,} -> {allc['current']:,} ({allc['pct_change']:+.1f}%, z={z:.2f}); "
+        f"{allc['previous']:,} -> {allc['current']:,} ({allc['pct_change']:+.1f}%, z={z:.2f}, "
+        f"dispersion {phi:.1f}); "
         f"ASB {asb['previous']:,} -> {asb['current']:,}"
     )

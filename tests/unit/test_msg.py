@@ -247,7 +247,11 @@ def test_sentences(data):
     )
     assert "7.4% below the Most Similar Group average of 5.4" in s[0] and "ranks 3 of 5" in s[0]
     assert "significantly" not in s[0].split(";")[0]  # mean +/- SD is not a test
-    assert any("worsened significantly for none of the two crime types" in x for x in s)
+    q = _hand_change_q(data)
+    if min(q.values()) >= 0.05:
+        assert any("has not changed significantly for any of the two crime types" in x for x in s)
+    else:
+        assert any("worsened significantly for none of the two crime types" in x for x in s)
 
 
 def test_bad_inputs(data):

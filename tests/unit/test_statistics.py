@@ -320,3 +320,57 @@ def test_small_number_rule_helpers():
     assert S.is_small(5, 1) and not S.is_small(20, 20)
     assert math.isnan(S.shown_pct_change(5, 1))  # Homicide 1 -> 5 is never "+400%"
     assert S.shown_pct_change(30, 20) == pytest.approx(50.0)
+
+
+def test_row_without_a_dispersion_borrows_the_tables_median():
+    import pandas as pd
+    from scipy import stats
+
+    # 0 -> 7 (e.g. deaths by unlawful driving): no dispersion can be estimated from one side's
+    # zeros, so the row takes the median of the others (2.0, on 11 df) instead of the Poisson test.
+    df = pd.DataFrame(
+        {
+            "current": [7, 400, 300, 200],
+            "previous": [0, 380, 310, 190],
+            "phi": [float("nan"), 1.5, 2.0, 3.0],
+            "dof": [float("nan"), 11, 11, 11],
+        }
+    )
+    out = S.compare_count_columns(df, method="quasi_poisson", dispersion="phi", dispersion_df="dof")
+    z = 7 / math.sqrt(2.0 * 7)
+    assert out["dispersion"].iloc[0] == 2.0
+    assert out["p_value"].iloc[0] == pytest.approx(2 * stats.t.sf(z, 11))
+    assert out["p_value"].iloc[0] > S.compare_counts(7, 0).p_value
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), min_size=2, max_size=12),
+)
+def test_quasi_poisson_is_never_keener_than_poisson(pairs):
+    cur = [a for a, _ in pairs]
+    prev = [b for _, b in pairs]
+    phi, df = S.pair_dispersion([cur], [prev])
+    assert np.isnan(phi[0]) or phi[0] >= 0
+    q = S.compare_counts(sum(cur), sum(prev), method="quasi_poisson", dispersion=phi[0], df=df[0])
+    z = S.compare_counts(sum(cur), sum(prev), method="z")
+    if q.method == "quasi_poisson":
+        assert q.p_value >= z.p_value - 1e-12
+        assert q.dispersion >= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.floats(0.05, 200),
+    st.lists(st.floats(5_000, 1_000_000), min_size=1, max_size=5),
+    st.floats(0, 0.05),
+)
+def test_square_root_funnel_limits_bracket_the_target(target, pops, tau2):
+    od = S.Overdispersion(10, 2.0, tau2, 0.01, 0.1)
+    out = S.overdispersed_funnel_limits(target, pops, od)
+    assert (out["lower_99.8"] >= 0).all()
+    assert (out["lower_99.8"] <= out["lower_95"] + 1e-12).all()
+    assert (out["lower_95"] <= target + 1e-12).all() and (out["upper_95"] >= target - 1e-12).all()
+    assert (out["upper_99.8"] >= out["upper_95"] - 1e-12).all()
+    # asymmetric, as a count's chance variation is: further above the target than below
+    assert ((out["upper_95"] - target) >= (target - out["lower_95"]) - 1e-12).all()

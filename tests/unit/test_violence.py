@@ -662,6 +662,10 @@ def test_exceptional_periods_from_config():
     )
     assert got[0].covers("2020-03") and got[0].covers("2021-06") and not got[0].covers("2021-07")
     assert exceptional_periods({}) == []
+    from helpers.core.config import load_area_config
+
+    sample = exceptional_periods(load_area_config("wexley").analysis)
+    assert [(e.start, e.end) for e in sample] == [("2020-03", "2021-06")]  # the lockdowns
     with pytest.raises(ConfigError, match="ends"):
         exceptional_periods(
             {"exceptional_periods": [{"name": "x", "start": "2021-06", "end": "2020-03"}]}

@@ -1,18 +1,20 @@
 """Statistics for counts of crime: is a change real, and is a rate unusual for its group?
 
-Everything here treats a count of recorded crimes as a Poisson count. That is the standard
-starting point (and what iQuanta and the public-health funnel-plot literature use), but a
-statistician would add one caveat to every result: crime counts are usually *over-dispersed*
-(repeat victims, series offences and recording practice make them vary more than Poisson), so
-a pure Poisson test or funnel over-states how many changes or differences are "real" when
-counts are large. :func:`overdispersed_funnel_limits` exists for that reason and is the default
-for the Most Similar Group comparison (see ``docs/variance_and_msg.md``).
+A count of recorded crimes starts as a Poisson count (what iQuanta and the public-health
+funnel-plot literature use), but crime counts are *over-dispersed* — repeat victims, series
+offences and recording practice make them vary more than Poisson — so a pure Poisson test or
+funnel over-states how many changes or differences are "real" when counts are large. Hence the
+defaults: the quasi-Poisson year-on-year test with the dispersion estimated from each row's own
+monthly counts (:func:`pair_dispersion`, :func:`compare_counts` with ``method="quasi_poisson"``),
+Benjamini–Hochberg across a table, and the overdispersed funnel on the square-root scale for the
+Most Similar Group (see ``docs/variance_and_msg.md``).
 
 Public functions
 ----------------
-- :func:`compare_counts` — is the change between two Poisson counts significant? Exact
-  conditional binomial test (default) or the Poisson z (normal approximation to the same
-  conditional test), with an exact confidence interval for the rate ratio.
+- :func:`compare_counts` — is the change between two counts significant? Quasi-Poisson
+  (score test widened by a dispersion, Student's t), the exact conditional binomial test, or the
+  Poisson z, with a confidence interval for the rate ratio.
+- :data:`SMALL_COUNT`, :func:`is_small`, :func:`shown_pct_change` — the small-number rule.
 - :func:`compare_count_columns` — the same for every row of a DataFrame, optional p-value
   adjustment for many rows (Holm or Benjamini–Hochberg, via statsmodels).
 - :func:`poisson_ci` — exact (Garwood) interval for one count.
@@ -22,6 +24,7 @@ Public functions
   adjustment, limits back-transformed (as the FunnelPlotR package).
 - :func:`pair_dispersion` — quasi-Poisson dispersion of monthly counts, a year apart.
 - :func:`change_against_group` — has one member's count moved differently from its group's?
+- :func:`exceptional_periods` — the area config's exceptional periods (e.g. lockdowns).
 - :func:`mean_sd_limits` — iQuanta-style group mean ± k standard deviations.
 """
 
@@ -257,7 +260,9 @@ def compare_count_columns(
     ``significant`` (bool) and ``direction`` ("increase" | "decrease" | "no change").
     ``exposure_ratio`` is a number or the name of a column; ``dispersion`` and
     ``dispersion_df`` name columns holding each row's estimated phi and its degrees of freedom
-    (see :func:`pair_dispersion`; used by ``method="quasi_poisson"``). ``p_adjust`` ("none" |
+    (see :func:`pair_dispersion`; used by ``method="quasi_poisson"``; a row without an estimate
+    borrows the median of the rows that have one, and only when no row has one is the exact
+    test used). ``p_adjust`` ("none" |
     "holm" | "fdr_bh") corrects for testing many rows at once (statsmodels ``multipletests``):
     ``p_value`` is then the adjusted value (for Benjamini–Hochberg, the q-value) and
     ``p_unadjusted`` the row's own. Rows whose counts are missing are left untested (NaN
@@ -270,6 +275,16 @@ def compare_count_columns(
     out = df.copy()
     keys = ("p_value", "z", "rate_ratio", "ratio_low", "ratio_high", "dispersion")
     cols = {k: [] for k in keys}
+    # A row whose dispersion cannot be estimated (e.g. no crime at all in one period) borrows
+    # the table's median estimate and degrees of freedom, rather than being tested as Poisson.
+    fill_phi = fill_df = None
+    if method == "quasi_poisson" and dispersion:
+        known = out[dispersion].astype(float)
+        ok = np.isfinite(known)
+        if ok.any():
+            fill_phi = float(np.median(known[ok]))
+            if dispersion_df:
+                fill_df = float(np.median(out.loc[ok, dispersion_df].astype(float)))
     for _, row in out.iterrows():
         cur, prev = row[current], row[previous]
         if pd.isna(cur) or pd.isna(prev):
@@ -279,6 +294,8 @@ def compare_count_columns(
         r = row[exposure_ratio] if isinstance(exposure_ratio, str) else exposure_ratio
         phi = row[dispersion] if dispersion else None
         dof = row[dispersion_df] if dispersion_df else None
+        if fill_phi is not None and not np.isfinite(float(phi)):
+            phi, dof = fill_phi, fill_df
         res = compare_counts(cur, prev, r, alpha, method, phi, dof)
         for k in cols:
             cols[k].append(getattr(res, k))

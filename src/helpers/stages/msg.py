@@ -646,12 +646,20 @@ def msg_sentences(res: MsgResult, area_word: str = "the Partnership") -> list[st
         def count(n: int) -> str:
             return "none" if n == 0 else N.number_word(n)
 
-        s = (
-            f"Since the {res.previous.label}, the distance from the group average has worsened "
-            f"significantly for {count(len(worse))} of the {N.number_word(len(types))} crime "
-            f"types and improved significantly for {count(len(better))}; for the rest the "
-            "change is within members' usual year-to-year movement"
-        )
+        if len(worse) + len(better) == 0:
+            s = (
+                f"Since the {res.previous.label}, the distance from the group average has not "
+                f"changed significantly for any of the {N.number_word(len(types))} crime types: "
+                "every change is within partnerships' usual year-to-year movement"
+            )
+        else:
+            s = (
+                f"Since the {res.previous.label}, the distance from the group average has "
+                f"worsened significantly for {count(len(worse))} of the "
+                f"{N.number_word(len(types))} crime types and improved significantly for "
+                f"{count(len(better))}; for the rest the change is within partnerships' usual "
+                "year-to-year movement"
+            )
         if len(below_worse):
             s += (
                 f"; in {N.number_word(len(below_worse))} of the worsened cases the rate is still "

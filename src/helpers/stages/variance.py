@@ -12,11 +12,14 @@ Public functions
 - :func:`resolve_baseline` — a named baseline from the area config, or ``"YYYY-MM"``
 - :func:`summarise_changes` — change, % change, significance and small-number caveat for a
   table of ``previous``/``current`` counts (used for every table here, and testable on a
-  published table such as seed 003's)
+  published table such as seed 003's). The stage's default test is quasi-Poisson with each
+  row's dispersion from its own monthly counts, Benjamini–Hochberg across the table.
+- :func:`change_words` — two counts in words, obeying the small-number rule
 - :func:`variance_table` — the full table: all crime, groups, subgroups, composites (serious
   acquisitive crime, neighbourhood crime, violence against the person) and ASB, like-for-like
   when a month is missing, with series-break warnings
-- :func:`three_series` — current, previous and a baseline (e.g. pre-COVID) per crime group
+- :func:`three_series` — current, previous and a baseline (e.g. pre-COVID) per crime group,
+  matched by calendar month
 - :func:`baseline_change` — % change of chosen rows (SAC, neighbourhood crime) from a baseline
 - :func:`positive_outcome_rates` — share of crimes with a positive police.uk outcome
 - :func:`recording_changes`, :func:`series_break_notes` — the documented recording-rule table

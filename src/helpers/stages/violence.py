@@ -17,11 +17,18 @@ Comparisons
     month never looks like a fall (:func:`helpers.core.periods.like_for_like_months`).
 
 Significance of a change
-    Two counts of independent Poisson events are compared with the conditional (exact binomial)
-    test of :func:`helpers.core.statistics.compare_counts`: given ``n = current + previous``,
-    ``current ~ Binomial(n, 1/2)`` under "no change in the underlying rate" (like-for-like
-    months, so equal exposure). Caveat: recorded crime is over-dispersed (offences cluster), so the test is
-    optimistic for large counts; a "significant" change is a prompt to look, not proof.
+    Each change is tested with the quasi-Poisson test of
+    :func:`helpers.core.statistics.compare_counts`: the row's dispersion is estimated from its own
+    like-for-like months a year apart (:func:`helpers.core.statistics.pair_dispersion`), and
+    p-values are adjusted by Benjamini–Hochberg across the rows of a table. ``direction`` is
+    "up"/"down" only for a significant change. Percentages follow the small-number rule
+    (:data:`helpers.core.statistics.SMALL_COUNT`) in tables and sentences. A "significant" change
+    is a prompt to look, not proof.
+
+When a change of trend began
+    :func:`detect_change_point` fits month-of-year, exceptional-period (the area config's
+    ``analysis.exceptional_periods``) and AR(1) noise terms and is calibrated by a parametric
+    bootstrap; :func:`adjust_change_points` applies Benjamini–Hochberg across the series.
 
 police.uk only
     police.uk publishes "Violence and sexual offences" as one category with no subgroup, no
