@@ -261,6 +261,15 @@ show_table(
 )
 
 # %%
+# what each composite row includes, from the measures registry
+say(
+    "*What the composite rows include.* "
+    + " ".join(
+        MS.definition_note(i)
+        for i, lv in zip(t["measure_id"], t["level"], strict=True)
+        if i and lv == "composite"
+    )
+)
 breaks = t[t["series_break"] != ""]
 if len(breaks):
     say(
