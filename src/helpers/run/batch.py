@@ -13,6 +13,12 @@ Failure isolation
     *same* item are skipped only when the failing stage is the cleaning stage (every later stage
     reads its outputs); stages 02-04 are independent of each other. Other items carry on.
 
+Reconciliation
+    After the stages of an item, :func:`helpers.report.reconcile.check_report` checks that every
+    measure, area and period the stages saved (keyed figures and tables) has one value; if not,
+    a ``reconcile`` row fails naming each place and value, and no panel pack is built from
+    contradictory figures.
+
 Resume
     ``reports/<area>/<period>/.batch_state.json`` records, for every stage that succeeded, a key:
     the sha256 of the notebook source, the parameters, the area config file, a fingerprint of the
