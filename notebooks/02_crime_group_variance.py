@@ -263,6 +263,15 @@ show_table(
 )
 
 # %%
+# what each composite row includes, from the measures registry
+say(
+    "*What the composite rows include.* "
+    + " ".join(
+        MS.definition_note(i)
+        for i, lv in zip(t["measure_id"], t["level"], strict=True)
+        if i and lv == "composite"
+    )
+)
 breaks = t[t["series_break"] != ""]
 if len(breaks):
     say(
@@ -403,8 +412,11 @@ if series.offsets:
         cur_c = (series_months["current"], int(r["current"]))
         prev_c = (series_months["previous"], int(r["previous"]))
         headline_text.append(
-            CMP.headline_sentence(mid, cur_c, prev_c, base, exceptional, significance=sig)
-        )
+            CMP.headline_sentence(
+                mid, cur_c, prev_c, base, exceptional, significance=sig,
+                mention_current=not headline_text,
+            )
+        )  # fmt: skip
         keyed += CMP.headline_records(
             mid, area, cur_c, prev_c, base, "headline sentence", source_key
         )
@@ -424,7 +436,10 @@ if series.offsets:
             cur_c = (series_months["current"], counts_asb["current"])
             prev_c = (series_months["previous"], counts_asb["previous"])
             headline_text.append(
-                CMP.headline_sentence("asb", cur_c, prev_c, base, exceptional, noun="incidents")
+                CMP.headline_sentence(
+                    "asb", cur_c, prev_c, base, exceptional, noun="incidents",
+                    mention_current=False,
+                )  # fmt: skip
             )
             keyed += CMP.headline_records(
                 "asb", area, cur_c, prev_c, base, "headline sentence", "police_uk"

@@ -44,6 +44,8 @@ sources:
     res = {r.stage: r for r in batch.run_batch(items, pdf=False, progress=False)}
     assert res["01_cleaning"].status == "ok"
     assert res["04_ward_hotspots"].status == "ok"
+    # one value per measure across what was published (stage 04's keyed totals)
+    assert res["reconcile"].status == "ok", res["reconcile"].error
     for stage in ("02_crime_group_variance", "03_violence"):
         assert res[stage].status == "failed", stage
         assert res[stage].error.startswith("PeriodError: ") and "What to do" in res[stage].error

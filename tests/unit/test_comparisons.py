@@ -54,8 +54,16 @@ def test_sentence_gives_both_comparisons_and_names_the_lockdown():
     assert s.startswith("All crime: 24,823 crimes in April 2021 to March 2022")
     assert f"up {pct_prev:.1f}% on the year before, April 2020 to March 2021 (21,074)" in s
     assert f"up {pct_base:.1f}% on the pre-COVID baseline, January 2019 to December 2019" in s
-    assert "The whole of the year before falls within the lockdowns (March 2020 to June 2021)" in s
+    assert "The year before falls wholly within the lockdowns (March 2020 to June 2021)" in s
+    assert "the baseline is the better guide" in s
     assert "Three months of the current period fall within the lockdowns" in s
+    short = C.headline_sentence(
+        "sac", (CUR, 2412), (PREV, 1974), None, [LOCKDOWN], mention_current=False
+    )
+    assert "falls wholly within the lockdowns" in short and "current period" not in short
+    part = C.headline_sentence("sac", (CUR, 2412), (months("2020-10", "2021-09"), 2000), None,
+                               [LOCKDOWN])  # fmt: skip
+    assert "Nine months of the year before fall within the lockdowns" in part
 
 
 def test_no_exceptional_period_no_clause_and_small_numbers_as_counts():

@@ -26,6 +26,12 @@ One config
     runs, so code that knows only the area name (the PDF export, the panel pack) reads the same
     file. The config's sha256 is part of every resume key and of the processed manifest.
 
+Reconciliation
+    After the stages of an item, :func:`helpers.report.reconcile.check_report` checks that every
+    measure, area and period the stages saved (keyed figures and tables) has one value; if not,
+    a ``reconcile`` row fails naming each place and value, and no panel pack is built from
+    contradictory figures.
+
 Resume
     ``reports/<area>/<period>/.batch_state.json`` records, for every stage that succeeded, a key:
     the sha256 of the notebook source, the parameters, the area config file, the sha256 of every

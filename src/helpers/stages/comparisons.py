@@ -131,6 +131,7 @@ def headline_sentence(
     noun: str = "crimes",
     min_count: int = MIN_COUNT,
     significance: str = "",
+    mention_current: bool = True,
 ) -> str:
     """One sentence: the measure now, against last year and against the baseline.
 
@@ -139,6 +140,8 @@ def headline_sentence(
     year, the baseline or the current year overlaps an exceptional period, a clause names it.
     ``significance`` (e.g. "a statistically significant change") is appended to the
     last-year comparison when given. Changes follow the small-number rule (``min_count``).
+    ``mention_current=False`` leaves out the clause about the current period's own overlap
+    (for the second and later headlines of a page, once the first has said it).
     """
     m = M.get(measure_id)
     cur_m, cur_n = current
@@ -160,9 +163,13 @@ def headline_sentence(
     for p, n in overlap(prev_m, periods):
         whole = n == len(set(prev_m))
         notes.append(
-            f"{'The whole' if whole else f'{N.number_word(n).capitalize()} months'} of the "
-            f"year before {'falls' if whole else 'fall'} within the {p.name} ({p.span}), when crime "
-            "patterns were unusual, so the baseline is the better guide to the change"
+            (
+                "The year before falls wholly"
+                if whole
+                else f"{N.number_word(n).capitalize()} months of the year before fall"
+            )
+            + f" within the {p.name} ({p.span}), when crime patterns were unusual: the baseline "
+            "is the better guide"
         )
     if baseline is not None:
         for p, n in overlap(baseline[0], periods):
@@ -170,7 +177,7 @@ def headline_sentence(
                 f"{N.number_word(n).capitalize()} months of the baseline fall within the "
                 f"{p.name} ({p.span})"
             )
-    for p, n in overlap(cur_m, periods):
+    for p, n in overlap(cur_m, periods) if mention_current else []:
         notes.append(
             f"{N.number_word(n).capitalize()} month{'s' if n != 1 else ''} of the current "
             f"period {'fall' if n != 1 else 'falls'} within the {p.name} ({p.span})"

@@ -360,32 +360,6 @@ def record(
     }
 
 
-def records_from_table(
-    table: pd.DataFrame,
-    area: str,
-    columns: dict[str, list[str]],
-    where: str,
-    source: str,
-    label_col: str = "label",
-    level_col: str | None = "level",
-) -> list[dict]:
-    """Keyed counts for every row of a stage table whose label is a registry measure.
-
-    ``columns`` maps a count column (``"current"``) to the months it covers.
-    """
-    out = []
-    src_kind = "police_uk" if source == "police_uk" else "force_extract"
-    for _, r in table.iterrows():
-        level = r[level_col] if level_col and level_col in table.columns else None
-        mid = id_for(r[label_col], level, src_kind)
-        if mid is None:
-            continue
-        for col, months in columns.items():
-            if col in table.columns and months and not pd.isna(r[col]):
-                out.append(record(mid, area, months, r[col], where, source=source))
-    return out
-
-
 def label_table(
     table: pd.DataFrame, source: str, label_col: str = "label", level_col: str | None = "level"
 ) -> pd.DataFrame:
@@ -475,7 +449,6 @@ __all__ = [
     "preferred_source",
     "period_key",
     "record",
-    "records_from_table",
     "label_table",
     "source_difference",
     "definition_note",
