@@ -77,6 +77,7 @@ def _area_geo(cfg: AreaConfig) -> tuple[geography.WardLayer | None, pd.DataFrame
     ward_pop_path = cfg.source("ward_population", required=False)
     if ward_pop_path is not None and ward_pop_path.exists():
         pop = loading.read_small_csv(ward_pop_path, ["ward_code", "population"], "ward population")
+        loading.check_unique(pop, "ward_code", ward_pop_path, "ward population")
     layer = None
     if wards_path is not None:
         layer = geography.read_wards(
@@ -225,6 +226,7 @@ def _note_file_shape(label: str, df: pd.DataFrame, malformed: int, warnings: lis
 
 
 _MONTH_MISMATCH = "Month column does not match the month in the file name"
+_BAD_COORDINATES = loading.BAD_COORDINATES
 
 
 def _record_duplicates(duplicates, table: str, period: ReportingPeriod, ledger: Ledger) -> None:
@@ -331,6 +333,19 @@ def clean_police_uk(
     reject(
         dup.astype(bool) & reason.isna(), "duplicate Crime ID (already in an earlier monthly file)"
     )
+    # Text that is not a finite number ("inf", "nan", "abc") or off the globe is no map point:
+    # such rows are placed by LSOA like rows without coordinates, and the repair is recorded.
+    lon_txt, lat_txt = (
+        raw["Longitude"].fillna("").str.strip(),
+        raw["Latitude"].fillna("").str.strip(),
+    )
+    bad_lon = ((lon_txt != "") & ~np.isfinite(street["longitude"])) | (
+        street["longitude"].abs() > 180
+    )
+    bad_lat = ((lat_txt != "") & ~np.isfinite(street["latitude"])) | (street["latitude"].abs() > 90)
+    bad_xy = bad_lon | bad_lat
+    street.loc[bad_lon, "longitude"] = np.nan
+    street.loc[bad_lat, "latitude"] = np.nan
     have = (
         street["longitude"].notna()
         & street["latitude"].notna()
@@ -356,6 +371,8 @@ def clean_police_uk(
     reject(~in_area & have, "outside the area")
     kept = reason.isna()
     ledger.record_frame(street["source_file"], "street", kept, reason.fillna(""))
+    for src_file, n in street.loc[kept & bad_xy, "source_file"].value_counts().sort_index().items():
+        ledger.add_repair(str(src_file), "street", _BAD_COORDINATES, int(n))
     street = street[kept].drop(columns=[]).reset_index(drop=True)
     # outcomes
     kept_ids = set(street["crime_id"].dropna())
