@@ -593,7 +593,7 @@ def validate_config(raw: Any, where: str = "the config") -> AreaSchema:
         more = f"\n  ... and {len(errors) - 12} more" if len(errors) > 12 else ""
         raise ConfigError(
             f"{where} has {len(errors)} problem(s):\n  - " + "\n  - ".join(lines) + more,
-            f"Correct each key named above; {EXAMPLE} shows every key with an example value.",
+            f"Correct each key named above; docs/config.md lists every key, {EXAMPLE} is an example.",
         ) from None
 
 
