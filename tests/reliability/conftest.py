@@ -102,6 +102,11 @@ def pytest_sessionfinish(session, exitstatus):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr = terminalreporter
+    import sys
+
+    fuzz = sys.modules.get("test_fuzz")
+    if fuzz is not None:  # fuzzed inputs tried, by how they ended
+        fuzz.pytest_terminal_summary_hook(tr)
     if _state["cases"]:
         tr.section("reliability catalogue")
         tr.write_line(

@@ -166,3 +166,67 @@ def test_R09_period_with_a_trailing_space_keeps_its_value(area):
 
     text = _error_text(OE("The period '2022-03 ' cannot be used in a file path.", "Use 2022-03."))
     assert "'2022-03 '" in text and "What to do: Use 2022-03." in text
+
+
+def test_R10_one_windows_byte_does_not_mangle_valid_utf8(area):
+    """A UTF-8 file with one Windows-1252 byte: that byte is repaired (and recorded), the valid
+    UTF-8 "Café" stays "Café" (it became "CafÃ©" when the whole file was re-decoded)."""
+    a = street_row("a".ljust(64, "9"), "2022-03", E0 + 500, N0 + 500, "L1")
+    b = street_row("b".ljust(64, "9"), "2022-03", E0 + 600, N0 + 500, "L1")
+    a[6], b[6] = "On or near Café", "On or near CafX"
+    lines = [",".join(r).encode() for r in (a, b)]
+    lines[1] = lines[1].replace(b"CafX", b"Caf\xe9")  # the one Windows-1252 byte
+    p = area.street("2022-03")
+    p.write_bytes(p.read_bytes() + b"\n".join(lines) + b"\n")
+    res = area.clean()
+    st = res.tables["street"].set_index("crime_id")["location"]
+    assert st["a".ljust(64, "9")] == "On or near Café"
+    assert st["b".ljust(64, "9")] == "On or near Café"  # the Windows byte, repaired
+    df = res.ledger.to_frame()
+    note = df[(df.status == "repaired") & df.source.str.endswith("2022-03-test-street.csv")]
+    assert note.reason.str.contains("1 byte").any()
+
+
+def test_R11_infinite_or_nan_coordinates_are_recorded(area):
+    """'inf'/'nan' coordinates are no map point: the row is placed by LSOA and the repair is in
+    the ledger (it was placed silently)."""
+    p = area.street("2022-03")
+    extra = [
+        street_row("i".ljust(64, "0"), "2022-03", None, None, "L1"),
+        street_row("j".ljust(64, "0"), "2022-03", None, None, "L2"),
+    ]
+    extra[0][4:6] = ["inf", "52.1"]
+    extra[1][4:6] = ["nan", "nan"]
+    p.write_bytes(p.read_bytes() + b"".join(",".join(r).encode() + b"\n" for r in extra))
+    res = area.clean()
+    st = res.tables["street"].set_index("crime_id")
+    for cid in ("i".ljust(64, "0"), "j".ljust(64, "0")):
+        assert st.loc[cid, "ward_method"] == "lsoa-lookup"
+    from test_catalogue import repairs
+
+    assert repairs(res)["coordinates not a finite number on the globe: placed by LSOA instead"] == 2
+
+
+def test_R12_nul_byte_inside_a_crime_id_is_an_error_naming_the_line(area):
+    """A NUL byte anywhere (not only in the first 4 KB) is a DataFileError naming the file and line."""
+    p = area.street("2022-03")
+    body = p.read_bytes()
+    pad = b"".join(
+        ",".join(street_row(f"p{i}".ljust(64, "0"), "2022-03", E0 + 500, N0 + 500)).encode() + b"\n"
+        for i in range(60)
+    )
+    bad = ",".join(street_row("n\x00".ljust(64, "0"), "2022-03", E0 + 500, N0 + 500)).encode()
+    p.write_bytes(body + pad + bad + b"\n")
+    line = (body + pad).count(b"\n") + 1
+    clear_error(DataFileError, area.clean, rf"2022-03-test-street\.csv .*NUL\) byte on line {line}")
+
+
+def test_R13_duplicate_ward_population_row_names_the_population_file(area):
+    """A ward repeated in ward_population.csv is named there, not blamed on the boundaries."""
+    (area.raw / "ward_pop.csv").write_text("ward_code,population\nW1,1000\nW2,2000\nW1,1000\n")
+    clear_error(
+        DataFileError,
+        area.clean,
+        r"ward_pop\.csv \(ward population\) has ward_code W1",
+        r"rows 2, 4",
+    )

@@ -254,3 +254,18 @@ def test_run_config_env_makes_area_lookups_read_the_run_file(tmp_path, monkeypat
         C.RUN_CONFIG_ENV, str(_write(tmp_path, SAMPLE.replace("area: wexley", "area: b"), "b.yaml"))
     )
     assert load_area_config("wexley").path == REPO / "config" / "wexley.yaml"
+
+
+def test_docs_list_every_schema_key():
+    """docs/config.md (which every schema message points to) names every key of the schema."""
+    doc = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
+
+    def walk(model, prefix=""):
+        for name, f in model.model_fields.items():
+            yield prefix + name
+            sub = C._model_of(f.annotation)
+            if sub is not None and sub is not C.ExtractColumns:
+                yield from walk(sub, f"{prefix}{name}.")
+
+    missing = [k for k in walk(C.AreaSchema) if k.split(".")[-1] not in doc]
+    assert missing == []

@@ -226,6 +226,12 @@ class AreaSchema(_Model):
 
 # --------------------------------------------------------------------------- messages
 
+_MODEL_NAMES = {
+    m.__name__
+    for m in (AreaSchema, Force, ExtractColumns, ForceExtract, WardPopulation, Sources, Geography)
+    + (ExceptionalPeriod, Analysis, Committee, Outputs)
+}
+
 _WHAT_TO_WRITE = {
     "area": "a short name of letters, digits, '-' or '_', e.g. area: wexley",
     "force.slug": "the force's police.uk name in lower case, e.g. slug: wexshire",
@@ -264,7 +270,7 @@ def _walk(loc: tuple) -> tuple[list[str], type[BaseModel] | None]:
                 out.append(f"[{part}]")
             elif not re.fullmatch(r"(str|int|list\[.*\]|dict\[.*\]|[a-z-]+\[.*\]|none)", part):
                 out.append(part)
-        elif isinstance(part, str) and part not in model.model_fields and part[:1].isupper():
+        elif isinstance(part, str) and part in _MODEL_NAMES:
             continue  # a union member's class name
         else:
             out.append(str(part))
@@ -278,6 +284,14 @@ def _dotted(keys: list[str]) -> str:
 
 def describe_error(err: dict) -> str:
     """One line for one schema problem: key path, value, what is wrong, what to write."""
+    try:
+        return _describe(err)
+    except Exception:  # noqa: BLE001 - a message must never become a traceback
+        where = ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
+        return f"'{where}' is {_short(err.get('input'))}: {err.get('msg', 'not allowed')}."
+
+
+def _describe(err: dict) -> str:
     keys, _ = _walk(tuple(err.get("loc", ())))
     kind, value = err.get("type", ""), err.get("input")
     key = _dotted(keys) or "(top level)"
@@ -287,6 +301,8 @@ def describe_error(err: dict) -> str:
         parent_keys, parent = _walk(tuple(err["loc"][:-1]))
         allowed = sorted(parent.model_fields) if parent is not None else []
         close = difflib.get_close_matches(str(keys[-1]), allowed, n=1, cutoff=0.6)
+        if not close:  # AREA for area, Analysis for analysis
+            close = [a for a in allowed if a.lower() == str(keys[-1]).lower()][:1]
         did = f" (did you mean '{_dotted([*parent_keys, close[0]])}'?)" if close else ""
         allow = f" The keys allowed here are: {', '.join(allowed)}." if allowed else ""
         return f"unknown key '{key}'{did}. Remove it or correct its spelling.{allow}"
@@ -597,7 +613,7 @@ def validate_config(raw: Any, where: str = "the config") -> AreaSchema:
         more = f"\n  ... and {len(errors) - 12} more" if len(errors) > 12 else ""
         raise ConfigError(
             f"{where} has {len(errors)} problem(s):\n  - " + "\n  - ".join(lines) + more,
-            f"Correct each key named above; {EXAMPLE} shows every key with an example value.",
+            f"Correct each key named above; docs/config.md lists every key, {EXAMPLE} is an example.",
         ) from None
 
 

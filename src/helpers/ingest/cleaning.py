@@ -274,6 +274,7 @@ def _in_area_by_location(raw: pd.DataFrame, area: area_rule.Area | None) -> pd.S
 
 
 _MONTH_MISMATCH = "Month column does not match the month in the file name"
+_BAD_COORDINATES = loading.BAD_COORDINATES
 
 
 def _record_duplicates(duplicates, table: str, period: ReportingPeriod, ledger: Ledger) -> None:
@@ -384,6 +385,19 @@ def clean_police_uk(
     reject(
         dup.astype(bool) & reason.isna(), "duplicate Crime ID (already in an earlier monthly file)"
     )
+    # Text that is not a finite number ("inf", "nan", "abc") or off the globe is no map point:
+    # such rows are placed by LSOA like rows without coordinates, and the repair is recorded.
+    lon_txt, lat_txt = (
+        raw["Longitude"].fillna("").str.strip(),
+        raw["Latitude"].fillna("").str.strip(),
+    )
+    bad_lon = ((lon_txt != "") & ~np.isfinite(street["longitude"])) | (
+        street["longitude"].abs() > 180
+    )
+    bad_lat = ((lat_txt != "") & ~np.isfinite(street["latitude"])) | (street["latitude"].abs() > 90)
+    bad_xy = bad_lon | bad_lat
+    street.loc[bad_lon, "longitude"] = np.nan
+    street.loc[bad_lat, "latitude"] = np.nan
     have = (
         street["longitude"].notna()
         & street["latitude"].notna()
@@ -409,6 +423,8 @@ def clean_police_uk(
     reject(~in_area & have, "outside the area")
     kept = reason.isna()
     ledger.record_frame(street["source_file"], "street", kept, reason.fillna(""))
+    for src_file, n in street.loc[kept & bad_xy, "source_file"].value_counts().sort_index().items():
+        ledger.add_repair(str(src_file), "street", _BAD_COORDINATES, int(n))
     street = street[kept].drop(columns=[]).reset_index(drop=True)
     # outcomes
     kept_ids = set(street["crime_id"].dropna())

@@ -196,6 +196,7 @@ class _Parsed:
     # prepared on the reading thread, so both cores share this work
     lon: np.ndarray | None = None
     lat: np.ndarray | None = None
+    bad_xy: np.ndarray | None = None  # a coordinate given but not a finite number on the globe
     ids: _Ids | None = None
     month_is_file: bool = False  # every row's Month is exactly its file's month
     same: dict[str, str] = field(default_factory=dict)  # column -> its value on every row
@@ -444,11 +445,28 @@ def _prepare_ids(col: pa.ChunkedArray) -> _Ids:
     return _Ids(out, keys[ok], key_rows, str_rows, str_vals)
 
 
+def _coordinate(a, limit: float) -> tuple[np.ndarray, np.ndarray]:
+    """As the reference: a value given but not finite (``inf``, ``nan``, text) or beyond
+    ``limit`` degrees is missing, and flagged so a kept row records the repair."""
+    v = _to_float(a)
+    if pa.types.is_floating(a.type):
+        given = pc.is_valid(a).to_numpy(zero_copy_only=False)
+    else:
+        t = _blank_to_null(pc.utf8_trim_whitespace(a))
+        given = pc.is_valid(t).to_numpy(zero_copy_only=False)
+    with np.errstate(invalid="ignore"):
+        bad = (np.asarray(given, dtype=bool) & ~np.isfinite(v)) | (np.abs(v) > limit)
+    v = v.copy()
+    v[bad] = np.nan
+    return v, bad
+
+
 def _prepare(p: _Parsed) -> _Parsed:
     """Per-file work that needs no other file: runs on the reading threads."""
     tab = p.table
-    p.lon = _to_float(tab["Longitude"])
-    p.lat = _to_float(tab["Latitude"])
+    p.lon, bad_lon = _coordinate(tab["Longitude"], 180.0)
+    p.lat, bad_lat = _coordinate(tab["Latitude"], 90.0)
+    p.bad_xy = bad_lon | bad_lat
     p.ids = _prepare_ids(tab["Crime ID"])
     month = tab["Month"]
     p.month_is_file = tab.num_rows == 0 or pc.all(pc.equal(month, p.file.month)).as_py() is True
@@ -795,6 +813,8 @@ def _process(
         reject(~in_area & have, 7)
 
     # ledger: per file, kept and rejected by reason (malformed rows were never parsed)
+    bad_xy = np.concatenate([b.bad_xy for b in batch]) if n else np.zeros(0, dtype=bool)
+    fixed = np.bincount(local.astype(np.int64)[(code == 0) & bad_xy], minlength=len(batch))
     counts = np.bincount(
         local.astype(np.int64) * len(REASONS) + code, minlength=len(batch) * len(REASONS)
     ).reshape(len(batch), -1)
@@ -806,6 +826,7 @@ def _process(
             ledger.add_repair(label, "street", b.repair, int(sizes[j]))
         if counts[j, 0]:  # as the reference: a file with every row rejected has no kept entry
             ledger.add_kept(label, "street", int(counts[j, 0]))
+        ledger.add_repair(label, "street", loading.BAD_COORDINATES, int(fixed[j]))
         for k in range(1, len(REASONS)):
             ledger.add_rejected(label, "street", REASONS[k], int(counts[j, k]))
 

@@ -34,6 +34,8 @@ _LOCATION_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longit
                      "Location", "LSOA code", "LSOA name"]  # fmt: skip
 STREET_COLUMNS = [*_LOCATION_COLUMNS, "Crime type", "Last outcome category", "Context"]
 OUTCOME_COLUMNS = [*_LOCATION_COLUMNS, "Outcome type"]
+# The ledger's repair note for a map point that is not a finite number on the globe.
+BAD_COORDINATES = "coordinates not a finite number on the globe: placed by LSOA instead"
 POLICE_UK_FILE = re.compile(
     r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$"
 )
@@ -280,21 +282,43 @@ def decode_bytes(data: bytes, label: str) -> tuple[str, str | None]:
                 f"{label} starts like UTF-16 text but cannot be decoded ({exc}).",
                 "Re-export it as CSV (UTF-8).",
             ) from exc
-    if b"\x00" in data[:4096]:
+    nul = data.find(b"\x00")
+    if nul >= 0:  # anywhere in the file: a NUL inside a Crime ID would silently change it
+        line = data.count(b"\n", 0, nul) + 1
         raise DataFileError(
-            f"{label} is not CSV text: it holds binary (NUL) bytes.",
-            "Check it is the right file; re-export it as CSV (UTF-8).",
+            f"{label} is not CSV text: it holds a binary (NUL) byte on line {line}"
+            + (" (and the file starts with binary data)." if nul < 4096 and line == 1 else "."),
+            "Check it is the right file; re-export it as CSV (UTF-8), or re-download it.",
         )
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252"), "decoded as Windows-1252 (file was not UTF-8)"
-        except UnicodeDecodeError as exc:
-            raise DataFileError(
-                f"{label} is not a text file in UTF-8 or Windows-1252 ({exc}).",
-                "Re-export it as CSV (UTF-8).",
-            ) from exc
+        pass
+    # Not UTF-8 throughout. Decode what is UTF-8 as UTF-8 and only the bytes that are not as
+    # Windows-1252, so a file with one stray Windows byte keeps its valid "Café" intact.
+    repaired: list[int] = []
+
+    def as_cp1252(exc: UnicodeDecodeError) -> tuple[str, int]:
+        bad = exc.object[exc.start : exc.end]
+        repaired.append(len(bad))
+        return bad.decode("cp1252"), exc.end
+
+    import codecs
+
+    codecs.register_error("helpers-cp1252", as_cp1252)
+    try:
+        text = data.decode("utf-8-sig", errors="helpers-cp1252")
+    except UnicodeDecodeError as exc:  # a byte Windows-1252 does not define either
+        raise DataFileError(
+            f"{label} is not a text file in UTF-8 or Windows-1252 ({exc}).",
+            "Re-export it as CSV (UTF-8).",
+        ) from exc
+    high = sum(1 for b in data if b >= 0x80)
+    if sum(repaired) >= high:
+        return text, "decoded as Windows-1252 (file was not UTF-8)"
+    return text, (
+        f"{sum(repaired)} byte(s) decoded as Windows-1252 (the rest of the file is UTF-8)"
+    )
 
 
 def read_csv_text(
@@ -773,3 +797,20 @@ def read_ward_population(
     frame["population"] = frame["population"].astype("string")
     header_row = head_rows[-1] + 1 if suffix not in (".csv", ".gz", ".txt") else None
     return WardPopulation(label, frame, labels[cc], labels[pc], header_row, year, below)
+
+
+def check_unique(df: pd.DataFrame, key: str, path: Path, what: str) -> pd.DataFrame:
+    """Refuse a table with a ``key`` repeated, naming this file (not some later join's input)."""
+    values = df[key].astype("string").str.strip()
+    dup = values.duplicated(keep=False) & values.notna()
+    if dup.any():
+        codes = sorted(values[dup].unique())
+        rows = df.attrs.get("row_numbers") or list(range(2, len(df) + 2))
+        lines = [str(rows[i]) for i in range(len(df)) if dup.iloc[i]][:6]
+        raise DataFileError(
+            f"{path.name} ({what}) has {key} {', '.join(codes[:5])} more than once "
+            f"(rows {', '.join(lines)}).",
+            f"Keep one row per {key} in {path.name}: delete the repeat, or sum the rows if they "
+            "are parts of one ward.",
+        )
+    return df
