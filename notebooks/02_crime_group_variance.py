@@ -245,7 +245,7 @@ if len(breaks):
 else:
     say(
         "No documented recording-rule change falls inside this comparison window (see "
-        "`docs/variance_and_msg.md` for the table of changes checked)."
+        "the method notes for the table of changes checked)."
     )
 
 # %%
@@ -564,12 +564,14 @@ if msg_res is not None:
     ax.set_title(f"{ct}: rate against population, {msg_res.period.name}")
     ax.legend(frameon=False, fontsize=8, loc="upper right")
     outside = int((~pts["position"].eq("In line")).sum())
+    where = {"in line": "in line with"}.get(us["position"].lower(), us["position"].lower())
     charts.finish(
         fig,
         alt=(
             f"Funnel plot of {ct.lower()} rates per 1,000 residents against population for the "
             f"{len(pts)} partnerships in the group. {cfg.csp_name} has a rate of {us['rate']:.1f}, "
-            f"{us['position'].lower()} the group; {outside} partnerships lie outside the inner limits."
+            f"{where} the group; "
+            f"{outside} partnership{'s lie' if outside != 1 else ' lies'} outside the inner limits."
         ),
     )
     plt.show()
@@ -588,7 +590,7 @@ if msg_res is not None:
 #   underlying rate had not changed (the exact conditional binomial test; a Poisson z test is the
 #   alternative). Significant means the change would happen by chance less than 5% of the time
 #   at the default significance level. With around thirty rows tested, one or two may be flagged
-#   by chance; `p_adjust` corrects for that when wanted.
+#   by chance; an optional correction for many tests can be switched on.
 # - **Missing months.** If police.uk or the extract lacks a month in either year, both years are
 #   cut to the calendar months both hold, and the report says so.
 # - **Small numbers.** Percentages on small counts mislead; below the threshold only the change
@@ -602,9 +604,9 @@ if msg_res is not None:
 #   limits flag almost every partnership as unusual. The adjusted funnel widens the limits by the
 #   between-partnership variation actually seen in the group (Spiegelhalter, 2005), while still
 #   allowing for population size, which the iQuanta-style "average ± standard deviations" does
-#   not. The other methods can be chosen with the `limit_method` parameter.
+#   not. Other methods for the limits can be chosen when the report is run.
 #
-# Full details: `docs/variance_and_msg.md`.
+# Full details are in the project's method note on variance and the Most Similar Group.
 
 # %%
 say(
@@ -629,7 +631,4 @@ out = processed.save_stage_outputs(
     area, period, "02_crime_group_variance", tables=tables, figures=figures, sentences=sentences,
     headlines=headlines, glance=glance,
 )
-say(
-    f"Saved {narrative.number_word(len(tables))} tables and {len(sentences)} sentences for the "
-    "panel pack."
-)
+say("The key tables and figures of this report are kept with it for the panel paper.")
