@@ -7,14 +7,14 @@ BIN := $(VENV)/bin
 AREA ?= wexley
 PERIOD ?= 2022-03
 STAMP := $(VENV)/.installed
-SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium chromium-driver
 
 .PHONY: help setup sysdeps sample clean-data report test test-fast lab lint lock format sync ground-truth bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-sysdeps: ## Install the system libraries weasyprint needs (Pango) and poppler-utils, where we can
+sysdeps: ## Install the system libraries weasyprint needs (Pango), poppler-utils and Chromium (web-edition test), where we can
 	@missing=""; for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

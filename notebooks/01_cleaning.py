@@ -35,7 +35,7 @@ from helpers.core.config import run_config
 from helpers.core.periods import ReportingPeriod, parse_month
 from helpers.ingest import cleaning, processed
 from helpers.present import charts
-from helpers.present.tables import show_table
+from helpers.present.tables import plain_text, show_table
 
 parse_month(period, "period")
 cfg = run_config(area, config)
@@ -149,7 +149,8 @@ if len(both):
 
 # %%
 notes = result.warnings + cleaning.summarise_skipped(result.skipped_files)
-display(Markdown("\n".join(f"- {n}" for n in notes) if notes else "No issues were found."))
+display(Markdown("\n".join(f"- {plain_text(n)}" for n in notes) if notes
+                 else "No issues were found."))  # fmt: skip
 
 # %% [markdown]
 # ## Caveats

@@ -283,7 +283,7 @@ if len(breaks):
 else:
     say(
         "No documented recording-rule change falls inside this comparison window (see "
-        "`docs/variance_and_msg.md` for the table of changes checked)."
+        "the method notes for the table of changes checked)."
     )
 
 # %%
@@ -784,12 +784,15 @@ if msg_res is not None:
     ax.set_title(f"{ct}: rate against population, {msg_res.period.name}")
     ax.legend(frameon=False, fontsize=8, loc="upper right")
     outside = int((~pts["position"].isin(M.WITHIN)).sum())
+    pos = us["position"].lower()
+    where = pos if "group" in pos else f"{pos} for the group"
     charts.finish(
         fig,
         alt=(
             f"Funnel plot of {ct.lower()} rates per 1,000 residents against population for the "
             f"{len(pts)} partnerships in the group. {cfg.csp_name} has a rate of {us['rate']:.1f}, "
-            f"{us['position'].lower()} the group; {outside} partnerships lie outside the inner limits."
+            f"{where}; "
+            f"{outside} partnership{'s lie' if outside != 1 else ' lies'} outside the inner limits."
         ),
     )
     plt.show()
@@ -881,7 +884,4 @@ out = processed.save_stage_outputs(
     table_periods=table_periods,
     source_notes=source_notes,
 )
-say(
-    f"Saved {narrative.number_word(len(tables))} tables and {len(sentences)} sentences for the "
-    "panel pack."
-)
+say("The key tables and figures of this report are kept with it for the panel paper.")

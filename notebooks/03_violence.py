@@ -426,7 +426,8 @@ if used == "extract" and check.can["location"]:
         ax.barh(pivot.index, pivot[t].fillna(0), left=left, color=charts.PALETTE[i], label=t)
         for yi, (val, lft) in enumerate(zip(pivot[t].fillna(0), left, strict=True)):
             if val >= 6:
-                ax.text(lft + val / 2, yi, f"{val:.0f}%", ha="center", va="center", color="white")
+                ax.text(lft + val / 2, yi, f"{val:.0f}%", ha="center", va="center",
+                        color=charts.text_colour_on(charts.PALETTE[i]))
         left += pivot[t].fillna(0)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of violent offences (%)")
@@ -679,9 +680,11 @@ if used == "extract":
     if unk.empty:
         say("Every offence code in the two periods is in the Home Office list.")
     else:
+        n_off, n_codes = int(unk["offences"].sum()), len(unk)
         say(
-            f"{narrative.fmt_int(unk['offences'].sum())} offence(s) in the two periods carry "
-            f"{narrative.fmt_int(len(unk))} code(s) not in the Home Office list."
+            f"{narrative.fmt_int(n_off)} offence{'s' if n_off != 1 else ''} in the two periods "
+            f"{'carry' if n_off != 1 else 'carries'} {narrative.number_word(n_codes)} offence "
+            f"code{'s' if n_codes != 1 else ''} not in the Home Office list."
         )
         display(
             show_table(
@@ -846,4 +849,4 @@ out = processed.save_stage_outputs(
     area, period, "03_violence", tables=tables, figures=figures, sentences=sentences,
     headlines=headlines, glance=glance, measures=keyed, table_periods=table_periods,
 )
-say(f"Saved {narrative.number_word(len(tables))} tables and {len(sentences)} sentences.")
+say("The key tables and figures of this report are kept with it for the panel paper.")

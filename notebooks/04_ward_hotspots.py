@@ -171,9 +171,12 @@ for key in keys:
             map_wards, published.data[f"{key}_rate"], title=f"{m.label}: {m.noun} per 1,000 residents, {period_text}",
             legend_title="Per 1,000 residents", scheme=scheme, k=k, decimals=1,
             suppressed=published.mask[f"{key}_rate"], threshold=threshold,
-            missing_label="No population figure (count mapped above)", cmap="PuBu",
+            missing_label="No population figure (count mapped above)", cmap="YlOrBr",
         )  # fmt: skip
-        charts.finish(fig, alt=f"Map of the wards shaded by {m.label.lower()} per 1,000 residents")
+        top = charts.top_names(published.data[f"{key}_rate"].where(~published.mask[f"{key}_rate"].astype(bool)),
+                               counts.table["ward_name"])  # fmt: skip
+        charts.finish(fig, alt=f"Map of the wards shaded by {m.label.lower()} per 1,000 residents; "
+                               f"highest in {top}")  # fmt: skip
         plt.show()
 if not has_population:
     display(Markdown("No ward population is available, so only counts are mapped."))
@@ -214,8 +217,10 @@ for key in keys:
     gi_results[key] = res
     fig = maps.hotspot_map(map_wards, res["spot"], title=f"{m.label}: hot and cold spots, {period_text}",
                            fdr_alpha=fdr_alpha)  # fmt: skip
-    n_hot = int((res["spot"] == hotspots.HOT).sum())
-    charts.finish(fig, alt=f"Map of {m.label.lower()} hot and cold spots: {n_hot} hot-spot wards")
+    hot_names = list(counts.table["ward_name"][(res["spot"] == hotspots.HOT).to_numpy()])
+    charts.finish(fig, alt=f"Map of {m.label.lower()} hot and cold spots: "
+                           + (f"hot spots in {narrative.join_names(hot_names)}" if hot_names
+                              else "no ward is a hot spot"))  # fmt: skip
     plt.show()
     sentence = hotspots.hotspot_sentence(res, m.label, fdr_alpha)
     hotspot_sentences.append(sentence)
@@ -317,12 +322,12 @@ for key in changes:
             formats={"Ward": "text", "Now": "int", "Change": "signed_int",
                      "Change (%)": "signed_pct", "Significant": "text"},
             suppressed=hl.mask,
-            note=hl.note(fdr_alpha, len(wards), f"tables/04_ward_hotspots__change_{key}.csv")
+            note=hl.note(fdr_alpha, len(wards), "of ward changes kept with this report")
                  + " " + pc.note,
         ))  # fmt: skip
     else:
         display(
-            Markdown(hl.note(fdr_alpha, len(wards), f"tables/04_ward_hotspots__change_{key}.csv"))
+            Markdown(hl.note(fdr_alpha, len(wards), "of ward changes kept with this report"))
         )
 
 # %% [markdown]
@@ -419,7 +424,7 @@ display(Markdown("\n".join(f"- {s}" for s in sentences)))
 #   false discovery rate, so at most about 5% of the wards flagged are expected to be false alarms.
 # - **Disclosure control.** Counts below the threshold are suppressed (with any rate, share or
 #   change that would reveal them, and a second cell where one hidden count could be worked out
-#   from a total). Full method: `docs/hotspots.md`.
+#   from a total). The full method is in the project's method note on hot spots.
 
 # %%
 tables_out = {"ward_counts_rates": published.data}

@@ -18,6 +18,11 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 pdfium = pytest.importorskip("pypdfium2")
 
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pack_support as ps  # noqa: E402
+
 from helpers.core import paths  # noqa: E402
 from helpers.report.export import export_pdf  # noqa: E402
 from helpers.report.pack import build_panel_pack  # noqa: E402
@@ -112,13 +117,55 @@ def test_page_numbers_and_banner_on_every_page(rendered):
 def test_cover_and_contents(rendered):
     from helpers import __version__
 
-    for pdf in all_pdfs(rendered):
+    for pdf in rendered["stages"].values():
         pages = pdf_text(pdf)
         assert "April 2021 to March 2022" in pages[0] and f"csp-scrutiny {__version__}" in pages[0]
-        assert "Date produced" in pages[0] and "Git commit" in pages[0]
+        assert "Date produced" in pages[0] and "Code version" in pages[0]
         assert any(t.lstrip().startswith("Contents") for t in pages[1:8]), pdf.name
+    for pdf in all_pdfs(rendered):
         r = pypdf.PdfReader(pdf)
         assert r.metadata.title and r.trailer["/Root"]["/Lang"] == "en-GB"
+
+
+def test_pack_cover_is_a_committee_paper(rendered):
+    cover = pdf_text(rendered["pack"])[0]
+    for want in ["Committee", "Meeting date", "Report author", "Contact", "Purpose", "Contents"]:
+        assert want in cover, want
+    assert not re.search(r"\bgit\b|\bcommit\b", cover, flags=re.I)
+
+
+def test_plain_english_in_every_pdf(rendered):
+    for pdf in all_pdfs(rendered):
+        for n, text in enumerate(pdf_text(pdf), start=1):
+            found = ps.developer_strings(text)
+            assert not found, f"{pdf.name} page {n}: " + "; ".join(found[:5])
+
+
+def test_pack_says_nothing_twice_and_explains_its_terms(rendered):
+    pages = pdf_text(rendered["pack"])
+    text = "\n".join(pages)
+    assert ps.repeated_sentences(text) == []
+    glossary_at = max(i for i, t in enumerate(pages) if "Appendix C. Glossary" in t)
+    glossary = " ".join(pages[glossary_at:]).lower()
+    for term in ps.TECHNICAL_TERMS:
+        if term.lower() in text.lower():
+            assert term.lower().rstrip("*") in glossary, term
+
+
+def test_pack_print_sizes_and_length(rendered):
+    import pdfplumber
+
+    pages = pdf_text(rendered["pack"])
+    body_end = max(i for i, t in enumerate(pages) if "Appendix A. Methods and caveats" in t)
+    assert body_end <= 16, f"main body is {body_end} pages (at most 16)"
+    with pdfplumber.open(rendered["pack"]) as doc:
+        sizes = [
+            round(c["size"], 1)
+            for page in doc.pages
+            for c in page.chars
+            if c["text"].strip() and c.get("upright", True)
+        ]
+    assert min(sizes) >= 8.95 and max(set(sizes), key=sizes.count) >= 11.0
 
 
 def test_no_blank_pages(rendered):
@@ -173,23 +220,36 @@ def test_charts_are_svg_with_alt_text_and_numbered(rendered):
 def test_pack_glance_appendix_and_manifest(rendered):
     pages = pdf_text(rendered["pack"])
     text = "\n".join(pages)
-    assert pages[1].lstrip().startswith("At a glance")
+    glance = pages[1]
+    assert glance.lstrip().startswith("At a glance")
+    assert "What matters" in glance and "Questions the panel may wish to ask" in glance
+    assert "At a glance" not in pages[2]  # one page
     for heading in [
         "Appendix A. Methods and caveats",
-        "Appendix B. Data sources and licences",
-        "Appendix C. Run manifest",
+        "Appendix B. Data quality",
+        "Appendix C. Glossary",
+        "Appendix D. Sources and licences",
+        "Appendix E. Run manifest",
         "Open Government Licence v3.0",
-        "excludes fraud",
-        "snapped",
+        "Action Fraud",
+        "map points",
         "Small numbers",
     ]:
         assert heading in text, heading
+    # the manifest is one line in print and a full file beside the PDF
+    beside = json.loads((rendered["pack"].parent / "panel_pack_manifest.json").read_text())
     manifest = json.loads((paths.processed_dir(AREA, PERIOD) / "manifest.json").read_text())
+    assert [i["sha256"] for i in beside["inputs"]] == [i["sha256"] for i in manifest["inputs"]]
     flat = re.sub(r"\s+", "", text)
-    for item in manifest["inputs"]:
-        assert item["sha256"] in flat, item["path"]
-    figs = sorted((paths.report_dir(AREA, PERIOD) / "figures").glob("*.json"))
-    for f in figs:
-        for sentence in json.loads(f.read_text())["sentences"][:1]:
-            plain = re.sub(r"[*_`]", "", sentence)
-            assert re.sub(r"\s+", "", plain)[:40] in flat, f"{f.name}: first sentence missing"
+    assert manifest["inputs"][0]["sha256"] not in flat
+    assert f"from{len(manifest['inputs'])}inputfiles" in flat
+    assert (rendered["pack"].parent / "panel_pack.html").exists()
+    # the headline figures are the stages' own: all crime this year from the variance table
+    import csv
+
+    with open(
+        paths.report_dir(AREA, PERIOD) / "tables" / "02_crime_group_variance__variance.csv",
+        encoding="utf-8",
+    ) as fh:
+        allc = next(r for r in csv.DictReader(fh) if r["label"] == "All crime")
+    assert f"{int(allc['current']):,}" in glance

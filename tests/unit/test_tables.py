@@ -120,3 +120,28 @@ def test_tiny_shares_do_not_read_as_zero():
         formats={"Share": "pct"},
     ).to_html()
     assert "100.0%" in html and "&lt;0.1%" in html and "0.0%" in html
+
+
+def test_plain_text_removes_paths_plurals_and_identifiers():
+    from helpers.present.tables import plain_text
+
+    note = (
+        "4 extract row(s) have Home Office offence code(s) not in the reference table: 5; "
+        "add them to helpers/data/home_office_offence_codes.csv. See limit_method."
+    )
+    out = plain_text(note)
+    assert out == (
+        "4 extract rows have Home Office offence codes not in the reference table: 5; "
+        "add them to the reference table. See limit method."
+    )
+    assert plain_text("police.uk data cover 2018-04 to 2022-03.") == (
+        "police.uk data cover 2018-04 to 2022-03."
+    )
+
+
+def test_top_names_skips_suppressed_and_orders_by_value():
+    from helpers.present.charts import top_names
+
+    names = ["Abbey", "Castle", "Orchard", "Upton"]
+    values = [12.0, float("nan"), 30.5, 7.25]
+    assert top_names(values, names, n=2) == "Orchard (30.5) and Abbey (12.0)"

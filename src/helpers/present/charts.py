@@ -89,3 +89,46 @@ def finish(fig: plt.Figure, alt: str | None = None) -> plt.Figure:
         fig.set_label(alt)
         fig._panel_alt = alt  # survives later set_label calls by plotting libraries
     return fig
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of ``#RRGGBB``."""
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    rgb = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast_ratio(fg: str, bg: str) -> float:
+    """WCAG 2 contrast ratio of two ``#RRGGBB`` colours (1 to 21; text needs 4.5)."""
+    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def text_colour_on(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (labels on bars and fills)."""
+    if isinstance(background, tuple | list):  # matplotlib RGB(A) floats
+        background = "#" + "".join(f"{round(float(c) * 255):02X}" for c in background[:3])
+    dark, light = "#000000", "#FFFFFF"
+    return dark if contrast_ratio(dark, background) >= contrast_ratio(light, background) else light
+
+
+def top_names(values, names, n: int = 3, decimals: int = 1) -> str:
+    """'Castle (571.7), Hatton Park (274.1) and Parklands (271.7)': the ``n`` largest values with
+    their names, matched by position; missing (suppressed) values are skipped. For alt text."""
+    import math
+
+    from helpers.core.narrative import join_names
+
+    pairs = []
+    for name, v in zip(list(names), list(values), strict=False):
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            continue
+        if not math.isnan(x):
+            pairs.append((x, str(name)))
+    pairs.sort(key=lambda t: -t[0])
+    return join_names([f"{name} ({x:,.{decimals}f})" for x, name in pairs[:n]])

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -213,3 +214,19 @@ def show_table(
         note,
         None if suppressed is None else suppressed.reset_index(drop=True),
     )
+
+
+_PATH = re.compile(r"`?\b(?:helpers|docs|data|tables|figures|reports|config)/[\w./-]*\w`?")
+_IDENT = re.compile(r"`?\b([a-z]+(?:_[a-z0-9]+)+)\b`?")
+
+
+def plain_text(text: str) -> str:
+    """A developer message made fit for print: "4 extract row(s) ... add them to
+    helpers/data/codes.csv" → "4 extract rows ... add them to the reference table".
+
+    File paths become "the reference table", "(s)" plurals are written out and snake_case
+    identifiers lose their underscores. For notes that lower layers word for analysts."""
+    out = _PATH.sub("the reference table", str(text))
+    out = re.sub(r"\b(\w+)\(s\)", r"\1s", out)
+    out = _IDENT.sub(lambda m: m.group(1).replace("_", " "), out)
+    return out

@@ -274,9 +274,9 @@ def what_matters(o: Outputs, area_short: str, baseline_name: str) -> list[str]:
         )
         if b:
             bsig = marker(baseline_test(cur, b, alpha), cur, b).lower()
-            text += (
-                f" and is {narrative.fmt_pct(pct(cur, b), signed=True)} on {baseline_name} ({bsig})"
-            )
+            pb = pct(cur, b) or 0
+            side = "above" if pb > 0 else "below" if pb < 0 else "level with"
+            text += f" and is {narrative.fmt_pct(abs(pb))} {side} {baseline_name} ({bsig})"
         rate = o.figure("crime_group_variance", "msg_all_crime_rate")
         avg = o.figure("crime_group_variance", "msg_all_crime_average")
         pos = o.figure("crime_group_variance", "msg_all_crime_position")

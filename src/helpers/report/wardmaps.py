@@ -28,6 +28,12 @@ from helpers.report.paper import WARD_MEASURES, num, top_rate_wards  # noqa: E40
 RATE_COLOURS = ["#FFFFD4", "#FED98E", "#FE9929", "#D95F0E", "#993404"]
 
 
+def _range(lo: float, hi: float, top: float) -> str:
+    """A legend class as '20–52' (or '2.1–6.9' when the panel's rates are small)."""
+    d = 0 if top >= 50 else 1
+    return f"{lo:,.{d}f}–{hi:,.{d}f}"
+
+
 def read_ward_shapes(processed_folder: Path):
     """The cleaned ward boundaries the hotspot stage used (``wards.parquet``), or None."""
     path = Path(processed_folder) / "wards.parquet"
@@ -52,7 +58,7 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
     charts.apply_house_style()
     ncols = 2
     nrows = int(np.ceil(len(measures) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(7.4, 3.2 * nrows))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.9, 3.0 * nrows))
     axes = np.atleast_1d(axes).ravel()
     alt_parts = []
     for ax, (key, label) in zip(axes, measures, strict=False):
@@ -81,7 +87,7 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
                     (pt.x, pt.y),
                     ha="center",
                     va="center",
-                    fontsize=8,
+                    fontsize=9,
                     color="#000000",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
                 )
@@ -93,7 +99,7 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
                 facecolor=colours[i],
                 edgecolor="#404040",
                 linewidth=0.4,
-                label=f"{lows[i]:,.1f} to {bins[i]:,.1f}",
+                label=_range(lows[i], bins[i], float(bins[-1])),
             )
             for i in range(k)
         ]
@@ -109,11 +115,11 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
         ax.legend(
             handles=handles,
             loc="upper left",
-            bbox_to_anchor=(1.0, 1.0),
-            fontsize=8.5,
+            bbox_to_anchor=(0.92, 1.0),
+            fontsize=9,
             frameon=False,
             title="Rate per 1,000",
-            title_fontsize=8.5,
+            title_fontsize=9,
             alignment="left",
             ncol=1,
             handlelength=1.2,
@@ -124,7 +130,7 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
         )
     for ax in axes[len(measures) :]:
         ax.set_axis_off()
-    fig.tight_layout(h_pad=1.5, w_pad=0.5)
+    fig.subplots_adjust(left=0.0, right=0.86, top=0.95, bottom=0.02, wspace=0.42, hspace=0.18)
     alt = (
         "Ward maps of rates per 1,000 residents, darker for higher rates, one map per measure. "
         + "; ".join(alt_parts)
@@ -151,10 +157,10 @@ def violence_trend(monthly: list[dict[str, str]], months: int = 36):
     x = pd.PeriodIndex([r["month"] for r in rows], freq="M").to_timestamp()
     y = [num(r["offences"]) for r in rows]
     charts.apply_house_style()
-    fig, ax = plt.subplots(figsize=(7.4, 2.5))
+    fig, ax = plt.subplots(figsize=(6.9, 2.5))
     ax.plot(x, y, color=charts.CURRENT, marker="o", ms=2.5, linewidth=1.6)
     ax.set_ylabel("Offences a month", fontsize=10)
-    ax.tick_params(labelsize=9)
+    ax.tick_params(labelsize=9.5)
     ax.set_ylim(bottom=0)
     import matplotlib.dates as mdates
 
@@ -168,7 +174,7 @@ def violence_trend(monthly: list[dict[str, str]], months: int = 36):
         textcoords="offset points",
         xytext=(0, 5),
         ha="center",
-        fontsize=9,
+        fontsize=9.5,
     )
     fig.tight_layout()
     buf = io.StringIO()
