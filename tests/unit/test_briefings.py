@@ -231,3 +231,27 @@ def test_stage_tables_give_hot_spots_and_their_suppression_carries_over(processe
         f"{names[codes[0]]} is a hot spot for all crime"
     )
     assert "not a hot spot" in br.spot_sentence(d, codes[2], names[codes[2]])
+
+
+@pytest.mark.slow
+def test_same_figures_as_stage_04_when_it_has_run(processed_sample, repo):
+    """One value per measure: where the pack's ward tables print a figure, the briefing agrees."""
+    folder = repo / "reports" / AREA / PERIOD
+    if not (folder / "tables" / "04_ward_hotspots__change_all_crime.csv").is_file():
+        pytest.skip("stage 04 has not run for the sample (make report writes its tables)")
+    d = br.briefing_data(AREA, PERIOD, folder=folder)
+    for key, row in br.STAGE_MEASURES.items():
+        ch = pd.read_csv(
+            folder / "tables" / f"04_ward_hotspots__change_{key}.csv", dtype={"ward_code": str}
+        )
+        for r in ch.itertuples():
+            assert d.significant(r.ward_code, row) == bool(r.significant), (key, r.ward_code)
+            if not pd.isna(r.current):  # printed by the pack: hidden here only as a partner cell
+                assert (
+                    d.current_hidden.at[r.ward_code, row]
+                    or int(r.current) == d.current.at[r.ward_code, row]
+                )
+            else:
+                assert d.current_hidden.at[r.ward_code, row], (key, r.ward_code)
+            if pd.isna(r.change):
+                assert d.change_hidden.at[r.ward_code, row], (key, r.ward_code)
