@@ -64,7 +64,7 @@ def test_deterministic_byte_for_byte(sample_dir, tmp_path):
     sample.generate_sample(again, months=WINDOW)
     first, second = _hashes(sample_dir), _hashes(again)
     assert first == second
-    assert len(first) == 2 * 24 + 10  # + the synthetic partnership activity return
+    assert len(first) == 2 * 24 + 12  # + activity return, force table, force population
     # no half-built or leftover folders beside the output
     assert [p.name for p in tmp_path.iterdir()] == ["wexley"]
 
