@@ -145,3 +145,42 @@ def test_bad_rows_and_files_are_named(national, tmp_path):
     assert "Fenmoor Constabulary" in r.left_out and "Fenmoor Constabulary" not in set(
         r.table["force_name"]
     )
+
+
+def test_csp_rate_uses_the_same_quarters_and_mid_year():
+    counts = pd.DataFrame(
+        {
+            "financial_year": ["2018/19", "2019/20", "2019/20", "2019/20", "2019/20"],
+            "quarter": [4, 1, 2, 3, 4],
+            "csp_name": ["A"] * 5,
+            "count": [10, 20, 30, 40, 1000],
+        }
+    )
+    pop = pd.DataFrame({"csp_name": ["A", "A"], "year": [2019, 2020], "population": [1000, 5000]})
+    assert fc.csp_rate(counts, pop, "A", "2019-12") == pytest.approx(100.0)  # (10+20+30+40)/1000
+    assert fc.csp_rate(counts, pop, "A", "2019-06") is None  # 2018/19 Q2, Q3 missing
+    assert fc.csp_rate(counts, pop, "B", "2019-12") is None
+
+
+def test_area_section_for_the_sample(processed_sample):
+    from helpers.report.force_context import area_force_context_section
+
+    html = area_force_context_section("wexley", "2022-03")
+    text = BeautifulSoup(html, "html.parser").get_text(" ")
+    assert "In the 12 months to March 2022 the recorded crime rate for England and Wales" in text
+    assert "Wexshire Police was" in text and "Wexley's rate was" in text
+
+
+def test_area_rate_is_the_one_stage_02_prints(processed_sample, repo):
+    """One value per measure: the CSP rate beside England and Wales equals stage 02's."""
+    table = repo / "reports" / "wexley" / "2022-03" / "tables" / "02_crime_group_variance__msg.csv"
+    if not table.is_file():
+        pytest.skip("stage 02 has not run for the sample (make report writes its tables)")
+    from helpers.core.config import load_area_config
+
+    cfg = load_area_config("wexley")
+    data = pd.read_parquet(processed_sample / "csp_counts.parquet")
+    pop = pd.read_parquet(processed_sample / "csp_population.parquet")
+    with table.open(newline="", encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["crime_type"] == "All crime")
+    assert fc.csp_rate(data, pop, cfg.csp_name, "2022-03") == pytest.approx(float(row["rate"]))

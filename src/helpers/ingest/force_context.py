@@ -294,3 +294,27 @@ def area_force_rates(cfg, period: str) -> ForceRates | None:
     if table is None or pop is None:
         return None
     return force_rates(read_home_office_pfa(table), read_force_population(pop), period)
+
+
+def csp_rate(
+    csp_counts: pd.DataFrame, csp_population: pd.DataFrame, csp_name: str, period: str
+) -> float | None:
+    """The CSP's recorded crime per 1,000 residents over the same four quarters and mid-year as
+    :func:`force_rates` (from the processed Home Office CSP table); None if not computable."""
+    quarters = set(quarters_ending(period))
+    rows = csp_counts[csp_counts["csp_name"] == csp_name]
+    got = set(zip(rows["financial_year"].astype(str), rows["quarter"].astype(int), strict=True))
+    if not quarters <= got:
+        return None
+    keep = [
+        (str(fy), int(q)) in quarters
+        for fy, q in zip(rows["financial_year"], rows["quarter"], strict=True)
+    ]
+    count = int(rows.loc[keep, "count"].sum())
+    year = (parse_month(period, "period") - 6).year
+    pop = csp_population[
+        (csp_population["csp_name"] == csp_name) & (csp_population["year"] <= year)
+    ].sort_values("year")
+    if pop.empty:
+        return None
+    return count / float(pop["population"].iloc[-1]) * 1000.0

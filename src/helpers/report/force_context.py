@@ -122,3 +122,31 @@ def force_context_html(
     )
     sentence = force_context_sentence(rates, force_name, area_name, area_rate)
     return f'<section class="force-context">{head}<p>{escape(sentence)}</p>{table}{note}</section>'
+
+
+def area_force_context_section(area: str, period: str, heading_level: int = 2) -> str:
+    """For the pack: the context section for an area and period (plain sentence if no table).
+
+    The area's own rate comes from the processed Home Office CSP table over the same quarters,
+    when the cleaning stage wrote it; a period that does not end at a quarter end gets the
+    section for the last quarter end before it.
+    """
+    from helpers.core.config import load_area_config
+    from helpers.ingest.force_context import area_force_rates, csp_rate
+    from helpers.ingest.processed import load_processed
+
+    cfg = load_area_config(area)
+    end = pd.Period(period, freq="M")
+    quarter_end = end - (end.month % 3)
+    rates = area_force_rates(cfg, str(quarter_end))
+    area_rate = None
+    if rates is not None:
+        try:
+            data = load_processed(cfg.area, period)
+        except Exception:  # no processed data: the force context still stands on its own
+            data = None
+        if data is not None and data.csp_counts is not None and data.csp_population is not None:
+            area_rate = csp_rate(
+                data.csp_counts, data.csp_population, cfg.csp_name, str(quarter_end)
+            )
+    return force_context_html(rates, cfg.force_name, cfg.csp_name, area_rate, heading_level)
