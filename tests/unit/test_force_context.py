@@ -184,3 +184,36 @@ def test_area_rate_is_the_one_stage_02_prints(processed_sample, repo):
     with table.open(newline="", encoding="utf-8") as fh:
         row = next(r for r in csv.DictReader(fh) if r["crime_type"] == "All crime")
     assert fc.csp_rate(data, pop, cfg.csp_name, "2022-03") == pytest.approx(float(row["rate"]))
+
+
+def test_same_figures_from_a_national_police_uk_download(tmp_path, capsys):
+    """police.uk street files -> scrutiny clean-national -> every force's rate and rank."""
+    from helpers.run.cli import main
+    from helpers.sample import national as national_sample
+
+    src = tmp_path / "police_uk"
+    national_sample.generate_national(src, rows=30_000, forces=3, months=13)  # 2019-04..2020-04
+    out = tmp_path / "out"
+    assert (
+        main(["clean-national", "--source", str(src), "--out", str(out), "--period", "2020-04"])
+        == 0
+    )
+    capsys.readouterr()
+    street = pd.read_parquet(out / "street.parquet")
+    forces = sorted(set(street["falls_within"].astype(str)))
+    pop = pd.DataFrame(
+        {"force_name": forces, "year": [2019] * 3, "population": [900_000, 1_500_000, 2_000_000]}
+    )
+    r = fc.force_rates_from_street(out / "street.parquet", pop, "2020-03")  # 2019-04..2020-03
+    months = {f"2019-{m:02d}" for m in range(4, 13)} | {"2020-01", "2020-02", "2020-03"}
+    crimes = street[street["month"].astype(str).isin(months) & ~street["is_asb"].astype(bool)]
+    expected = crimes.groupby(crimes["falls_within"].astype(str)).size()
+    got = dict(zip(r.table["force_name"], r.table["count"], strict=True))
+    assert got == expected.to_dict()
+    assert r.ew_count == len(crimes) and r.ew_population == 4_400_000 and r.left_out == []
+    # a force with a month missing is left out and named
+    gap = street[
+        ~((street["falls_within"].astype(str) == forces[0]) & (street["month"] == "2019-07"))
+    ]
+    r2 = fc.force_rates_from_street(gap, pop, "2020-03")
+    assert r2.left_out == [forces[0]] and forces[0] not in set(r2.table["force_name"])

@@ -241,7 +241,6 @@ def force_rates(pfa: pd.DataFrame, population: pd.DataFrame, period: str) -> For
     """
     quarters = quarters_ending(period)
     end = parse_month(period, "period")
-    year = (end - 6).year  # the mid-year inside the 12 months, as the ONS does
     keep = pd.Series(False, index=pfa.index)
     for fy, q in quarters:
         keep |= (pfa["financial_year"] == fy) & (pfa["quarter"] == q)
@@ -260,6 +259,12 @@ def force_rates(pfa: pd.DataFrame, population: pd.DataFrame, period: str) -> For
     complete = have[have == 4].index
     left_out += sorted(set(have.index) - set(complete))
     counts = rows[rows["force_name"].isin(complete)].groupby("force_name")["count"].sum()
+    return _rates(counts, population, period, left_out)
+
+
+def _rates(counts: pd.Series, population: pd.DataFrame, period: str, left_out: list[str]):
+    """Force counts (index force name) -> :class:`ForceRates` with the mid-year population."""
+    year = (parse_month(period, "period") - 6).year  # the mid-year inside the 12 months (ONS)
     years = population[population["year"] <= year]
     if years.empty:
         raise DataFileError(
@@ -269,11 +274,17 @@ def force_rates(pfa: pd.DataFrame, population: pd.DataFrame, period: str) -> For
     pop_year = int(years["year"].max())
     pop = years[years["year"] == pop_year].groupby("force_name")["population"].sum()
     pop.index = pop.index.str.casefold()
-    t = pd.DataFrame({"force_name": counts.index, "count": counts.to_numpy()})
+    t = pd.DataFrame({"force_name": counts.index.astype(str), "count": counts.to_numpy()})
     t["population"] = t["force_name"].str.casefold().map(pop)
-    left_out += sorted(t.loc[t["population"].isna(), "force_name"])
+    left_out = [*left_out, *sorted(t.loc[t["population"].isna(), "force_name"])]
     t = t.dropna(subset=["population"]).copy()
+    if t.empty:
+        raise DataFileError(
+            "No force in the crime table has a population in the force population file.",
+            "Check the force names match (e.g. 'Kent Police' in both).",
+        )
     t["population"] = t["population"].astype("int64")
+    t["count"] = t["count"].astype("int64")
     t["rate"] = t["count"] / t["population"] * 1000.0
     t["rank"] = t["rate"].round(1).rank(method="min").astype("int64")
     t = t.sort_values(["rate", "force_name"]).reset_index(drop=True)
@@ -285,6 +296,45 @@ def force_rates(pfa: pd.DataFrame, population: pd.DataFrame, period: str) -> For
         population_year=pop_year,
         left_out=left_out,
     )
+
+
+def force_rates_from_street(
+    street: str | Path | pd.DataFrame, population: pd.DataFrame, period: str
+) -> ForceRates:
+    """The same figures from a national police.uk download cleaned by ``scrutiny clean-national``.
+
+    ``street`` is its ``street.parquet`` (or the frame): crimes (anti-social behaviour left out)
+    by ``falls_within`` over the 12 months to ``period`` (any month). A force needs all 12 months
+    to be rated; others are named in ``left_out``. Caveat: police.uk counts are not the Home Office
+    table's (later recording, different cut-off dates), so the two never agree exactly.
+    """
+    from helpers.core.periods import ReportingPeriod
+
+    months = ReportingPeriod(str(parse_month(period, "period"))).month_list
+    if isinstance(street, pd.DataFrame):
+        df = street[["falls_within", "month", "is_asb"]]
+    else:
+        df = pd.read_parquet(
+            street,
+            columns=["falls_within", "month", "is_asb"],
+            filters=[("month", "in", months)],
+        )
+    df = df[df["month"].astype(str).isin(months) & ~df["is_asb"].fillna(False).astype(bool)]
+    if df.empty:
+        raise DataFileError(
+            f"The police.uk table has no crimes in the 12 months to {period}.",
+            "Clean a download that covers the period: scrutiny clean-national --period "
+            f"{period} ...",
+        )
+    per = df.groupby(df["falls_within"].astype(str))["month"].agg(lambda m: m.astype(str).nunique())
+    complete = per[per == len(months)].index
+    left_out = sorted(set(per.index) - set(complete))
+    counts = (
+        df[df["falls_within"].astype(str).isin(complete)]
+        .groupby(df["falls_within"].astype(str))
+        .size()
+    )
+    return _rates(counts, population, period, left_out)
 
 
 def area_force_rates(cfg, period: str) -> ForceRates | None:
