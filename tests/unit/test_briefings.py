@@ -255,3 +255,25 @@ def test_same_figures_as_stage_04_when_it_has_run(processed_sample, repo):
                 assert d.current_hidden.at[r.ward_code, row], (key, r.ward_code)
             if pd.isna(r.change):
                 assert d.change_hidden.at[r.ward_code, row], (key, r.ward_code)
+
+
+def test_without_an_earlier_year_no_change_is_claimed(processed_sample, tmp_path, monkeypatch):
+    """A first year of data: every change reads 'No earlier year to compare', never a test."""
+    from helpers.ingest import processed as processed_mod
+
+    real = processed_mod.load_processed
+
+    def first_year_only(area, period):
+        data = real(area, period)
+        data.street = data.street[data.street["month"].astype(str) >= "2021-04"]
+        return data
+
+    monkeypatch.setattr(processed_mod, "load_processed", first_year_only)
+    d = br.briefing_data(AREA, PERIOD, folder=tmp_path)
+    assert not d.has_previous
+    w = d.wards["ward_code"].iloc[0]
+    name = d.wards["ward_name"].iloc[0]
+    assert {br.significance_words(d, w, t) for t in d.types} == {br.NO_PREVIOUS}
+    assert {br.change_cell(d, w, t) for t in d.types} == {"–"}
+    assert "year before" not in " ".join(br.lead_sentences(d, w, name))
+    assert br.published_table(d)["change"].isna().all()

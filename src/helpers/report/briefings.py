@@ -53,6 +53,7 @@ ASB = "Anti-social behaviour"
 ALL_CRIME = "All crime"
 SAC_TYPES = ("Burglary", "Robbery", "Vehicle crime")
 SUPPRESSED = "*"
+NO_PREVIOUS = "No earlier year to compare"
 FDR_ALPHA = 0.05
 TREND_MONTHS = 36
 MAX_ITEMS = 4  # partnership items listed on a page (the rest are counted), so it fits one page
@@ -140,6 +141,7 @@ class BriefingData:
     unassigned: int = 0
     synthetic: bool = False
     exposure_ratio: float = 1.0
+    has_previous: bool = True  # False when the data hold none of the previous 12 months
 
     def significant(self, ward: str, t: str) -> bool:
         return bool(self.q.at[ward, t] <= FDR_ALPHA)
@@ -290,6 +292,7 @@ def briefing_data(area: str, period: str, folder: Path | None = None) -> Briefin
         unassigned=unassigned,
         synthetic=bool(cfg.synthetic or data.synthetic),
         exposure_ratio=exposure,
+        has_previous=bool(prev_months),
     )
 
 
@@ -316,6 +319,8 @@ def ordinal(n: int) -> str:
 
 def significance_words(d: BriefingData, ward: str, t: str) -> str:
     """'Significant rise' / 'Significant fall' / 'No significant change' / 'Not shown'."""
+    if not d.has_previous:
+        return NO_PREVIOUS
     if d.change_hidden.at[ward, t]:
         return "Not shown (small numbers)"
     if not d.significant(ward, t):
@@ -326,6 +331,8 @@ def significance_words(d: BriefingData, ward: str, t: str) -> str:
 
 
 def change_cell(d: BriefingData, ward: str, t: str) -> str:
+    if not d.has_previous:
+        return "–"
     if d.change_hidden.at[ward, t]:
         return SUPPRESSED
     c, b = int(d.current.at[ward, t]), int(d.previous.at[ward, t])
@@ -371,7 +378,7 @@ def lead_sentences(d: BriefingData, ward: str, name: str) -> list[str]:
         s = f"{fmt_int(c)} crimes were recorded in {name} between {between}"
         if not pd.isna(rate):
             s += f" ({rate:,.1f} per 1,000 residents)"
-        if not d.change_hidden.at[ward, ALL_CRIME]:
+        if d.has_previous and not d.change_hidden.at[ward, ALL_CRIME]:
             b = int(d.previous.at[ward, ALL_CRIME])
             if c == b:
                 s += ", the same number as the year before"
@@ -401,7 +408,7 @@ def lead_sentences(d: BriefingData, ward: str, name: str) -> list[str]:
     if not d.current_hidden.at[ward, ASB]:
         a = int(d.current.at[ward, ASB])
         s = f"Anti-social behaviour: {fmt_int(a)} incident{'s' if a != 1 else ''}"
-        if not d.change_hidden.at[ward, ASB]:
+        if d.has_previous and not d.change_hidden.at[ward, ASB]:
             s += f", {significance_words(d, ward, ASB).lower()} on the year before"
         out.append(s + ".")
     return out
@@ -501,8 +508,8 @@ def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None
 
 def trend_title(d: BriefingData, ward: str, name: str) -> str:
     """The chart's title states the finding (the all-crime change and its test)."""
-    if d.change_hidden.at[ward, ALL_CRIME]:
-        return f"Crime in {name} month by month, three years"
+    if not d.has_previous or d.change_hidden.at[ward, ALL_CRIME]:
+        return f"Crime in {name} month by month"
     words = significance_words(d, ward, ALL_CRIME)
     if words == "Significant rise":
         return f"Crime in {name} rose significantly in the last 12 months"
@@ -654,7 +661,8 @@ def published_table(d: BriefingData) -> pd.DataFrame:
     rows = []
     for ward, name in zip(d.wards["ward_code"], d.wards["ward_name"], strict=True):
         for t in d.types:
-            hid, chid = bool(d.current_hidden.at[ward, t]), bool(d.change_hidden.at[ward, t])
+            hid = bool(d.current_hidden.at[ward, t])
+            chid = bool(d.change_hidden.at[ward, t]) or not d.has_previous
             rate = d.rate.at[ward, t]
             rows.append(
                 {
