@@ -157,6 +157,11 @@ def test_page_counts_equal_an_independent_count_and_small_cells_stay_hidden(
         )
         assert int(_row(page, "All crime")[0].replace(",", "")) == total
         assert f"{total:,} crimes were recorded in" in page.replace("\n", " ")
+        assert (
+            "in April 2021 to March 2022." in page.replace("\n", " ")
+            or "in April 2021 to March 2022," in page.replace("\n", " ")
+            or "in April 2021 to March 2022 (" in page.replace("\n", " ")
+        )
     assert checked > 200 and hidden > 10  # both kinds of cell were really tested
 
 

@@ -142,6 +142,18 @@ class BriefingData:
     synthetic: bool = False
     exposure_ratio: float = 1.0
     has_previous: bool = True  # False when the data hold none of the previous 12 months
+    current_months: list[str] = field(default_factory=list)  # months of the period in the data
+
+    @property
+    def months_text(self) -> str:
+        """'April 2021 to March 2022', or the months the data cover when some are missing."""
+        rp = ReportingPeriod(self.period)
+        months = self.current_months
+        if len(months) == rp.months or not months:
+            return rp.name
+        first, last = (pd.Period(m, freq="M").strftime("%B %Y") for m in (months[0], months[-1]))
+        span = first if first == last else f"{first} to {last}"
+        return f"{span} (the {len(months)} month{'s' if len(months) != 1 else ''} of the period in the data)"
 
     def significant(self, ward: str, t: str) -> bool:
         return bool(self.q.at[ward, t] <= FDR_ALPHA)
@@ -293,6 +305,7 @@ def briefing_data(area: str, period: str, folder: Path | None = None) -> Briefin
         synthetic=bool(cfg.synthetic or data.synthetic),
         exposure_ratio=exposure,
         has_previous=bool(prev_months),
+        current_months=cur_months,
     )
 
 
@@ -364,18 +377,16 @@ def count_cell(d: BriefingData, ward: str, t: str) -> str:
 
 def lead_sentences(d: BriefingData, ward: str, name: str) -> list[str]:
     n_wards = len(d.wards)
-    rp = ReportingPeriod(d.period)
     out = []
     if d.current_hidden.at[ward, ALL_CRIME]:
         out.append(
-            f"Fewer than {d.threshold} crimes were recorded in {name} in {rp.name}, so the "
+            f"Fewer than {d.threshold} crimes were recorded in {name} in {d.months_text}, so the "
             "figures are not shown."
         )
     else:
         c = int(d.current.at[ward, ALL_CRIME])
         rate = d.rate.at[ward, ALL_CRIME]
-        between = rp.name.replace(" to ", " and ")
-        s = f"{fmt_int(c)} crimes were recorded in {name} between {between}"
+        s = f"{fmt_int(c)} crimes were recorded in {name} in {d.months_text}"
         if not pd.isna(rate):
             s += f" ({rate:,.1f} per 1,000 residents)"
         if d.has_previous and not d.change_hidden.at[ward, ALL_CRIME]:
@@ -466,7 +477,7 @@ def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None
     from helpers.present.charts import CURRENT, PREVIOUS
 
     series = chart_series(d, ward)
-    if not series:
+    if not series or len(d.trend_months) < 12:
         return None
     months = d.trend_months
     fig, ax = plt.subplots(figsize=(7.2, 1.65), dpi=100)
@@ -556,12 +567,11 @@ def initiative_items(d: BriefingData, ward: str) -> list[str] | None:
 
 def ward_page_html(d: BriefingData, ward: str) -> str:
     name = str(d.wards.set_index("ward_code").at[ward, "ward_name"])
-    rp = ReportingPeriod(d.period)
     n_wards = len(d.wards)
     out = [f'<section class="ward-briefing" id="ward-{escape(ward)}">']
     out.append('<p class="kicker">Ward briefing for councillors</p>')
     out.append(f"<h1>{escape(name)}</h1>")
-    out.append(f'<p class="subtitle">{escape(d.area_name)} · {escape(rp.name)}</p>')
+    out.append(f'<p class="subtitle">{escape(d.area_name)} · {escape(d.months_text)}</p>')
     out.append(
         '<div class="lead">' + "".join(f"<p>{escape(s)}</p>" for s in lead_sentences(d, ward, name))
         + "</div>"
@@ -588,7 +598,7 @@ def ward_page_html(d: BriefingData, ward: str) -> str:
         rows.append(f"<tr{cls}>" + "".join(f'<td class="{k}">{v}</td>' for v, k in cells) + "</tr>")
     out.append(
         '<table class="ward-table"><caption>Recorded crime and anti-social behaviour in '
-        f"{escape(name)}, {escape(rp.name)}</caption><thead><tr>"
+        f"{escape(name)}, {escape(d.months_text)}</caption><thead><tr>"
         + "".join(f'<th scope="col" class="{k}">{escape(h)}</th>' for h, k in head)
         + "</tr></thead><tbody>"
         + "".join(rows)
@@ -601,8 +611,14 @@ def ward_page_html(d: BriefingData, ward: str) -> str:
         out.append(f'<img src="{chart[0]}" alt="{escape(chart[1])}">')
     else:
         out.append(
-            "<p>The monthly figures for this ward are too small to chart without revealing small "
-            "numbers.</p>"
+            "<p>"
+            + (
+                "Fewer than 12 months of data are available, so there is no trend to chart."
+                if len(d.trend_months) < 12
+                else "The monthly figures for this ward are too small to chart without revealing "
+                "small numbers."
+            )
+            + "</p>"
         )
     out.append("</figure>")
     out.append('<div class="two-col">')
