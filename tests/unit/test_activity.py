@@ -381,3 +381,16 @@ def test_initiatives_outside_the_period_are_left_out(tmp_path):
     a = load_activity(_write(tmp_path, text), wards=WARDS)
     assert [i.name for i in a.initiatives_in_period()] == ["Op Two"]
     assert activity_glance(a)[0] == ("Named initiatives in the period", "1")
+
+
+def test_area_section_for_the_pack(tmp_path):
+    from helpers.report.activity import area_activity_section
+
+    cfg = _area_config(tmp_path, f"{tmp_path}/{{period}}.yaml")
+    html, glance = area_activity_section(str(cfg), "2022-03")
+    assert "No partnership activity return was supplied" in html
+    assert glance == [("Partnership activity return", "not supplied")]
+    _write(tmp_path, GOOD.replace("area: testarea", "area: testarea"), "2022-03.yaml")
+    html, glance = area_activity_section(str(cfg), "2022-03", heading_level=2)
+    assert "<h2>Partnership activity</h2>" in html and "<h3>Initiatives</h3>" in html
+    assert ("Community Trigger requests", "9") in glance

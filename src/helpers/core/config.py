@@ -118,6 +118,8 @@ class Sources(_Model):
     ward_population: WardPopulation | None = None
     lsoa_lookup: Text | None = None
     partnership_activity: Text | None = None  # activity returns: a YAML file or a folder of them
+    home_office_pfa: Text | None = None  # Home Office recorded crime by police force area
+    force_population: Text | None = None  # mid-year population by force
 
     @field_validator("force_extract", "ward_population", mode="before")
     @classmethod

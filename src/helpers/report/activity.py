@@ -301,3 +301,17 @@ def activity_glance(activity: PartnershipActivity | None) -> list[tuple[str, str
     if activity.community_trigger.received is not None:
         rows.append(("Community Trigger requests", fmt_int(activity.community_trigger.received)))
     return rows
+
+
+def area_activity_section(area: str, period: str, heading_level: int = 1) -> tuple[str, list]:
+    """For the pack: ``(section HTML, at-a-glance figures)`` for an area and period.
+
+    Loads the area's return (``sources.partnership_activity``); a period without one gives the
+    plain "no return was supplied" section. A return that exists but is wrong raises
+    :class:`helpers.ingest.activity.ActivityFileError` naming the file and line.
+    """
+    from helpers.core.config import load_area_config
+    from helpers.ingest.activity import load_area_activity
+
+    activity = load_area_activity(load_area_config(area), period)
+    return activity_section_html(activity, period, heading_level), activity_glance(activity)
