@@ -422,9 +422,10 @@ display(Markdown("\n".join(f"- {s}" for s in sentences)))
 #   modifiable areal unit problem); a different geography could give a different picture.
 # - **Many wards, many tests.** Hot spots and changes are corrected with the Benjamini–Hochberg
 #   false discovery rate, so at most about 5% of the wards flagged are expected to be false alarms.
-# - **Disclosure control.** Counts below the threshold are suppressed (with any rate, share or
-#   change that would reveal them, and a second cell where one hidden count could be worked out
-#   from a total). The full method is in the project's method note on hot spots.
+# - **Disclosure control.** Counts below the threshold are suppressed, with any rate, share,
+#   change or test result that would reveal them, and further cells are suppressed until, from
+#   everything this report publishes, no hidden count could be narrowed to fewer values than the
+#   threshold. Where counts are suppressed, hot spots are shown as classes only.
 
 # %%
 tables_out = {"ward_counts_rates": published.data}

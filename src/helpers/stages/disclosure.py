@@ -138,7 +138,7 @@ def _build(cur, lfl_cur, prev, keys, hide_w, hide_c, hide_d, same_months) -> tup
     """The attacker's model for the given hidden sets; returns it and the audited quantities."""
     m = _Model()
     n = len(cur[keys[0]])
-    audit: dict[tuple[str, str, int], dict[int, float]] = {}
+    audit: dict[tuple[str, str, int], tuple[dict[int, float], float]] = {}
 
     def expr(kind: str, key: str, i: int) -> tuple[dict[int, float], float]:
         """A quantity as (variable terms, constant)."""
@@ -199,16 +199,16 @@ def _build(cur, lfl_cur, prev, keys, hide_w, hide_c, hide_d, same_months) -> tup
     for key in keys:
         for i in range(n):
             if hide_w[key][i]:
-                audit[("count", key, i)] = expr("c", key, i)[0]
+                audit[("count", key, i)] = expr("c", key, i)
             if not same_months and hide_c[key][i]:
-                audit[("current", key, i)] = expr("l", key, i)[0]
+                audit[("current", key, i)] = expr("l", key, i)
             if hide_d[key][i]:
-                tl, _ = expr("l", key, i)
-                tp, _ = expr("p", key, i)
+                tl, kl = expr("l", key, i)
+                tp, kp = expr("p", key, i)
                 terms = dict(tl)
                 for v, coef in tp.items():
                     terms[v] = terms.get(v, 0.0) - coef
-                audit[("change", key, i)] = terms
+                audit[("change", key, i)] = (terms, kl - kp)
     return m, audit
 
 
@@ -251,7 +251,10 @@ def protect(
     if threshold >= 1:
         for _ in range(max_rounds):
             model, audit = _build(cur, lc, pv, keys, hide_w, hide_c, hide_d, same)
-            intervals = {name: model.bounds_of(obj) for name, obj in audit.items()}
+            intervals = {}
+            for name, (terms, const) in audit.items():
+                lo, hi = model.bounds_of(terms)
+                intervals[name] = (lo + const, hi + const)
             short = [name for name, (lo, hi) in intervals.items() if not hi - lo >= threshold]
             if not short:
                 break
