@@ -265,3 +265,10 @@ def test_cleaning_cuts_every_input_to_the_area(tmp_path):
     out = gpd.read_parquet(tmp_path / "out" / "wards.parquet")
     assert out[["ward_code", "population"]].values.tolist() == [["W1", 100], ["W2", 200]]
     res.ledger.check()
+
+
+def test_with_neither_boundaries_nor_lookup_every_row_is_in_the_area():
+    a = resolve_area(cfg(), None, None)
+    df = rows([(X0, Y0, "L1"), (None, None, None)])
+    _, inside, _ = a.place(df, df["easting"].notna())
+    assert a.kind == FORCE_AREA and inside.all() and a.wards is None

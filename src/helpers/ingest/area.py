@@ -442,12 +442,14 @@ def resolve_area(
 
     # 2. the area's ward codes
     if spec.how == "force":
-        codes = (
-            set(wards["ward_code"]) if wards is not None else set(lk["lookup_ward_code"].dropna())
-        )
-        if wards is not None and lk is not None:
-            # the force's LSOAs: those whose ward is in the boundary file
-            pass
+        # every ward of the boundary file (or, without one, of the lookup; with neither, no ward
+        # is known and every row is in the area)
+        if wards is not None:
+            codes = set(wards["ward_code"])
+        elif lk is not None:
+            codes = set(lk["lookup_ward_code"].dropna())
+        else:
+            codes = set()
     elif spec.how == "filter":
         wanted = lk.loc[area_rows.to_numpy(), ["lookup_ward_code", "lookup_ward_name"]]
         codes = set(wanted["lookup_ward_code"].dropna())
