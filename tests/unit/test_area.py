@@ -254,7 +254,7 @@ def test_cleaning_cuts_every_input_to_the_area(tmp_path):
     assert by[("street", "outside the area")] == 1  # b
     assert by[("street", "missing or zeroed coordinates and LSOA not in the area")] == 1  # d
     assert by[("outcomes", "outside the area")] == 1
-    assert by[("wards", "outside the area (in the lookup under another LAD19CD)")] == 2
+    assert by[("wards", "outside the area (the ward lookup places it in another area)")] == 2
     assert by[("lsoa_lookup", "outside the area")] == 3
     # W3 is another district's; W4 is the lookup's old code for W4N, also another district's
     assert by[("ward_population", "outside the area")] == 2

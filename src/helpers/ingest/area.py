@@ -499,7 +499,7 @@ def resolve_area(
         dropped = wards[~inside][["ward_code", "ward_name"]].copy()
         if len(dropped):
             why = {
-                "filter": f"{OUTSIDE} (in the lookup under another {'/'.join(spec.filter or {})})",
+                "filter": f"{OUTSIDE} (the ward lookup places it in another area)",
                 "wards": f"{OUTSIDE} (not one of the area's listed wards)",
                 "boundary": f"{OUTSIDE} (mostly outside the area boundary)",
                 "force": OUTSIDE,
