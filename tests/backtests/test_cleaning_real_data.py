@@ -88,8 +88,15 @@ def test_northampton_wards_by_lookup_and_by_point(shared_data, tmp_path, record_
     by_lookup = run_cleaning(
         _config(tmp_path, base + f"  lsoa_lookup: {lookup}\n"), "2019-09", out_dir=tmp_path / "l"
     )
+    # By point alone: the boundary file holds only Northampton's wards, so it is the area (an
+    # area_filter needs the lookup it filters, and without one is a ConfigError).
     by_point = run_cleaning(
-        _config(tmp_path, base + f"  wards: {wards}\n"), "2019-09", out_dir=tmp_path / "p"
+        _config(
+            tmp_path,
+            base.replace(", area_filter: {LAD19CD: [E07000154]}", "") + f"  wards: {wards}\n",
+        ),
+        "2019-09",
+        out_dir=tmp_path / "p",
     )
 
     # Independent: the lookup's Northampton LSOAs, and a shapely point-in-polygon on raw lon/lat.

@@ -201,3 +201,74 @@ def test_config_mistakes_are_config_errors(tmp_path):
         resolve_area(cfg(area_filter={"LAD19CD": ["D1"]}), wards(), None, "w")
     with pytest.raises(ConfigError, match="does not exist"):
         area_spec(cfg(area_boundary=str(tmp_path / "nope.geojson")))
+
+
+# --------------------------------------------------------------------------- through the cleaning
+
+
+def test_cleaning_cuts_every_input_to_the_area(tmp_path):
+    """A force-wide boundary file, the lookup and population, with area_filter on district D1."""
+    import csv
+
+    from policeuk_support import ll, street_row
+
+    from helpers.core.config import load_area_config
+    from helpers.ingest.cleaning import run_cleaning
+    from helpers.ingest.loading import OUTCOME_COLUMNS, STREET_COLUMNS
+
+    raw = tmp_path / "raw"
+    (raw / "police" / "2022-01").mkdir(parents=True)
+    wards().to_file(raw / "wards.gpkg")
+    lookup().raw.to_csv(raw / "lookup.csv", index=False)
+    (raw / "pop.csv").write_text("ward_code,population\nW1,100\nW2,200\nW3,300\nW4,400\n")
+    street = [
+        street_row("a" * 64, "2022-01", X0 + 500, Y0 + 500, "L1"),  # W1: in
+        street_row("b" * 64, "2022-01", X0 + 2500, Y0 + 500, "L1"),  # W3 by point: out
+        street_row("c" * 64, "2022-01", None, None, "L2"),  # W2 by lookup: in
+        street_row("d" * 64, "2022-01", None, None, "L4"),  # W4N by lookup: out
+    ]
+    with (raw / "police/2022-01/2022-01-test-street.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows([STREET_COLUMNS, *street])
+    lon1, lat1 = ll(X0 + 500, Y0 + 500)
+    lon3, lat3 = ll(X0 + 2500, Y0 + 500)
+    outcomes = [
+        ["a" * 64, "2022-01", "T", "T", lon1, lat1, "x", "L1", "L1", "Offender given a caution"],
+        ["b" * 64, "2022-01", "T", "T", lon3, lat3, "x", "L1", "L1", "Offender given a caution"],
+    ]
+    with (raw / "police/2022-01/2022-01-test-outcomes.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows([OUTCOME_COLUMNS, *outcomes])
+    cfg = tmp_path / "t.yaml"
+    cfg.write_text(
+        "area: t\nname: District One\ncsp_name: D1\nforce: {name: Test Police, slug: test}\n"
+        "geography: {area_filter: {LAD19CD: [D1]}}\n"
+        f"sources:\n  police_uk: {raw / 'police'}\n  wards: {raw / 'wards.gpkg'}\n"
+        f"  lsoa_lookup: {raw / 'lookup.csv'}\n  ward_population: {raw / 'pop.csv'}\n"
+    )
+    res = run_cleaning(
+        load_area_config(str(cfg)), "2022-01", out_dir=tmp_path / "out", check_future=False
+    )
+    assert res.tables["street"]["crime_id"].str[0].tolist() == ["a", "c"]
+    assert res.tables["outcomes"]["crime_id"].str[0].tolist() == ["a"]
+    rej = res.ledger.rejections()
+    by = {(r.table, r.reason): r.rows for r in rej.itertuples()}
+    assert by[("street", "outside the area")] == 1  # b
+    assert by[("street", "missing or zeroed coordinates and LSOA not in the area")] == 1  # d
+    assert by[("outcomes", "outside the area")] == 1
+    assert by[("wards", "outside the area (the ward lookup places it in another area)")] == 2
+    assert by[("lsoa_lookup", "outside the area")] == 3
+    # W3 is another district's; W4 is the lookup's old code for W4N, also another district's
+    assert by[("ward_population", "outside the area")] == 2
+    m = res.manifest
+    assert m["area_kind"] == CSP_AREA and m["area_definition"]["wards"] == 2
+    w = res.tables.get("wards")
+    assert w is None  # the ward layer is written beside the tables, not among them
+    out = gpd.read_parquet(tmp_path / "out" / "wards.parquet")
+    assert out[["ward_code", "population"]].values.tolist() == [["W1", 100], ["W2", 200]]
+    res.ledger.check()
+
+
+def test_with_neither_boundaries_nor_lookup_every_row_is_in_the_area():
+    a = resolve_area(cfg(), None, None)
+    df = rows([(X0, Y0, "L1"), (None, None, None)])
+    _, inside, _ = a.place(df, df["easting"].notna())
+    assert a.kind == FORCE_AREA and inside.all() and a.wards is None

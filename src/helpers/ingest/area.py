@@ -442,12 +442,14 @@ def resolve_area(
 
     # 2. the area's ward codes
     if spec.how == "force":
-        codes = (
-            set(wards["ward_code"]) if wards is not None else set(lk["lookup_ward_code"].dropna())
-        )
-        if wards is not None and lk is not None:
-            # the force's LSOAs: those whose ward is in the boundary file
-            pass
+        # every ward of the boundary file (or, without one, of the lookup; with neither, no ward
+        # is known and every row is in the area)
+        if wards is not None:
+            codes = set(wards["ward_code"])
+        elif lk is not None:
+            codes = set(lk["lookup_ward_code"].dropna())
+        else:
+            codes = set()
     elif spec.how == "filter":
         wanted = lk.loc[area_rows.to_numpy(), ["lookup_ward_code", "lookup_ward_name"]]
         codes = set(wanted["lookup_ward_code"].dropna())
@@ -497,7 +499,7 @@ def resolve_area(
         dropped = wards[~inside][["ward_code", "ward_name"]].copy()
         if len(dropped):
             why = {
-                "filter": f"{OUTSIDE} (in the lookup under another {'/'.join(spec.filter or {})})",
+                "filter": f"{OUTSIDE} (the ward lookup places it in another area)",
                 "wards": f"{OUTSIDE} (not one of the area's listed wards)",
                 "boundary": f"{OUTSIDE} (mostly outside the area boundary)",
                 "force": OUTSIDE,
