@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -35,20 +34,10 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture(scope="session")
-def processed_sample() -> Path:
-    """Ensure the synthetic sample exists and is cleaned for wexley/2022-03; return the folder."""
-    os.environ.pop("CSP_SCRUTINY_ROOT", None)
-    from helpers.core import paths
-    from helpers.core.config import load_area_config
-    from helpers.ingest.cleaning import run_cleaning
-    from helpers.sample import wexley as sample
-
-    sample.ensure_sample()
-    folder = paths.processed_dir(DEFAULT_AREA, DEFAULT_PERIOD)
-    if not (folder / "manifest.json").exists():
-        run_cleaning(load_area_config(DEFAULT_AREA), DEFAULT_PERIOD)
-    return folder
+@pytest.fixture(scope="module")
+def processed_sample(project) -> Path:
+    """The sample cleaned for wexley/2022-03, in this test module's own scratch project."""
+    return project / "data" / "processed" / DEFAULT_AREA / DEFAULT_PERIOD
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,7 @@ CODE_OR_REPR = [
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+def rendered(project, tmp_path_factory):
     import papermill as pm
 
     out = tmp_path_factory.mktemp("pdf_reports")

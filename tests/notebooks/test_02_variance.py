@@ -9,13 +9,15 @@ import nbformat
 import pandas as pd
 import pytest
 
+from helpers.core import paths
+
 ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks" / "02_crime_group_variance.ipynb"
 AREA, PERIOD = "wexley", "2022-03"
 
 
 def _processed_ready() -> bool:
-    return (ROOT / "data" / "processed" / AREA / PERIOD / "manifest.json").exists()
+    return (paths.processed_dir(AREA, PERIOD) / "manifest.json").exists()
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,7 @@ def run(tmp_path_factory):
         cwd=str(ROOT / "notebooks"),
         progress_bar=False,
     )
-    report = ROOT / "reports" / AREA / PERIOD
+    report = paths.report_dir(AREA, PERIOD)
     figs = json.loads(
         (report / "figures" / "02_crime_group_variance.json").read_text(encoding="utf-8")
     )
@@ -80,7 +82,7 @@ def test_variance_table_written_and_consistent(run):
     sig = set(t.loc[t.direction == "increase", "label"])
     assert set(figs["figures"]["significant_increases"]) == sig
     # The extract's all-crime count for the period, independently: rows in the 12 months.
-    ex = pd.read_parquet(ROOT / "data" / "processed" / AREA / PERIOD / "extract.parquet")
+    ex = pd.read_parquet(paths.processed_dir(AREA, PERIOD) / "extract.parquet")
     months = [str(p) for p in pd.period_range("2021-04", "2022-03", freq="M")]
     assert total["current"] == ex["month"].isin(months).sum()
 
@@ -177,7 +179,7 @@ def test_year_on_year_tests_allow_for_overdispersion(run):
 
     nb, report, figs = run
     t = pd.read_csv(report / "tables" / "02_crime_group_variance__variance.csv")
-    ex = pd.read_parquet(ROOT / "data" / "processed" / AREA / PERIOD / "extract.parquet")
+    ex = pd.read_parquet(paths.processed_dir(AREA, PERIOD) / "extract.parquet")
     cur = [str(p) for p in pd.period_range("2021-04", "2022-03", freq="M")]
     prev = [str(p) for p in pd.period_range("2020-04", "2021-03", freq="M")]
     ex = ex.assign(group=ex["offence_group"].fillna("Unclassified"))
@@ -232,7 +234,7 @@ def test_keyed_measures_reconcile_and_match_an_independent_count(run):
     got = {(r["measure"], r["period"]): r["value"] for r in records if r["statistic"] == "count"}
     # independently: the extract's rows in the period, and those whose Home Office code is
     # marked serious acquisitive crime in the reference CSV (read with the csv module)
-    ex = pd.read_parquet(ROOT / "data" / "processed" / AREA / PERIOD / "extract.parquet")
+    ex = pd.read_parquet(paths.processed_dir(AREA, PERIOD) / "extract.parquet")
     cur = ex[ex["month"].isin([str(p) for p in pd.period_range("2021-04", "2022-03", freq="M")])]
     with resources.files("helpers.data").joinpath("home_office_offence_codes.csv").open() as fh:
         sac = {r["offence_code"] for r in csv.DictReader(fh) if r["sac"] == "1"}
@@ -249,7 +251,7 @@ def test_keyed_measures_reconcile_and_match_an_independent_count(run):
 @pytest.mark.notebook
 def test_population_behind_the_rates_is_printed_with_source_and_year(run):
     nb, report, figs = run
-    pop = pd.read_parquet(ROOT / "data" / "processed" / AREA / PERIOD / "csp_population.parquet")
+    pop = pd.read_parquet(paths.processed_dir(AREA, PERIOD) / "csp_population.parquet")
     row = pop[(pop["csp_name"] == "Wexley") & (pop["year"] == 2021)]
     html = "\n".join(_outputs(nb, "text/html"))
     assert (

@@ -13,18 +13,28 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.core import paths
+
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "03_violence.ipynb"
 AREA, PERIOD = "wexley", "2022-03"
-PROCESSED = REPO / "data" / "processed" / AREA / PERIOD
-REPORTS = REPO / "reports" / AREA / PERIOD
+
+
+def processed() -> Path:
+    return paths.processed_dir(AREA, PERIOD)
+
+
+def reports() -> Path:
+    return paths.report_dir(AREA, PERIOD)
+
+
 VAP = "Violence against the person"
 
 pytestmark = pytest.mark.notebook
 
 
 def _ensure_processed() -> None:
-    if (PROCESSED / "extract.parquet").exists():
+    if (processed() / "extract.parquet").exists():
         return
     from helpers.core.config import load_area_config
     from helpers.ingest.cleaning import run_cleaning
@@ -48,12 +58,12 @@ def _run(tmp_path: Path, **params) -> dict:
         progress_bar=False,
     )
     nb = json.loads(out.read_text(encoding="utf-8"))
-    figures = json.loads((REPORTS / "figures" / "03_violence.json").read_text(encoding="utf-8"))
+    figures = json.loads((reports() / "figures" / "03_violence.json").read_text(encoding="utf-8"))
     return {"nb": nb, "figures": figures}
 
 
 def _table(name: str) -> pd.DataFrame:
-    return pd.read_csv(REPORTS / "tables" / f"03_violence__{name}.csv")
+    return pd.read_csv(reports() / "tables" / f"03_violence__{name}.csv")
 
 
 def _markdown_outputs(nb: dict) -> str:
@@ -74,7 +84,7 @@ def extract_run(tmp_path_factory):
 
 
 def test_extract_path_tables(extract_run):
-    ex = pd.read_parquet(PROCESSED / "extract.parquet")
+    ex = pd.read_parquet(processed() / "extract.parquet")
     have = set(ex["month"].astype(str))
     cur, prev = _months(PERIOD), _months("2021-03")
     keep = [i for i in range(12) if cur[i] in have and prev[i] in have]
@@ -187,7 +197,7 @@ def test_police_uk_only_path(tmp_path):
     assert "no subgroups" in md
     # nothing from the extract-only sections was computed or saved in this run
     assert "subgroup_shares" not in fig and "domestic_share" not in fig
-    st = pd.read_parquet(PROCESSED / "street.parquet")
+    st = pd.read_parquet(processed() / "street.parquet")
     crimes = st[~st["is_asb"].astype(bool)]
     cur = crimes[crimes["month"].isin(_months(PERIOD))]
     v_cur = int((cur["crime_type"] == "Violence and sexual offences").sum())

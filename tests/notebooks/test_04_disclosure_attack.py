@@ -33,10 +33,17 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
+from helpers.core import paths
+
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "04_ward_hotspots.ipynb"
 AREA, PERIOD = "wexley", "2022-03"
-REPORTS = REPO / "reports" / AREA / PERIOD
+
+
+def reports() -> Path:
+    return paths.report_dir(AREA, PERIOD)
+
+
 STAGE = "04_ward_hotspots"
 KEYS = ("all_crime", "violence", "sac", "burglary", "asb")
 NEST = (("all_crime", ("violence", "sac")), ("sac", ("burglary",)))
@@ -53,7 +60,7 @@ pytestmark = pytest.mark.notebook
 
 
 def _table(name: str) -> pd.DataFrame:
-    return pd.read_csv(REPORTS / "tables" / f"{STAGE}__{name}.csv")
+    return pd.read_csv(reports() / "tables" / f"{STAGE}__{name}.csv")
 
 
 class Attacker:
@@ -101,7 +108,7 @@ def _run(tmp_path: Path, threshold: int) -> dict:
         cwd=str(REPO / "notebooks"),
         progress_bar=False,
     )
-    return json.loads((REPORTS / "figures" / f"{STAGE}.json").read_text(encoding="utf-8"))
+    return json.loads((reports() / "figures" / f"{STAGE}.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("threshold", [5, 20])

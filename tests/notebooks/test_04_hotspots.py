@@ -13,10 +13,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.core import paths
+
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "04_ward_hotspots.ipynb"
 AREA, PERIOD = "wexley", "2022-03"
-REPORTS = REPO / "reports" / AREA / PERIOD
+
+
+def reports() -> Path:
+    return paths.report_dir(AREA, PERIOD)
+
+
 STAGE = "04_ward_hotspots"
 MONTHS = [f"2021-{m:02d}" for m in range(4, 13)] + ["2022-01", "2022-02", "2022-03"]
 
@@ -36,12 +43,12 @@ def _run(tmp_path: Path, **params) -> dict:
         progress_bar=False,
     )
     nb = json.loads(out.read_text(encoding="utf-8"))
-    figures = json.loads((REPORTS / "figures" / f"{STAGE}.json").read_text(encoding="utf-8"))
+    figures = json.loads((reports() / "figures" / f"{STAGE}.json").read_text(encoding="utf-8"))
     return {"nb": nb, "figures": figures}
 
 
 def _table(name: str) -> pd.DataFrame:
-    return pd.read_csv(REPORTS / "tables" / f"{STAGE}__{name}.csv")
+    return pd.read_csv(reports() / "tables" / f"{STAGE}__{name}.csv")
 
 
 def _outputs(nb: dict, mime: str) -> list[str]:
