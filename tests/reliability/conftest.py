@@ -63,36 +63,56 @@ def pytest_configure(config):
     )
 
 
-def pytest_collection_finish(session):
+def _is_xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session):
     # Build the sample first (a fresh clone has none) so the whole raw tree is hashed before any
-    # test runs, not only what happened to exist.
+    # test runs, not only what happened to exist. Under pytest-xdist the controller does this
+    # once (it starts before the workers and finishes after them).
+    if _is_xdist_worker(session.config):
+        return
     from helpers.sample import wexley as sample
 
     sample.ensure_sample()
     _state["before"] = _hash_tree(RAW)
 
 
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
+    outcome = yield
     if call.when != "call" or item.path.name != "test_catalogue.py":
         return
-    _state["cases"] += 1
-    if call.excinfo is None:
-        return
-    _state["failed"] += 1
-    if not call.excinfo.errisinstance(
+    report = outcome.get_result()
+    report.user_properties.append(("catalogue_case", True))
+    if call.excinfo is None or call.excinfo.errisinstance(
         (AssertionError, pytest.fail.Exception, pytest.skip.Exception)
     ):
-        from helpers.core.errors import ScrutinyError
+        return
+    from helpers.core.errors import ScrutinyError
 
-        if not call.excinfo.errisinstance(ScrutinyError):
-            _state["tracebacks"].append(
-                f"{item.nodeid}: {call.excinfo.typename}: {call.excinfo.value}"
-            )
+    if not call.excinfo.errisinstance(ScrutinyError):
+        report.user_properties.append(
+            ("traceback", f"{item.nodeid}: {call.excinfo.typename}: {call.excinfo.value}")
+        )
+
+
+def pytest_runtest_logreport(report):
+    """Counted where reports arrive: this process, or the xdist controller."""
+    props = dict(report.user_properties)
+    if report.when != "call" or not props.get("catalogue_case"):
+        return
+    _state["cases"] += 1
+    if report.failed:
+        _state["failed"] += 1
+    if "traceback" in props:
+        _state["tracebacks"].append(props["traceback"])
 
 
 def pytest_sessionfinish(session, exitstatus):
     before = _state["before"]
-    if before is None:
+    if before is None or _is_xdist_worker(session.config):
         return
     bad, rebuilt = raw_changes(before, _hash_tree(RAW))
     _state["raw_bad"], _state["raw_rebuilt"] = bad, rebuilt
