@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _without_blocks(text: str) -> str:
-    """The sample config without its committee and exceptional-period blocks, so that each test
-    can add its own (a repeated key is itself refused)."""
+    """The sample config without its committee, exceptional-period and area-definition entries,
+    so that each test can add its own (a repeated key is itself refused)."""
     out, skip = [], None
     for line in text.splitlines(keepends=True):
         stripped = line.lstrip()
@@ -31,7 +31,7 @@ def _without_blocks(text: str) -> str:
                 skip = None
             elif not stripped or indent > skip or stripped.startswith("#"):
                 continue
-        if stripped.startswith(("committee:", "exceptional_periods:")):
+        if stripped.startswith(("committee:", "exceptional_periods:", "area_filter:")):
             skip = indent
             continue
         out.append(line)

@@ -123,6 +123,8 @@ def _area_geo(cfg: AreaConfig, ledger: Ledger) -> tuple[area_rule.Area, list[str
             opts.get("population"),
             opts.get("year"),
         )
+        # a ward given twice is a fault of this file: say so here, not at a later join
+        loading.check_unique(wp.frame, "ward_code", pop_path, "ward population")
         kept, reason = area.cut_population(wp.frame)
         ledger.add_read(wp.label, "ward_population", len(wp.frame))
         ledger.add_repair(

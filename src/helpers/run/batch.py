@@ -497,7 +497,37 @@ def _run_area(
         if pack is not None:
             results.append(pack)
             _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+        briefings = _ward_briefings(cfg, period, results, force or ran_any)
+        if briefings is not None:
+            results.append(briefings)
     return results
+
+
+def _ward_briefings(
+    cfg: AreaConfig, period: str, results: list[StageResult], changed: bool
+) -> StageResult | None:
+    """One page per ward for councillors (:func:`helpers.report.briefings.build_ward_briefings`),
+    built from the ward stage's outputs when that stage finished in this run (or is unchanged)."""
+    ward_stage = [r for r in results if r.stage.startswith("04_")]
+    if not ward_stage or ward_stage[-1].status not in OK_STATUSES:
+        return None
+    from helpers.report.briefings import PDF_NAME, build_ward_briefings
+
+    target = paths.report_dir(cfg.area, period) / PDF_NAME
+    if not changed and target.exists():
+        return StageResult(cfg.area, period, "ward-briefings", "unchanged", 0.0, None, target)
+    t0 = time.perf_counter()
+    try:
+        pdf_path = Path(build_ward_briefings(cfg.area, period))
+        return StageResult(
+            cfg.area, period, "ward-briefings", "ok", time.perf_counter() - t0, None, pdf_path
+        )
+    except Exception as exc:  # noqa: BLE001 - reported as a failed step, never hidden
+        target.unlink(missing_ok=True)
+        return StageResult(
+            cfg.area, period, "ward-briefings", "failed", time.perf_counter() - t0, None, None,
+            _error_text(exc),
+        )  # fmt: skip
 
 
 def _reconcile(
