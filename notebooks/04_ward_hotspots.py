@@ -132,6 +132,25 @@ show_table(totals, caption=f"Crimes and ASB incidents, {current.name}",
            note="Ward figures count police.uk records, the only source that places every crime "
                 "on a map. " + " ".join(MS.definition_note(hotspots.REGISTRY_IDS[m])
                                         for m in keys if m != "all_crime"))  # fmt: skip
+# police.uk cannot count serious acquisitive crime: say how far its nearest categories are from
+# the figure the crime-group section prints (the force extract's), rather than print a second SAC
+sac_note, sac_keyed = "", []
+if data.extract is not None and len(data.extract) and "sac" in keys:
+    in_cur = data.extract["month"].astype(str).isin(cur_months)
+    n_sac = int((MS.extract_mask(data.extract, "sac") & in_cur).sum())
+    n_pu = int(counts.totals["sac"])
+    if n_sac:
+        sac_note = (
+            f"{MS.name('sac_police_uk')} ({narrative.fmt_int(n_pu)} in {current.name}) is the "
+            "nearest police.uk comes to serious acquisitive crime, which the force's offence "
+            f"extract counts as {narrative.fmt_int(n_sac)}: police.uk's categories hold "
+            f"{narrative.fmt_int(abs(n_pu - n_sac))} ({narrative.fmt_pct(abs(n_pu - n_sac) / n_sac * 100)}) "
+            f"{'more' if n_pu >= n_sac else 'fewer'}, because they also count business burglary "
+            "and interfering with a vehicle."
+        )  # fmt: skip
+        sac_keyed.append(MS.record("sac", area, cur_months, n_sac, "ward section note",
+                                   source="force_extract"))  # fmt: skip
+        display(Markdown(sac_note))
 
 # %% [markdown]
 # ## Ward maps: counts and rates per 1,000 residents
@@ -464,8 +483,8 @@ figures_out = {
 }  # fmt: skip
 # headline numbers keyed for the reconciliation check: area totals are police.uk counts of
 # measures police.uk counts exactly; ward-change sums are counts placed in a ward
-keyed = [MS.record(hotspots.REGISTRY_IDS[k_], area, cur_months, counts.totals[k_],
-                   "crimes and ASB incidents table", source="police_uk") for k_ in keys]
+keyed = sac_keyed + [MS.record(hotspots.REGISTRY_IDS[k_], area, cur_months, counts.totals[k_],
+                              "crimes and ASB incidents table", source="police_uk") for k_ in keys]
 for k_, ch in changes.items():
     for col, ms in (("current", cur_months), ("previous", cmp_months)):
         keyed.append(MS.record(hotspots.REGISTRY_IDS[k_], area, ms, int(ch[col].sum()),

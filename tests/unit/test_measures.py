@@ -140,7 +140,7 @@ def test_masks_count_hand_built_rows():
 def test_labels_map_to_ids_by_source():
     assert M.id_for("Serious acquisitive crime", "composite") == "sac"
     assert M.id_for("Serious acquisitive crime", "composite", "police_uk") == "sac_police_uk"
-    assert M.id_for("Violence against the person (composite)", "composite") == "vap"
+    assert M.id_for("Violence against the person (composite)", "composite") is None
     assert M.id_for("Burglary", "subgroup", "police_uk") == "burglary"
     assert M.id_for("anything", "total") == "all_crime"
     assert M.id_for("Residential burglary", "subgroup", "police_uk") is None

@@ -174,11 +174,14 @@ def id_for(label: str, level: str | None = None, source: str = "force_extract") 
     ``source`` "police_uk" maps a composite whose police.uk count is only an approximation
     (serious acquisitive crime, neighbourhood crime) to the police.uk measure it really is.
     A group or subgroup label from police.uk data (a police.uk crime type) maps to the measure
-    police.uk counts exactly, when there is one.
+    police.uk counts exactly, when there is one. A row labelled "... (composite)" (a group
+    counted a second way, by offence code, when the force's groups disagree) maps to None.
     """
     text = str(label).strip()
     if text.endswith(" (composite)"):
-        text = text[: -len(" (composite)")]
+        # the crime-group table's flag-based copy of a group that the force's own offence group
+        # counts differently: a labelled second definition, not a second value of the measure
+        return None
     key = text.lower()
     if level == "total":
         return "all_crime"
