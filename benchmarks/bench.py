@@ -432,7 +432,7 @@ def stage_report(rows: list[dict]) -> str:
                 continue
             v = r["seconds"] / r["rows"] * 1e5
             per.append(v)
-            text += f"{r['seconds']:>9.1f} s {v:>8.2f} s/100k"
+            text += f"{r['seconds']:>8.1f} s {v:>8.2f} s/100k"
         text += f"{max(per) / min(per):>9.1f}" if len(per) > 1 else f"{'-':>9}"
         lines.append(text)
     rows_line = "    rows read: " + ", ".join(
