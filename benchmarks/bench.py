@@ -350,13 +350,13 @@ def stage_sizes() -> list[dict]:
     ).exists()
     why = None if have else f"real data not found at {data}"
     return [
-        {"label": "sample (Wexley)", "area": "wexley", "period": "2022-03", "config": None,
+        {"label": "sample: Wexley", "area": "wexley", "period": "2022-03", "config": None,
          "skip": None},
-        {"label": "CSP (Newcastle upon Tyne)", "area": "newcastle", "period": STAGE_PERIOD_REAL,
+        {"label": "CSP: Newcastle upon Tyne", "area": "newcastle", "period": STAGE_PERIOD_REAL,
          "config": None if why else real_area_config(
              "newcastle", "Newcastle upon Tyne", data, {"LAD19CD": [NEWCASTLE_LAD]}),
          "skip": why},
-        {"label": "force (Northumbria)", "area": "northumbria", "period": STAGE_PERIOD_REAL,
+        {"label": "force: Northumbria", "area": "northumbria", "period": STAGE_PERIOD_REAL,
          "config": None if why else real_area_config("northumbria", "Northumbria force area", data),
          "skip": why},
     ]  # fmt: skip
