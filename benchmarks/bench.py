@@ -350,13 +350,13 @@ def stage_sizes() -> list[dict]:
     ).exists()
     why = None if have else f"real data not found at {data}"
     return [
-        {"label": "sample (Wexley)", "area": "wexley", "period": "2022-03", "config": None,
+        {"label": "sample: Wexley", "area": "wexley", "period": "2022-03", "config": None,
          "skip": None},
-        {"label": "CSP (Newcastle upon Tyne)", "area": "newcastle", "period": STAGE_PERIOD_REAL,
+        {"label": "CSP: Newcastle upon Tyne", "area": "newcastle", "period": STAGE_PERIOD_REAL,
          "config": None if why else real_area_config(
              "newcastle", "Newcastle upon Tyne", data, {"LAD19CD": [NEWCASTLE_LAD]}),
          "skip": why},
-        {"label": "force (Northumbria)", "area": "northumbria", "period": STAGE_PERIOD_REAL,
+        {"label": "force: Northumbria", "area": "northumbria", "period": STAGE_PERIOD_REAL,
          "config": None if why else real_area_config("northumbria", "Northumbria force area", data),
          "skip": why},
     ]  # fmt: skip
@@ -432,7 +432,7 @@ def stage_report(rows: list[dict]) -> str:
                 continue
             v = r["seconds"] / r["rows"] * 1e5
             per.append(v)
-            text += f"{r['seconds']:>9.1f} s {v:>8.2f} s/100k"
+            text += f"{r['seconds']:>8.1f} s {v:>8.2f} s/100k"
         text += f"{max(per) / min(per):>9.1f}" if len(per) > 1 else f"{'-':>9}"
         lines.append(text)
     rows_line = "    rows read: " + ", ".join(

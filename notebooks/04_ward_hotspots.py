@@ -329,6 +329,7 @@ for key in changes:
         title=f"{m.label}: change in {m.noun} by ward, {change_text}",
         legend_title=f"Change in the number of {m.noun}", suppressed=mk["change"].fillna(True),
         threshold=threshold, fdr_alpha=fdr_alpha,
+        missing_label=f"No percentage: fewer than {hotspots.SMALL_NUMBER} in a period, or none before",
     )  # fmt: skip
     charts.finish(fig, alt=hotspots.change_map_caption(pc, m.label, change_text))
     plt.show()

@@ -64,3 +64,20 @@ def test_nesting_of_measures_bounds_a_hidden_part():
     assert lo == pytest.approx(0.0) and hi == pytest.approx(8.0)  # capped by sac = 8
     assert hi - lo >= 5
     assert np.array_equal(p.ward["sac"].to_numpy(), [False, False, False])
+
+
+def test_like_for_like_counts_are_protected_when_a_month_is_missing():
+    # the change compares 11 months: its current counts differ from the period's, so they are
+    # cells of their own (hidden below the threshold, with a complement against their total)
+    period = _table(asb=[6, 40, 50, 60])
+    lfl = _table(asb=[4, 37, 46, 55])
+    prev = _table(asb=[30, 35, 45, 50])
+    p = D.protect(period, ["asb"], 5, lfl_current=lfl, previous=prev)
+    assert not p.same_months
+    assert not p.ward["asb"].any()  # 6 is not small in the period table
+    assert p.current["asb"].tolist() == [True, True, False, False]
+    assert p.change["asb"].tolist()[:2] == [True, True]
+    lo, hi = p.intervals[("current", "asb", "W0")]
+    # independent: l0 + l1 = 41, 0 <= l0 <= 6 (within the period's count), 0 <= l1 <= 40
+    assert (lo, hi) == pytest.approx((1.0, 6.0))
+    assert hi - lo >= 5

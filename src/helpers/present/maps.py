@@ -418,6 +418,7 @@ def change_map(
     legend_title: str = "Change against the comparison period",
     labels: bool = True,
     ax=None,
+    missing_label: str = "No earlier figure to compare",
     figsize=CHANGE_MAP_SIZE,
 ):
     """Wards shaded by % change in fixed classes centred on 0 (:func:`change_classes`,
@@ -451,7 +452,7 @@ def change_map(
     if missing.any():
         wards.loc[missing].plot(ax=ax, color=MISSING_COLOUR, linewidth=0)
         handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="#444444",
-                             label="No earlier figure to compare"))  # fmt: skip
+                             label=missing_label))  # fmt: skip
     if sup.any():
         wards.loc[sup].plot(ax=ax, facecolor="white", edgecolor="#777777", hatch=SUPPRESSED_HATCH,
                             linewidth=0.3)  # fmt: skip

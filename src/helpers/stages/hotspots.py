@@ -16,7 +16,13 @@ Caveats a statistician would raise (also in docs/hotspots.md):
 * ward boundaries are arbitrary units (the modifiable areal unit problem): other boundaries
   would give other hot spots.
 * Gi* p-values are corrected for testing every ward at once (Benjamini–Hochberg FDR); without
-  the correction about one ward in twenty would look "significant" by chance.
+  the correction about one ward in twenty would look "significant" by chance. A ward's sign
+  and p-value come from the same (conditional permutation) null.
+* Changes by ward compare like-for-like months only, and a % change is not shown under the
+  small-number rule.
+
+Which cells are hidden for disclosure control is decided (and audited against an attacker
+holding every published output) in :mod:`helpers.stages.disclosure`.
 """
 
 from __future__ import annotations
