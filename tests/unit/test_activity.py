@@ -394,3 +394,21 @@ def test_area_section_for_the_pack(tmp_path):
     html, glance = area_activity_section(str(cfg), "2022-03", heading_level=2)
     assert "<h2>Partnership activity</h2>" in html and "<h3>Initiatives</h3>" in html
     assert ("Community Trigger requests", "9") in glance
+
+
+def test_after_cleaning_the_area_wards_are_the_processed_ones(tmp_path, monkeypatch):
+    """A national boundary file names wards outside the area; the processed table does not."""
+    import pandas as pd
+
+    from helpers.core.config import load_area_config
+
+    cfg = load_area_config(_area_config(tmp_path, None))
+    assert len(act.area_wards(cfg)) == 3  # the boundary file
+    monkeypatch.setenv("CSP_SCRUTINY_ROOT", str(tmp_path))
+    folder = tmp_path / "data" / "processed" / "testarea" / "2022-03"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"ward_code": ["E05990002"], "ward_name": ["Abbey"]}).to_parquet(
+        folder / "wards.parquet"
+    )
+    assert act.area_wards(cfg, "2022-03") == {"E05990002": "Abbey"}
+    assert len(act.area_wards(cfg, "2021-03")) == 3  # not cleaned for that period
