@@ -394,3 +394,63 @@ def test_area_section_for_the_pack(tmp_path):
     html, glance = area_activity_section(str(cfg), "2022-03", heading_level=2)
     assert "<h2>Partnership activity</h2>" in html and "<h3>Initiatives</h3>" in html
     assert ("Community Trigger requests", "9") in glance
+
+
+def test_after_cleaning_the_area_wards_are_the_processed_ones(tmp_path, monkeypatch):
+    """A national boundary file names wards outside the area; the processed table does not."""
+    import pandas as pd
+
+    from helpers.core.config import load_area_config
+
+    cfg = load_area_config(_area_config(tmp_path, None))
+    assert len(act.area_wards(cfg)) == 3  # the boundary file
+    monkeypatch.setenv("CSP_SCRUTINY_ROOT", str(tmp_path))
+    folder = tmp_path / "data" / "processed" / "testarea" / "2022-03"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"ward_code": ["E05990002"], "ward_name": ["Abbey"]}).to_parquet(
+        folder / "wards.parquet"
+    )
+    assert act.area_wards(cfg, "2022-03") == {"E05990002": "Abbey"}
+    assert len(act.area_wards(cfg, "2021-03")) == 3  # not cleaned for that period
+
+
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5000), st.floats(allow_nan=False), st.text(max_size=12),
+    st.dates(),
+)  # fmt: skip
+_keys = st.sampled_from(
+    ["area", "period", "initiatives", "name", "start", "end", "wards", "locality", "enforcement",
+     "this_period", "previous_period", "community_trigger", "received", "met_threshold",
+     "priorities", "next_three_months", "action", "actions", "priority_neighbourhoods", "x", "1"]
+)  # fmt: skip
+_docs = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_keys, inner, max_size=5)),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(doc=st.dictionaries(_keys, _docs, max_size=6))
+def test_any_document_loads_or_gets_a_clear_error(tmp_path, doc):
+    """Whatever shape a return has, the user gets a return or an error naming file and line."""
+    path = _write(tmp_path, yaml.safe_dump({"area": "t", "period": "2022-03", **doc}))
+    try:
+        a = load_activity(path, wards=WARDS)
+    except ActivityFileError as exc:
+        assert "activity.yaml" in str(exc) and exc.fix
+    else:
+        activity_section_html(a, "2022-03")  # and whatever loads renders
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=200))
+def test_any_text_loads_or_gets_a_clear_error(tmp_path, text):
+    try:
+        load_activity(_write(tmp_path, text), wards=WARDS)
+    except ActivityFileError as exc:
+        assert "activity.yaml" in str(exc)

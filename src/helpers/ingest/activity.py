@@ -599,11 +599,21 @@ def activity_source(cfg, period: str) -> ActivitySource:
     return ActivitySource(p, True)
 
 
-def area_wards(cfg) -> dict[str, str]:
-    """The area's ward codes → names, from the ward boundary file (``sources.wards``).
+def area_wards(cfg, period: str | None = None) -> dict[str, str]:
+    """The area's ward codes → names.
 
-    When ``geography.area_wards`` lists ward codes, only those are the area's.
+    After cleaning, the processed ward table for ``period`` holds exactly the area's wards (after
+    any ``geography`` restriction); before it, the ward boundary file (``sources.wards``) is
+    read, keeping only ``geography.area_wards`` when that lists codes.
     """
+    if period is not None:
+        processed = paths.processed_dir(cfg.area, period) / "wards.parquet"
+        if processed.is_file():
+            import pandas as pd
+
+            df = pd.read_parquet(processed, columns=["ward_code", "ward_name"])
+            codes, names = df["ward_code"].astype(str), df["ward_name"].astype(str)
+            return dict(sorted(zip(codes, names, strict=True)))
     import pyogrio
 
     path = cfg.source("wards")
@@ -633,7 +643,7 @@ def load_area_activity(cfg, period: str) -> PartnershipActivity | None:
     src = activity_source(cfg, period)
     if not src.present:
         return None
-    return load_activity(src.path, wards=area_wards(cfg), area=cfg.area, period=period)
+    return load_activity(src.path, wards=area_wards(cfg, period), area=cfg.area, period=period)
 
 
 # --------------------------------------------------------------------------------------------
@@ -759,7 +769,7 @@ def write_activity_template_for(area_or_config: str, period: str, out: str | Pat
             paths.raw_dir() / cfg.area / "partnership_activity" / f"{paths.safe_name(period)}.yaml"
         )
     try:
-        wards = area_wards(cfg)
+        wards = area_wards(cfg, period)
     except DataFileError:
         wards = {}
     return write_activity_template(Path(out), cfg.area, period, cfg.name, wards)

@@ -469,10 +469,7 @@ def chart_series(d: BriefingData, ward: str) -> dict[str, pd.Series]:
 
 def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None:
     """(data-URI SVG, alt text) of the ward's monthly trend, or None if nothing can be shown."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
     from helpers.present.charts import CURRENT, PREVIOUS
 
@@ -480,7 +477,8 @@ def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None
     if not series or len(d.trend_months) < 12:
         return None
     months = d.trend_months
-    fig, ax = plt.subplots(figsize=(7.2, 1.65), dpi=100)
+    fig = Figure(figsize=(7.2, 1.65), dpi=100)
+    ax = fig.subplots()
     x = np.arange(len(months))
     colours = {ALL_CRIME: CURRENT, ASB: PREVIOUS}
     styles = {ALL_CRIME: "-", ASB: "--"}
@@ -507,7 +505,6 @@ def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None
     fig.tight_layout(pad=0.4)
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
-    plt.close(fig)
     svg = buf.getvalue().encode("utf-8")
     shown = join_names(["all crime" if s == ALL_CRIME else "anti-social behaviour" for s in series])
     alt = (
