@@ -147,3 +147,22 @@ def test_resume_sees_an_edit_that_keeps_size_and_mtime(project, tmp_path):
     raw.write_text("a,b\n9,2\n")  # same size
     os.utime(raw, ns=(st.st_atime_ns, st.st_mtime_ns))  # same mtime
     assert batch.raw_fingerprint(cfg) != fp1
+
+
+def test_pack_cover_names_the_stages_left_out():
+    """The pack's cover (not only the at-a-glance page) says which stages are missing."""
+    import jinja2
+
+    from helpers.report.export import TEMPLATE_NAME, TEMPLATES_DIR
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / TEMPLATE_NAME)), autoescape=True
+    )
+    tpl = env.get_template("panel_pack.html.j2")
+    p = {"area": "a1", "period": P, "area_name": "A1", "period_name": "year to March 2022"}
+    rest = {"manifest": {}, "parameters": [], "packages": [], "inputs": [], "sources": []}
+    html = tpl.render(p=p, stages=[], glance=[], missing=["Ward hotspots"], **rest)
+    cover = html.split("<main>")[0]
+    assert "Incomplete" in cover and "Ward hotspots" in cover
+    whole = tpl.render(p=p, stages=[], glance=[], missing=[], **rest)
+    assert "Incomplete" not in whole.split("<main>")[0]
