@@ -58,7 +58,7 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
     charts.apply_house_style()
     ncols = 2
     nrows = int(np.ceil(len(measures) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6.9, 3.0 * nrows))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.6, 3.0 * nrows))
     axes = np.atleast_1d(axes).ravel()
     alt_parts = []
     for ax, (key, label) in zip(axes, measures, strict=False):

@@ -2,10 +2,9 @@
 
 One *work item* is one area and one reporting period. For each item, ``run_area`` executes every
 ``notebooks/NN_*.ipynb`` in order with papermill into ``reports/<area>/<period>/`` (never over the
-source), exports each to PDF, and then builds the panel pack
-(:func:`helpers.report.pack.build_panel_pack`). Items run on an executor from
-:mod:`helpers.run.executors` (this process, a local process pool or Dask), so papermill kernels run on the
-workers.
+source), exports each to PDF, and then builds the panel pack with ``helpers.report.pack``'s
+``build_panel_pack``. Items run on an executor from :mod:`helpers.run.executors` (this process, a
+local process pool or Dask), so papermill kernels run on the workers.
 
 Failure isolation
     A failing stage (an exception in a cell, a kernel that died, a cell that ran past the
