@@ -113,6 +113,16 @@ def test_R05_symlinked_month_folder_inside_is_read(area, tmp_path):
     assert _asb_count(res) == 9
 
 
+def test_R05b_symlinked_month_folder_outside_is_refused_by_name(area, tmp_path):
+    """A month folder that links outside the police.uk folder is refused naming the link, not
+    read from elsewhere (nor ignored and then reported as a missing month)."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.move(str(area.police / "2022-02"), outside / "2022-02")
+    os.symlink(outside / "2022-02", area.police / "2022-02", target_is_directory=True)
+    clear_error(DataFileError, area.clean, r"^2022-02 is a link to .*elsewhere/2022-02, outside")
+
+
 def test_R06_symlink_outside_the_raw_folder_is_refused_by_name(area, tmp_path):
     """A link to a file outside the police.uk folder is refused by name, not read."""
     outside = tmp_path / "elsewhere"
