@@ -479,7 +479,6 @@ else:
         else pd.DataFrame()
     )
     keep = list(wide.columns)
-exceptional = S.exceptional_periods(cfg.analysis)
 points, adjusted = [], {}
 for name in keep:
     series, filled = V.fill_missing_months(wide[name], available)

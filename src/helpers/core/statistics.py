@@ -612,6 +612,26 @@ class ExceptionalPeriod:
     def covers(self, month: str) -> bool:
         return self.start <= str(month) <= self.end
 
+    @property
+    def months(self) -> list[str]:
+        """Every month inside, in order."""
+        y, m = int(self.start[:4]), int(self.start[5:])
+        out = []
+        while f"{y:04d}-{m:02d}" <= self.end:
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    @property
+    def span(self) -> str:
+        """'March 2020 to June 2021'."""
+        import calendar
+
+        def name(ym: str) -> str:
+            return f"{calendar.month_name[int(ym[5:])]} {ym[:4]}"
+
+        return f"{name(self.start)} to {name(self.end)}"
+
 
 def exceptional_periods(analysis: dict | None) -> list[ExceptionalPeriod]:
     """Read ``analysis.exceptional_periods: [{name, start: YYYY-MM, end: YYYY-MM}]`` from an

@@ -18,12 +18,13 @@ Public functions
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pandas as pd
 
 from helpers.core import narrative as N
 from helpers.core.errors import ConfigError
+from helpers.core.statistics import ExceptionalPeriod
+from helpers.core.statistics import exceptional_periods as read_exceptional_periods
 from helpers.stages import measures as M
 
 CONFIG_KEY = "exceptional_periods"
@@ -36,61 +37,14 @@ MIN_COUNT = 20
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-@dataclass(frozen=True)
-class ExceptionalPeriod:
-    name: str
-    start: str  # YYYY-MM, first month inside
-    end: str  # YYYY-MM, last month inside
-
-    @property
-    def months(self) -> list[str]:
-        return [str(p) for p in pd.period_range(self.start, self.end, freq="M")]
-
-    @property
-    def span(self) -> str:
-        a = pd.Period(self.start, freq="M").strftime("%B %Y")
-        b = pd.Period(self.end, freq="M").strftime("%B %Y")
-        return f"{a} to {b}"
-
-
 def exceptional_periods(analysis: dict | None, config_name: str = "the area config") -> list:
-    """``analysis.exceptional_periods`` as :class:`ExceptionalPeriod` s (empty when absent).
-
-    Each entry needs ``name``, ``start`` and ``end`` (YYYY-MM, start not after end); anything
-    else raises :class:`ConfigError` naming the entry.
-    """
-    raw = (analysis or {}).get(CONFIG_KEY) or []
-    if not isinstance(raw, list):
-        raise ConfigError(
-            f"{config_name}: 'analysis.{CONFIG_KEY}' must be a list of "
-            "{name, start, end} entries.",
-            "For example: - {name: lockdowns, start: 2020-03, end: 2021-06}",
-        )
-    out = []
-    for i, item in enumerate(raw, start=1):
-        if not isinstance(item, dict) or not {"name", "start", "end"} <= set(item):
-            raise ConfigError(
-                f"{config_name}: entry {i} of 'analysis.{CONFIG_KEY}' ({item!r}) needs name, "
-                "start and end.",
-                "Write it as {name: lockdowns, start: 2020-03, end: 2021-06}.",
-            )
-        start, end = str(item["start"]).strip(), str(item["end"]).strip()
-        for what, value in (("start", start), ("end", end)):
-            if not _MONTH.match(value):
-                raise ConfigError(
-                    f"{config_name}: the {what} of exceptional period {item['name']!r} is "
-                    f"{value!r}, not a month YYYY-MM.",
-                    "Give months as four-digit year, dash, two-digit month, e.g. 2020-03 "
-                    "(quote them in the YAML).",
-                )
-        if start > end:
-            raise ConfigError(
-                f"{config_name}: exceptional period {item['name']!r} starts ({start}) after it "
-                f"ends ({end}).",
-                "Swap the start and end months.",
-            )
-        out.append(ExceptionalPeriod(str(item["name"]).strip(), start, end))
-    return out
+    """``analysis.exceptional_periods`` as :class:`~helpers.core.statistics.ExceptionalPeriod` s
+    (empty when absent): the one reader, :func:`helpers.core.statistics.exceptional_periods`,
+    with the config's name put in front of any error."""
+    try:
+        return read_exceptional_periods(analysis)
+    except ConfigError as exc:
+        raise ConfigError(f"{config_name}: {exc.what}", exc.fix) from None
 
 
 def overlap(months, periods: list[ExceptionalPeriod]) -> list[tuple[ExceptionalPeriod, int]]:
