@@ -56,7 +56,7 @@ SUPPRESSED = "*"
 NO_PREVIOUS = "No earlier year to compare"
 FDR_ALPHA = 0.05
 TREND_MONTHS = 36
-MAX_ITEMS = 4  # partnership items listed on a page (the rest are counted), so it fits one page
+MAX_ITEMS = 3  # partnership items listed on a page (the rest are counted), so it fits one page
 MAX_TEXT = 110  # characters of a description shown on a page
 # Stage 04's ward measures, and the crime types (or row) each corresponds to on a briefing.
 STAGE_MEASURES = {
@@ -477,7 +477,7 @@ def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None
     if not series or len(d.trend_months) < 12:
         return None
     months = d.trend_months
-    fig = Figure(figsize=(7.2, 1.65), dpi=100)
+    fig = Figure(figsize=(7.2, 1.45), dpi=100)
     ax = fig.subplots()
     x = np.arange(len(months))
     colours = {ALL_CRIME: CURRENT, ASB: PREVIOUS}
