@@ -429,6 +429,21 @@ def sections(area: str, ctx: dict[str, Any], o: paper.Outputs, processed: Path) 
     return s
 
 
+def partner_sections(area: str, period: str) -> dict[str, Any]:
+    """The sections built from the partnership's own inputs: its activity return (or the plain
+    sentence that none was supplied) and the force among all forces (or the sentence that the
+    national table was not supplied)."""
+    from helpers.report.activity import area_activity_section
+    from helpers.report.force_context import area_force_context_section
+
+    activity_html, activity_glance = area_activity_section(area, period, heading_level=1)
+    return {
+        "activity_html": activity_html,
+        "activity_glance": activity_glance,
+        "force_context_html": area_force_context_section(area, period, heading_level=2),
+    }
+
+
 def _missing_stages(area: str, period: str, folder: Path) -> tuple[list[str], list[str]]:
     """(stages that ran and finished, stages missing or failed) by notebook title."""
     done, missing, seen = [], [], set()
@@ -503,6 +518,7 @@ def panel_pack_html(
     )
     done, missing = _missing_stages(area, period, folder)
     content = sections(area, ctx, outputs, processed)
+    content.update(partner_sections(area, period))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / TEMPLATE_NAME)),
         autoescape=True,

@@ -65,7 +65,7 @@ MARKER = "SYNTHETIC_DATA.txt"
 SAMPLE_MANIFEST = (
     "SAMPLE_MANIFEST.json"  # relative path -> sha256 of every file the generator wrote
 )
-SAMPLE_VERSION = 5  # bump when the generated data change; ensure_sample then regenerates
+SAMPLE_VERSION = 6  # bump when the generated data change; ensure_sample then regenerates
 
 # the exact police.uk headers, defined once where the readers check them
 EXTRACT_COLUMNS = [
