@@ -44,7 +44,6 @@ overdispersion_model: str = "additive"  # additive | multiplicative (overdispers
 funnel_crime_type: str = "All crime"  # crime type drawn in the funnel plot
 
 # %%
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -120,8 +119,10 @@ figures: dict = {
     "msg_average": msg_average,
 }
 
-say(f"{narrative.area_title(cfg.name, cfg.area_kind)}: reporting period **{current.name}**, "
-    f"compared with **{previous.name}**.")
+say(
+    f"{narrative.area_title(cfg.name, cfg.area_kind)}: reporting period **{current.name}**, "
+    f"compared with **{previous.name}**."
+)
 if cfg.synthetic or data.synthetic:
     say(
         "> **Synthetic data.** This report is made from the embedded synthetic sample, not real "
@@ -437,7 +438,12 @@ if series.offsets:
             prev_c = (series_months["previous"], counts_asb["previous"])
             headline_text.append(
                 CMP.headline_sentence(
-                    "asb", cur_c, prev_c, base, exceptional, noun="incidents",
+                    "asb",
+                    cur_c,
+                    prev_c,
+                    base,
+                    exceptional,
+                    noun="incidents",
                     mention_current=False,
                 )  # fmt: skip
             )
@@ -595,7 +601,12 @@ else:
             f"to {pd.Period(msg_end, freq='M').strftime('%B %Y')}."
         )
     msg_res = M.msg_comparison(
-        data.csp_counts, data.csp_population, data.msg, cfg.csp_name, msg_end, limits,
+        data.csp_counts,
+        data.csp_population,
+        data.msg,
+        cfg.csp_name,
+        msg_end,
+        limits,
         alpha=alpha,
     )
     mt = msg_res.table

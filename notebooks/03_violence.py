@@ -92,8 +92,10 @@ keyed: list[dict] = []  # headline numbers keyed by measure, area and period (re
 table_periods: dict[str, dict] = {}
 exceptional = CMP.exceptional_periods(cfg.analysis, str(cfg.path or area))
 
-say(f"{narrative.area_title(cfg.name, cfg.area_kind)} — reporting period **{current.name}**, "
-    f"compared with **{previous.name}**.")
+say(
+    f"{narrative.area_title(cfg.name, cfg.area_kind)} — reporting period **{current.name}**, "
+    f"compared with **{previous.name}**."
+)
 if cfg.synthetic or data.synthetic:
     say(
         "> **Synthetic data.** This report is made from the embedded synthetic sample, not real "
@@ -169,7 +171,9 @@ figures["missing_months"] = coverage.current_missing + coverage.previous_missing
 if used == "extract":
     share = V.share_of_all_crime(ex, vr, cur_m, prev_m)
     subgroups = V.subgroup_table(vr, cur_m, prev_m, alpha)
-    total_table = V.total_row(subgroups, alpha=alpha, violence=vr, cur_months=cur_m, prev_months=prev_m)
+    total_table = V.total_row(
+        subgroups, alpha=alpha, violence=vr, cur_months=cur_m, prev_months=prev_m
+    )
     total = total_table.iloc[0]
     s = V.share_sentence(share, total)
     sentences.append(s)
@@ -258,7 +262,9 @@ if used == "extract":
             + " The total is tested on its own.",
         )
     )
-    tables["subgroups"] = MS.label_table(subgroups, source_key, label_col="subgroup", level_col=None)
+    tables["subgroups"] = MS.label_table(
+        subgroups, source_key, label_col="subgroup", level_col=None
+    )
     table_periods["subgroups"] = {"source": source_key, "columns": count_columns}
     figures["subgroup_shares"] = dict(
         zip(subgroups["subgroup"], subgroups["share"].round(1), strict=True)
@@ -426,8 +432,14 @@ if used == "extract" and check.can["location"]:
         ax.barh(pivot.index, pivot[t].fillna(0), left=left, color=charts.PALETTE[i], label=t)
         for yi, (val, lft) in enumerate(zip(pivot[t].fillna(0), left, strict=True)):
             if val >= 6:
-                ax.text(lft + val / 2, yi, f"{val:.0f}%", ha="center", va="center",
-                        color=charts.text_colour_on(charts.PALETTE[i]))
+                ax.text(
+                    lft + val / 2,
+                    yi,
+                    f"{val:.0f}%",
+                    ha="center",
+                    va="center",
+                    color=charts.text_colour_on(charts.PALETTE[i]),
+                )
         left += pivot[t].fillna(0)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of violent offences (%)")
@@ -812,6 +824,7 @@ offsets = [
 ]  # fmt: skip
 base_ok = all(base_period.month_list[i] in have for i in offsets) and bool(offsets)
 if offsets:
+
     def _count(months):
         return (months, int((in_measure & frame["month"].astype(str).isin(months)).sum()))
 
@@ -837,15 +850,34 @@ if "violence_current" in figures:
         MS.record("vap", area, cur_m, figures["violence_current"], "at a glance",
                   source=source_key)
     )  # fmt: skip
-    glance["Change on the previous period"] = narrative.fmt_pct(figures["violence_pct_change"], signed=True)
+    glance["Change on the previous period"] = narrative.fmt_pct(
+        figures["violence_pct_change"], signed=True
+    )
 if "share_of_all_crime" in figures:
     glance["Share of all recorded crime"] = narrative.fmt_pct(figures["share_of_all_crime"])
 if figures.get("domestic_share") is not None:
     glance["With a domestic abuse flag"] = narrative.fmt_pct(figures["domestic_share"])
-headlines = headline_text + [s for s in sentences if s.startswith(("Recorded violence", "Violent crime breaks down",
-                                                   "Domestic violence accounts"))][:2] or sentences[:2]
+headlines = (
+    headline_text
+    + [
+        s
+        for s in sentences
+        if s.startswith(
+            ("Recorded violence", "Violent crime breaks down", "Domestic violence accounts")
+        )
+    ][:2]
+    or sentences[:2]
+)
 out = processed.save_stage_outputs(
-    area, period, "03_violence", tables=tables, figures=figures, sentences=sentences,
-    headlines=headlines, glance=glance, measures=keyed, table_periods=table_periods,
+    area,
+    period,
+    "03_violence",
+    tables=tables,
+    figures=figures,
+    sentences=sentences,
+    headlines=headlines,
+    glance=glance,
+    measures=keyed,
+    table_periods=table_periods,
 )
 say("The key tables and figures of this report are kept with it for the panel paper.")

@@ -346,9 +346,7 @@ for key in changes:
                  + " " + pc.note,
         ))  # fmt: skip
     else:
-        display(
-            Markdown(hl.note(fdr_alpha, len(wards), "of ward changes kept with this report"))
-        )
+        display(Markdown(hl.note(fdr_alpha, len(wards), "of ward changes kept with this report")))
 
 # %% [markdown]
 # ## Priority wards
@@ -484,13 +482,30 @@ figures_out = {
 }  # fmt: skip
 # headline numbers keyed for the reconciliation check: area totals are police.uk counts of
 # measures police.uk counts exactly; ward-change sums are counts placed in a ward
-keyed = sac_keyed + [MS.record(hotspots.REGISTRY_IDS[k_], area, cur_months, counts.totals[k_],
-                              "crimes and ASB incidents table", source="police_uk") for k_ in keys]
+keyed = sac_keyed + [
+    MS.record(
+        hotspots.REGISTRY_IDS[k_],
+        area,
+        cur_months,
+        counts.totals[k_],
+        "crimes and ASB incidents table",
+        source="police_uk",
+    )
+    for k_ in keys
+]
 for k_, ch in changes.items():
     for col, ms in (("current", cur_months), ("previous", cmp_months)):
-        keyed.append(MS.record(hotspots.REGISTRY_IDS[k_], area, ms, int(ch[col].sum()),
-                               "change by ward table", statistic="count_in_wards",
-                               source="police_uk"))
+        keyed.append(
+            MS.record(
+                hotspots.REGISTRY_IDS[k_],
+                area,
+                ms,
+                int(ch[col].sum()),
+                "change by ward table",
+                statistic="count_in_wards",
+                source="police_uk",
+            )
+        )
 glance = {"Wards": str(len(wards))}
 if "all_crime" in gi_results:
     glance["All-crime hot spots (Gi*, FDR)"] = str(figures_out["hot_spots"]["all_crime"])
