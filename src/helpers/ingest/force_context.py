@@ -33,6 +33,7 @@ import pandas as pd
 
 from helpers.core.errors import DataFileError, ParameterError
 from helpers.core.periods import parse_month
+from helpers.ingest import loading
 
 ALIASES = {
     "financial year": "financial_year",
@@ -61,29 +62,16 @@ NO_RESIDENTS = (
 )
 
 
-def _header_row(raw: pd.DataFrame, label: str, scan: int = 30) -> int:
-    for i in range(min(scan, len(raw))):
-        cells = {str(v).strip().lower() for v in raw.iloc[i].tolist() if pd.notna(v)}
-        if "force name" in cells or "police force area" in cells:
-            return i
-    raise DataFileError(
-        f"{label}: no header row with a 'Force Name' column in the first {scan} rows.",
-        "Check this is the Home Office 'police recorded crime by police force area' table.",
-    )
-
-
 def _tidy(raw: pd.DataFrame, label: str) -> pd.DataFrame:
-    h = _header_row(raw, label)
-    header = [ALIASES.get(str(v).strip().lower(), str(v).strip()) for v in raw.iloc[h].tolist()]
-    df = raw.iloc[h + 1 :].copy()
-    df.columns = header
-    df = df.loc[:, [c for c in df.columns if c and c != "nan"]]
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise DataFileError(
-            f"{label}: missing column(s) {', '.join(missing)} (header on row {h + 1}).",
-            "Use the Home Office police force area open-data table as published.",
-        )
+    df, h = loading.header_table(
+        raw,
+        label,
+        {"force name", "police force area"},
+        ALIASES,
+        REQUIRED,
+        "Home Office 'police recorded crime by police force area' open-data table",
+        "Force Name",
+    )
     df["source_row"] = [h + 2 + i for i in range(len(df))]  # 1-based spreadsheet row
     df = df.dropna(how="all", subset=[c for c in df.columns if c != "source_row"])
     out = pd.DataFrame(

@@ -493,29 +493,54 @@ HO_REQUIRED = ("financial_year", "quarter", "csp_name", "offence_code", "count")
 SHEET_FY = re.compile(r"^(\d{4})[_/-](\d{2})$")
 
 
-def _find_header(raw: pd.DataFrame, label: str, max_scan: int = 30) -> int:
+def header_table(
+    raw: pd.DataFrame,
+    label: str,
+    markers: set[str],
+    aliases: dict[str, str],
+    required: tuple[str, ...],
+    what: str,
+    header_hint: str,
+    max_scan: int = 30,
+) -> tuple[pd.DataFrame, int]:
+    """A published table read as cells: find its header row (the first of ``max_scan`` rows with
+    one of the ``markers`` as a cell, any case), rename the columns through ``aliases`` (lower
+    case → ours), drop unnamed columns and check ``required``. Returns (rows below the header,
+    0-based header row). Errors name ``label`` and say which table ``what`` was expected."""
+    h = None
     for i in range(min(max_scan, len(raw))):
         cells = {str(v).strip().lower() for v in raw.iloc[i].tolist() if pd.notna(v)}
-        if "csp name" in cells or "community safety partnership" in cells:
-            return i
-    raise DataFileError(
-        f"{label}: no header row with a 'CSP Name' column in the first {max_scan} rows.",
-        "Check this is a Home Office 'police recorded crime by CSP' table.",
-    )
-
-
-def _tidy_ho_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
-    h = _find_header(raw, label)
-    header = [HO_ALIASES.get(str(v).strip().lower(), str(v).strip()) for v in raw.iloc[h].tolist()]
+        if cells & markers:
+            h = i
+            break
+    if h is None:
+        raise DataFileError(
+            f"{label}: no header row with a {header_hint!r} column in the first {max_scan} rows.",
+            f"Check this is the {what} as published.",
+        )
+    header = [aliases.get(str(v).strip().lower(), str(v).strip()) for v in raw.iloc[h].tolist()]
     df = raw.iloc[h + 1 :].copy()
     df.columns = header
     df = df.loc[:, [c for c in df.columns if c and c != "nan"]]
-    missing = [c for c in HO_REQUIRED if c not in df.columns]
+    missing = [c for c in required if c not in df.columns]
     if missing:
         raise DataFileError(
             f"{label}: missing column(s) {', '.join(missing)} (header on row {h + 1}).",
-            "Check the table is the Home Office CSP open-data format.",
+            f"Use the {what} as published.",
         )
+    return df, h
+
+
+def _tidy_ho_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
+    df, h = header_table(
+        raw,
+        label,
+        {"csp name", "community safety partnership"},
+        HO_ALIASES,
+        HO_REQUIRED,
+        "Home Office 'police recorded crime by CSP' open-data table",
+        "CSP Name",
+    )
     df = df.dropna(how="all")
     df["source_row"] = [h + 2 + i for i in range(len(df))]  # 1-based spreadsheet row
     return df
