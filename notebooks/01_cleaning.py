@@ -73,6 +73,9 @@ labels = {
     "csp_counts": "Home Office crime by CSP",
     "csp_population": "Population by CSP",
     "msg": "Most Similar Group list",
+    "wards": "Ward boundaries",
+    "lsoa_lookup": "Neighbourhood (LSOA) to ward lookup",
+    "ward_population": "Ward population",
 }
 summary_view = pd.DataFrame(
     {
