@@ -154,7 +154,6 @@ def test_pack_cover_names_the_stages_left_out():
     import jinja2
 
     from helpers.report.export import TEMPLATE_NAME, TEMPLATES_DIR
-
     from helpers.report.pack import _month_name
 
     env = jinja2.Environment(
