@@ -41,7 +41,7 @@ report: setup ## Produce every stage's report and PDF for the sample (AREA, PERI
 	$(BIN)/scrutiny run --area $(AREA) --period $(PERIOD)
 
 test: setup ## Run the whole test suite (unit, notebook runs, back-tests on ../shared/data)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 test-fast: setup ## Unit tests only
 	$(BIN)/python -m pytest -q tests/unit
