@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# Session-wide checks (raw data unchanged, catalogue cases counted), in the controller too under xdist
+pytest_plugins = ["reliability_plumbing"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
 DEFAULT_AREA = "wexley"

@@ -204,7 +204,7 @@ def test_default_run_on_sample(processed_sample, tmp_path):
     assert "Synthetic data" in text
     # one name per measure: police.uk's nearest to SAC is named as such, and its distance from
     # serious acquisitive crime (the extract's count, computed here) is stated
-    ex = pd.read_parquet(REPO / "data" / "processed" / AREA / PERIOD / "extract.parquet")
+    ex = pd.read_parquet(paths.processed_dir(AREA, PERIOD) / "extract.parquet")
     sac_codes = {"28E", "28F", "28G", "28H", "34A", "34B", "45", "48", "37.2"}  # Home Office SAC
     n_sac = int((ex["month"].isin(MONTHS) & ex["ho_code"].isin(sac_codes)).sum())
     assert f"which the force's offence extract counts as {n_sac:,}" in text

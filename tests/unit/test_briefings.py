@@ -95,7 +95,8 @@ def street(processed_sample):
 @pytest.fixture(scope="module")
 def ward_names(repo, processed_sample):
     """Ward code -> name from the raw boundary file, read with the json module."""
-    gj = json.loads((repo / "data" / "raw" / "wexley" / "wards.geojson").read_text("utf-8"))
+    raw = processed_sample.parents[3] / "data" / "raw" / "wexley"  # the module's project
+    gj = json.loads((raw / "wards.geojson").read_text("utf-8"))
     return {f["properties"]["ward_code"]: f["properties"]["ward_name"] for f in gj["features"]}
 
 

@@ -1,4 +1,5 @@
-"""Reliability plumbing: "nothing lost" and "no tracebacks" checks for the whole test session.
+"""Reliability plumbing (a plugin loaded by tests/conftest.py, so that the pytest-xdist
+controller runs it too): "nothing lost" and "no tracebacks" checks for the whole test session.
 
 * **Raw files never modified.** Every file under ``data/raw/`` is hashed once collection is
   finished (before any test runs) and again when the session ends; a file that changed or
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
 MARKER = "SYNTHETIC_DATA.txt"
 
