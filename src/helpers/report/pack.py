@@ -313,7 +313,11 @@ def sections(area: str, ctx: dict[str, Any], o: paper.Outputs, processed: Path) 
             "Baseline year": "int",
             "Change on baseline": "signed_pct",
         },
-        note="Significance is an exact test of the two counts at the 5% level. Anti-social "
+        note="Change on last year is tested against the month-to-month variation in each "
+        "row's own counts, with the chance of a false alarm controlled across the table. Change "
+        "on the baseline uses a simpler exact test of the two yearly counts at the 5% level, "
+        "which does not allow for that variation and so calls changes significant more "
+        "readily. Anti-social "
         "behaviour is incidents, not crimes, and is not part of all crime. A dash means no "
         "figure (fewer than 20 in a year, or no baseline for that measure).",
     )
