@@ -855,9 +855,16 @@ say(
     f"level {alpha:g}; counts from {'the force extract' if records.source == V.SOURCE_EXTRACT else 'police.uk'}."
 )
 headlines = headline_text[:2] or variance_text[:2]
+# A missing month makes the comparison like-for-like: the label says the figure covers fewer months.
+n_compared = figures.get("months_compared", current.months)
+partial = f" ({n_compared} months with data in both years)" if n_compared < current.months else ""
 glance = {
-    f"All crime, {current.short}": narrative.fmt_int(figures["all_crime_current"]),
-    "Change on the previous 12 months": (
+    f"All crime, {current.short}{partial}": narrative.fmt_int(figures["all_crime_current"]),
+    (
+        "Change on the same months a year earlier"
+        if partial
+        else "Change on the previous 12 months"
+    ): (
         narrative.fmt_pct(figures["all_crime_pct_change"], signed=True)
         if figures["all_crime_pct_change"] is not None
         else "n/a"
