@@ -50,7 +50,6 @@ ALIASES = {
     "number of crimes": "count",
 }
 REQUIRED = ("financial_year", "quarter", "force_name", "count")
-SHEET_FY = re.compile(r"^(\d{4})[_/-](\d{2})$")
 FY = re.compile(r"^(\d{4})/(\d{2})$")
 # Rows that are not a police force area with residents: counted nationally, never in a rate.
 NO_RESIDENTS = (
@@ -131,25 +130,7 @@ def read_home_office_pfa(path: str | Path) -> pd.DataFrame:
         width = max(len(r) for r in recs)
         raw = pd.DataFrame([r + [""] * (width - len(r)) for r in recs], dtype=object)
         return _tidy(raw.replace("", pd.NA), path.name)
-    engine = {".xlsx": "openpyxl", ".xlsm": "openpyxl", ".ods": "odf", ".xls": "xlrd"}.get(suffix)
-    if engine is None:
-        raise DataFileError(
-            f"{path.name}: unsupported file type {suffix!r}.", "Use CSV, XLSX or ODS."
-        )
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine=engine)
-    except Exception as exc:  # the engines raise many types for damaged files
-        raise DataFileError(
-            f"Cannot open {path.name} as a spreadsheet: {exc}.", "Re-download or re-save it."
-        ) from exc
-    fy = [(n, s) for n, s in sheets.items() if SHEET_FY.match(str(n).strip())]
-    if not fy:
-        raise DataFileError(
-            f"{path.name} has no sheet named like a financial year (e.g. 2019_20); its sheets "
-            f"are: {', '.join(map(str, sheets))}.",
-            "Use the Home Office table as published, one sheet per financial year.",
-        )
-    frames = [_tidy(s, f"{path.name}, sheet {n}") for n, s in sorted(fy, key=lambda t: str(t[0]))]
+    frames = [_tidy(s, f"{path.name}, sheet {n}") for n, s in loading.financial_year_sheets(path)]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -546,6 +546,31 @@ def _tidy_ho_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
     return df
 
 
+def financial_year_sheets(path: Path) -> list[tuple[str, pd.DataFrame]]:
+    """The sheets named like a financial year (``2021_22``) of a Home Office workbook (XLSX, XLS
+    or ODS), as cells without a header, in name order. Errors name the file and its sheets."""
+    suffix = path.suffix.lower()
+    engine = {".xlsx": "openpyxl", ".xlsm": "openpyxl", ".ods": "odf", ".xls": "xlrd"}.get(suffix)
+    if engine is None:
+        raise DataFileError(
+            f"{path.name}: unsupported file type {suffix!r}.", "Use CSV, XLSX or ODS."
+        )
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine=engine)
+    except Exception as exc:  # the engines raise many types for damaged files
+        raise DataFileError(
+            f"Cannot open {path.name} as a spreadsheet: {exc}.", "Re-download or re-save it."
+        ) from exc
+    fy_sheets = [(str(n), s) for n, s in sheets.items() if SHEET_FY.match(str(n).strip())]
+    if not fy_sheets:
+        raise DataFileError(
+            f"{path.name} has no sheet named like a financial year (e.g. 2021_22); "
+            f"its sheets are: {', '.join(map(str, sheets))}.",
+            "Use the Home Office table as published, one sheet per financial year.",
+        )
+    return sorted(fy_sheets, key=lambda t: t[0])
+
+
 def read_home_office_csp(path: Path) -> list[tuple[str, pd.DataFrame]]:
     """Read every financial-year sheet (or the single CSV). Returns [(label, frame)] of raw rows."""
     if not path.exists():
@@ -571,25 +596,7 @@ def read_home_office_csp(path: Path) -> list[tuple[str, pd.DataFrame]]:
         raw = pd.DataFrame([r + [""] * (width - len(r)) for r in recs], dtype=object)
         out.append((path.name, _tidy_ho_frame(raw.replace("", pd.NA), path.name)))
         return out
-    engine = {".xlsx": "openpyxl", ".xlsm": "openpyxl", ".ods": "odf", ".xls": "xlrd"}.get(suffix)
-    if engine is None:
-        raise DataFileError(
-            f"{path.name}: unsupported file type {suffix!r}.", "Use CSV, XLSX or ODS."
-        )
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine=engine)
-    except Exception as exc:  # the engines raise many types for damaged files
-        raise DataFileError(
-            f"Cannot open {path.name} as a spreadsheet: {exc}.", "Re-download or re-save it."
-        ) from exc
-    fy_sheets = [(n, s) for n, s in sheets.items() if SHEET_FY.match(str(n).strip())]
-    if not fy_sheets:
-        raise DataFileError(
-            f"{path.name} has no sheet named like a financial year (e.g. 2021_22); "
-            f"its sheets are: {', '.join(map(str, sheets))}.",
-            "Use the Home Office table as published, one sheet per financial year.",
-        )
-    for name, sheet in sorted(fy_sheets, key=lambda t: str(t[0])):
+    for name, sheet in financial_year_sheets(path):
         out.append((f"{path.name}!{name}", _tidy_ho_frame(sheet, f"{path.name}, sheet {name}")))
     return out
 
