@@ -364,7 +364,7 @@ def test_long_lists_are_summarised_and_source_choice():
     assert V.choose_records(ex, None).source == "force extract"
     with pytest.raises(DataFileError, match="no police.uk"):
         V.choose_records(ex, None, source="police_uk")
-    with pytest.raises(DataFileError, match="Neither"):
+    with pytest.raises(DataFileError, match="neither a usable force extract"):
         V.choose_records(None, None)
 
 

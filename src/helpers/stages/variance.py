@@ -45,6 +45,7 @@ from helpers.core.statistics import (
     pair_dispersion,
 )
 from helpers.ingest.processed import require_table
+from helpers.stages.sources import EXTRACT, choose_source
 
 ALL_CRIME = "All crime"
 SAC = "Serious acquisitive crime"
@@ -155,32 +156,13 @@ def records_from_street(street: pd.DataFrame) -> CrimeRecords:
 def choose_records(
     extract: pd.DataFrame | None, street: pd.DataFrame | None, source: str = "auto"
 ) -> CrimeRecords:
-    """Use the force extract when there is one with rows, otherwise police.uk street crime.
+    """The crime records stage 02 reads, chosen by the one rule in :mod:`helpers.stages.sources`.
 
     ``source`` "extract" or "police_uk" forces one (with a clear error if it is absent).
     """
-    if source not in ("auto", "extract", "police_uk"):
-        raise ParameterError(f"Unknown source {source!r}.", "Use 'auto', 'extract' or 'police_uk'.")
-    has_ex = extract is not None and len(extract) > 0
-    has_st = street is not None and len(street) > 0
-    if source == "extract" and not has_ex:
-        raise DataFileError(
-            "source='extract' was asked for, but this area has no force extract.",
-            "Use source='auto' or 'police_uk', or add the extract to the area config.",
-        )
-    if source == "police_uk" and not has_st:
-        raise DataFileError(
-            "source='police_uk' was asked for, but there is no police.uk street data.",
-            "Use source='auto' or 'extract', or add police.uk data to the area config.",
-        )
-    if has_ex and source != "police_uk":
+    if choose_source(source, extract, street) == EXTRACT:
         return records_from_extract(extract)
-    if has_st:
-        return records_from_street(street)
-    raise DataFileError(
-        "Neither a force extract nor police.uk street data is available for this area and period.",
-        "Check the area config's sources and re-run the cleaning stage.",
-    )
+    return records_from_street(street)
 
 
 def asb_counts_by_month(street: pd.DataFrame | None) -> tuple[pd.Series, list[str]]:

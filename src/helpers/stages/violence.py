@@ -49,6 +49,8 @@ from helpers.core.errors import DataFileError, ParameterError
 from helpers.core.narrative import fmt_int, fmt_pct, join_names
 from helpers.core.periods import ReportingPeriod, like_for_like_months, month_range
 from helpers.ingest import offences
+from helpers.stages import sources
+from helpers.stages.sources import SOURCES  # noqa: F401  (re-exported for the notebook)
 from helpers.stages.variance import change_words
 
 VAP = offences.VAP
@@ -1117,47 +1119,20 @@ def policeuk_summary(
 # Source choice
 # --------------------------------------------------------------------------------------------
 
-SOURCES = ("auto", "extract", "police_uk")
-
 
 def choose_source(source: str, extract: pd.DataFrame | None, street: pd.DataFrame | None) -> str:
-    """Resolve the ``source`` parameter to ``"extract"`` or ``"police_uk"``.
+    """Resolve stage 03's ``source`` to ``"extract"`` or ``"police_uk"``.
 
-    ``auto`` uses the force extract when it exists and can identify violence, else police.uk.
-    Raises :class:`ParameterError` for an unknown value and :class:`DataFileError` when the
-    requested (or any) source is absent.
+    The rule is :func:`helpers.stages.sources.choose_source`; stage 03 adds only that the
+    extract must be able to identify violence (an offence group or code).
     """
-    if source not in SOURCES:
-        raise ParameterError(
-            f"source = {source!r} is not one of {', '.join(SOURCES)}.",
-            "Use 'auto' (force extract when available), 'extract' or 'police_uk'.",
-        )
-    has_extract = (
-        extract is not None and len(extract) > 0 and check_extract(extract).can["violence"]
+    return sources.choose_source(
+        source,
+        extract,
+        street,
+        extract_usable=check_extract(extract).can["violence"],
+        extract_need="offence group or code to identify violence",
     )
-    has_street = street is not None and len(street) > 0
-    if source == "extract" and not has_extract:
-        raise DataFileError(
-            "source = 'extract' was requested but there is no usable force extract "
-            "(extract.parquet is missing, empty, or has no offence group or code).",
-            "Add the force extract to the area config and re-run cleaning, or use "
-            "source = 'auto' or 'police_uk'.",
-        )
-    if source == "police_uk" and not has_street:
-        raise DataFileError(
-            "source = 'police_uk' was requested but there is no police.uk street table.",
-            "Add police.uk data to the area config and re-run cleaning.",
-        )
-    if source == "auto":
-        if has_extract:
-            return "extract"
-        if has_street:
-            return "police_uk"
-        raise DataFileError(
-            "There is neither a force extract nor police.uk data for this area and period.",
-            "Run the cleaning stage with at least one of the two sources configured.",
-        )
-    return source
 
 
 # --------------------------------------------------------------------------------------------
