@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -747,7 +746,8 @@ def saved_record(sections: Iterable[Section]) -> dict[str, Any]:
     }
 
 
-def save(run: VarianceRun, sections: Iterable[Section]) -> Path:
-    """Write the stage's tables and figures record from ``sections`` (see :func:`saved_record`);
-    returns the report folder."""
-    return processed.save_stage_outputs(run.area, run.period, STAGE, **saved_record(sections))
+def save(run: VarianceRun, sections: Iterable[Section]) -> None:
+    """Write the stage's tables and figures record from ``sections`` (see :func:`saved_record`)
+    under ``reports/<area>/<period>/``. Returns nothing, so the notebook's last cell prints no
+    file path into the report."""
+    processed.save_stage_outputs(run.area, run.period, STAGE, **saved_record(sections))
