@@ -110,9 +110,9 @@ sections.append(show(R.variance_section(run)))
 sections.append(show(R.volumes_section(run, chart=VF.volume_bars)))
 
 # %% [markdown]
-# ## Against the baseline: serious acquisitive and neighbourhood crime
+# ## Against last year and the baseline
 #
-# ### Every headline against last year and the baseline
+# ### Every headline measure
 #
 # Each headline measure is set beside the same months a year earlier and beside the baseline.
 # Where a compared year falls in an exceptional period, such as the COVID-19 lockdowns, the
