@@ -8,6 +8,7 @@ default notebook run does not reach (no group comparison data, no outcomes) are 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import matplotlib
 import pandas as pd
@@ -16,6 +17,7 @@ import pytest
 matplotlib.use("Agg")
 
 from helpers.present import variance_figures as VF  # noqa: E402
+from helpers.run.parameters import notebook_parameters  # noqa: E402
 from helpers.stages import msg_report as MR  # noqa: E402
 from helpers.stages import variance_report as R  # noqa: E402
 
@@ -23,9 +25,13 @@ CURRENT = [str(p) for p in pd.period_range("2021-04", "2022-03", freq="M")]
 PREVIOUS = [str(p) for p in pd.period_range("2020-04", "2021-03", freq="M")]
 
 
+NB = Path(__file__).resolve().parents[2] / "notebooks" / "02_crime_group_variance.ipynb"
+
+
 @pytest.fixture(scope="module")
 def run(processed_sample):
-    return R.prepare(area="wexley", period="2022-03")
+    # the notebook's own defaults, from its parameters cell (prepare has none of its own)
+    return R.prepare(**{name: p.default for name, p in notebook_parameters(NB).items()})
 
 
 @pytest.fixture(scope="module")

@@ -192,26 +192,30 @@ def prepare(
     *,
     area: str,
     period: str,
-    config: str = "",
-    comparison_months: int = 12,
-    baseline: str = CMP.DEFAULT_BASELINE,
-    source: str = "auto",
-    alpha: float = 0.05,
-    test_method: str = "quasi_poisson",
-    p_adjust: str = "fdr_bh",
-    min_count: int = V.DEFAULT_MIN_COUNT,
-    limit_method: str = "funnel_overdispersed",
-    funnel_inner: float = 0.95,
-    funnel_outer: float = 0.998,
-    limit_k: float = 1.0,
-    limit_k_outer: float = 2.0,
-    msg_average: str = "mean",
-    overdispersion_model: str = "additive",
-    funnel_crime_type: str = M.ALL_CRIME,
+    config: str,
+    comparison_months: int,
+    baseline: str,
+    source: str,
+    alpha: float,
+    test_method: str,
+    p_adjust: str,
+    min_count: int,
+    limit_method: str,
+    funnel_inner: float,
+    funnel_outer: float,
+    limit_k: float,
+    limit_k_outer: float,
+    msg_average: str,
+    overdispersion_model: str,
+    funnel_crime_type: str,
 ) -> VarianceRun:
-    """Read the config and processed data for one run of stage 02 (the notebook's parameters,
-    already checked by the parameters cell's specification). Raises the package's clear errors
-    for a missing config, processed data, baseline or source."""
+    """Read the config and processed data for one run of stage 02.
+
+    Every argument is one of the notebook's parameters, with no default here: the parameters
+    cell is the one place defaults, types and ranges are declared (and checked, by
+    ``helpers.run.parameters.validate_parameters``, before this is called). Raises the
+    package's clear errors for a missing config, processed data, baseline or source.
+    """
     limits = M.LimitSettings(
         method=limit_method,
         average=msg_average,
