@@ -1,6 +1,7 @@
 """Show a :class:`helpers.core.sections.Section` in a notebook: sentences, table, figure, notes.
 
-``show(section)`` is the one call a stage notebook makes per section. Sentences are shown as
+``show(section)`` is the one call a stage notebook makes per section. The preamble (if any),
+then the sentences are shown as
 Markdown, the table through :func:`helpers.present.tables.show_table` (so formats and
 suppression are applied the same way everywhere), the figure through
 :func:`helpers.present.charts.finish` with its alt text, and notes as a small-print paragraph.
@@ -31,6 +32,8 @@ def show(section: Section, *, table: bool = True, figure: bool = True) -> Sectio
     """Display ``section`` (each part only when present); returns it for chaining."""
     from IPython.display import Markdown
 
+    if section.preamble:
+        _display(Markdown("\n\n".join(section.preamble)))
     if section.sentences:
         _display(Markdown("\n\n".join(section.sentences)))
     if table and section.table is not None:
