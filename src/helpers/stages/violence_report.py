@@ -66,7 +66,9 @@ class ViolenceSection(Section):
 
     ``saved``: the sentences of this section kept in the stage's figures record (a subset of
     ``sentences``, which also holds words shown only in the report, such as "not available
-    from police.uk"); ``headlines``: those of them the pack's first page shows; ``glance``:
+    from police.uk"); ``headlines``: those of them the pack's first page shows (stage 03: the
+    comparison with last year and the baseline, the share of all crime and the subgroup
+    breakdown); ``glance``:
     label → formatted value for the pack's "at a glance" tile; ``measures``: keyed headline
     numbers (:func:`helpers.stages.measures.record`); ``table_periods``: months and source of
     each count column of a saved table with a ``measure_id`` column.
@@ -391,7 +393,7 @@ def subgroups(ctx: Context) -> ViolenceSection:
         "subgroups",
         sentences=[f"{s1} {s2}"],
         saved=[s1, s2],
-        headlines=[s1] if (sub["current"] > 0).any() else [],
+        headlines=[s1],
         table=pd.DataFrame(
             {
                 "Subgroup": view["subgroup"],
@@ -492,7 +494,6 @@ def domestic(ctx: Context) -> ViolenceSection:
         "domestic",
         sentences=text,
         saved=[s],
-        headlines=[s],
         table=pd.DataFrame(
             {
                 "": dom["group"].replace({"Domestic abuse flag": MS.name("vap_domestic")}),
@@ -919,7 +920,7 @@ def save(ctx: Context, sections) -> ViolenceSection:
         tables=merged_tables(flat),
         figures=figures,
         sentences=sentences,
-        headlines=headlines[:3],  # the headline and the first two section headlines
+        headlines=headlines,
         glance=glance,
         measures=measures,
         table_periods=table_periods,
