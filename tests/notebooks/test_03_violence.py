@@ -218,3 +218,42 @@ def test_bad_parameter_is_a_clear_error(tmp_path):
             cwd=str(REPO / "notebooks"),
             progress_bar=False,
         )
+
+
+def test_out_of_range_parameter_refused_like_batch_validation(tmp_path):
+    """A value the notebook used to refuse by hand (comparison_months = 36) is refused by the
+    notebook's own call to validate_parameters, in its first code cell after the parameters and
+    before any data is read or output written, with exactly the message batch validation gives."""
+    import papermill as pm
+
+    from helpers.core.errors import ParameterError
+    from helpers.run.parameters import validate_parameters
+
+    params = {"area": AREA, "period": PERIOD, "comparison_months": 36}
+    with pytest.raises(ParameterError) as batch_err:
+        validate_parameters(NOTEBOOK, params)
+    _ensure_processed()
+    figures = reports() / "figures" / "03_violence.json"
+    before = figures.stat().st_mtime_ns if figures.exists() else None
+    with pytest.raises(pm.PapermillExecutionError) as nb_err:
+        pm.execute_notebook(
+            str(NOTEBOOK),
+            str(tmp_path / "bad.ipynb"),
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(REPO / "notebooks"),
+            progress_bar=False,
+        )
+    assert nb_err.value.ename == "ParameterError"
+    assert nb_err.value.evalue == str(batch_err.value)
+    assert "outside the allowed range 1 to 24" in nb_err.value.evalue
+    nb = json.loads((tmp_path / "bad.ipynb").read_text(encoding="utf-8"))
+    failed = [
+        c for c in nb["cells"]
+        if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    ]  # fmt: skip
+    assert len(failed) == 1 and "validate_parameters(" in "".join(failed[0]["source"])
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    later = code[code.index(failed[0]) + 1 :]
+    assert later and not any(c.get("outputs") for c in later)  # no section ran
+    assert (figures.stat().st_mtime_ns if figures.exists() else None) == before

@@ -13,7 +13,7 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 #: Notebooks already thinned (issue 15, item 4). Every stage notebook should be here.
-THIN: set[str] = {"02_crime_group_variance"}
+THIN: set[str] = {"02_crime_group_variance", "03_violence"}
 
 
 def _lines(nb_path: Path) -> tuple[int, int]:
