@@ -51,6 +51,7 @@ from helpers.core.errors import ConfigError
 from helpers.core.periods import ReportingPeriod
 from helpers.core.sections import Section
 from helpers.core.statistics import SMALL_COUNT
+from helpers.stages import measures as MS
 from helpers.stages import variance as V
 
 __all__ = [
@@ -138,9 +139,7 @@ def _district_wards(lookup, area_wards: dict[str, str]) -> tuple[dict[str, set[s
         (c for c in lookup.raw.columns if c.upper().startswith("LAD") and c.upper().endswith("NM")),
         None,
     )
-    frame = frame.assign(
-        district_name=lookup.raw[name_col].astype("string") if name_col else pd.NA
-    )
+    frame = frame.assign(district_name=lookup.raw[name_col].astype("string") if name_col else pd.NA)
     by_name = {}
     for c, n in area_wards.items():
         by_name.setdefault(str(n).strip().lower(), set()).add(c)
@@ -338,9 +337,7 @@ def _key_row(
         "all_crime_previous": int(allc["previous"]),
         "all_crime_current": int(allc["current"]),
         "all_crime_change": int(allc["change"]),
-        "all_crime_pct_change": None
-        if pd.isna(allc["pct_change"])
-        else float(allc["pct_change"]),
+        "all_crime_pct_change": None if pd.isna(allc["pct_change"]) else float(allc["pct_change"]),
         "all_crime_significant": bool(allc["significant"]),
         "all_crime_baseline": None if base is None or pd.isna(base) else int(base),
         "baseline_pct_change": None
@@ -422,7 +419,11 @@ def area_units(data, cfg: AreaConfig, lookup=None) -> tuple[dict[str, str], set[
     wards: dict[str, str] = {}
     if data.wards is not None and len(data.wards):
         wards = dict(
-            zip(data.wards["ward_code"].astype(str), data.wards["ward_name"].astype(str), strict=True)
+            zip(
+                data.wards["ward_code"].astype(str),
+                data.wards["ward_name"].astype(str),
+                strict=True,
+            )
         )
     else:
         for df in (data.street, data.extract):
@@ -482,6 +483,7 @@ def locality_sections(
     plan = resolve_localities(cfg, wards, lookup, lsoas)
     records = V.choose_records(data.extract, data.street, source)
     frame = data.extract if records.source == V.SOURCE_EXTRACT else data.street
+    source_key = "force_extract" if records.source == V.SOURCE_EXTRACT else "police_uk"
     if records.source != V.SOURCE_EXTRACT:
         crimes_only = ~frame["is_asb"].fillna(False).astype(bool)
     else:
@@ -498,7 +500,9 @@ def locality_sections(
         part = frame[where == name]
         rec = _subset(records, part, months)
         series = V.three_series(rec, current, baseline, previous)
-        st = series.table.assign(locality=name)
+        # one printed name per measure, as the area's table (police.uk composites relabelled)
+        st = MS.label_table(series.table, source_key).drop(columns="measure_id")
+        st = st.assign(locality=name)
         long_rows.append(st[["locality", "level", "label", "group", *SERIES]])
         if name == NOT_PLACED:
             continue
@@ -586,20 +590,25 @@ def locality_sections(
 
 
 def _key_view(key: pd.DataFrame, current, previous, base_name: str) -> pd.DataFrame:
+    def num(col: str) -> pd.Series:
+        return pd.to_numeric(key[col], errors="coerce").astype(float)
+
     return pd.DataFrame(
         {
             "Locality": key["locality"],
             "This year": key["all_crime_current"],
             "Last year": key["all_crime_previous"],
-            "Change": key["all_crime_pct_change"],
+            "Change": num("all_crime_pct_change"),
             "Is the change real?": [
-                "Significant " + ("increase" if c > 0 else "decrease") if s else "No significant change"
+                "Significant " + ("increase" if c > 0 else "decrease")
+                if s
+                else "No significant change"
                 for s, c in zip(key["all_crime_significant"], key["all_crime_change"], strict=True)
             ],
-            "Baseline year": key["all_crime_baseline"],
-            "Change on baseline": key["baseline_pct_change"],
+            "Baseline year": num("all_crime_baseline"),
+            "Change on baseline": num("baseline_pct_change"),
             "Largest group": key["largest_group"],
-            "Its share": key["largest_group_share"],
+            "Its share": num("largest_group_share"),
         }
     )
 
