@@ -518,11 +518,13 @@ def locality_sections(
             result.current_months,
         )
         key["units"] = len(plan.members[name])
+        text = _sentences(name, key, result, baseline.label or baseline.name)
+        key["summary"] = text  # the pack prints the same paragraph
         keys.append(key)
         sections.append(
             Section(
                 f"locality:{name}",
-                sentences=[_sentences(name, key, result, baseline.label or baseline.name)],
+                sentences=[text],
                 notes=[n for n in series.notes],
                 figures={"locality": name, "all_crime_current": key["all_crime_current"]},
             )
