@@ -123,7 +123,7 @@ def test_each_locality_equals_its_csps_own_run(runs):
         for (loc, label, p), n in got.items():
             if loc == name:
                 assert own.get((label, p), 0) == n, (name, label, p)
-    for (loc, label, p), n in got.items():
+    for (_loc, label, p), n in got.items():
         summed[(label, p)] += n
     assert {k: v for k, v in summed.items() if v} == {k: v for k, v in force.items() if v}
     key = secs[0].tables["localities_key"].set_index("locality")
