@@ -25,6 +25,13 @@ SERIES = (("baseline", charts.BASELINE), ("previous", charts.PREVIOUS), ("curren
 NAMES = {"previous": "Last year", "current": "This year"}
 
 
+def _baseline_label(name: str) -> str:
+    """'Baseline: pre-COVID (year to Dec 2019)', or 'The pre-COVID baseline' as given."""
+    if "baseline" in name.lower():
+        return name[:1].upper() + name[1:]
+    return f"Baseline: {name}"
+
+
 def small_multiples(
     table: pd.DataFrame, names: list[str], baseline_name: str = "Baseline", max_groups: int = 12
 ) -> plt.Figure:
@@ -58,7 +65,7 @@ def small_multiples(
             continue
         part = t[t["locality"] == names[k]].set_index("label").reindex(order)
         for i, (c, colour) in enumerate(series):
-            label = f"Baseline: {baseline_name}" if c == "baseline" else NAMES[c]
+            label = _baseline_label(baseline_name) if c == "baseline" else NAMES[c]
             ax.barh(
                 y + ((len(series) - 1) / 2 - i) * h,
                 part[c].fillna(0),
