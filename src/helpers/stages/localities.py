@@ -357,9 +357,8 @@ def _key_row(
         row["domestic_share_of_violence"] = _pct(
             int(cur["domestic_flag"].fillna(False).astype(bool).sum()), len(cur), min_count
         )
-    asb = t[t["level"] == "asb"]
-    row["asb_previous"] = int(asb["previous"].iloc[0]) if len(asb) else None
-    row["asb_current"] = int(asb["current"].iloc[0]) if len(asb) else None
+    # No ASB count per locality is published: it is police.uk's, like stage 04's ward ASB
+    # cells, and a locality total beside those cells could narrow a suppressed one.
     return row
 
 
