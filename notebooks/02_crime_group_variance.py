@@ -199,6 +199,32 @@ sections.append(show(MR.funnel_section(run, chart=VF.funnel_chart)))
 # Hochberg Y (1995), *Controlling the false discovery rate*, Journal of the Royal
 # Statistical Society B 57:289–300. The methods appendix gives the full detail.
 
+# %% [markdown]
+# ## Localities
+#
+# When the area's configuration names localities (parts of the area, such as a town and the
+# villages around it), each is shown here with the same figures as the whole area: a chart of
+# recorded crime by crime group for this year, last year and the baseline, one small panel per
+# locality on the same scale, and a table of key figures. How to read it: compare a locality's
+# bars with its own earlier years first, then the panels with each other; the localities' counts
+# add up to the area's, and any crime that could not be placed in a locality is stated. A
+# locality's counts are smaller than the area's, so fewer of its changes are significant.
+
+# %%
+from helpers.core.sections import merged_tables
+from helpers.present.localities import small_multiples
+from helpers.present.sections import show
+from helpers.stages import localities as LOC
+
+loc_sections = LOC.locality_sections(
+    cfg, data, current, previous, base_period, source=source, alpha=alpha,
+    method=test_method, min_count=min_count, p_adjust=p_adjust, chart=small_multiples,
+)  # fmt: skip
+for _section in loc_sections:
+    show(_section)
+tables.update(merged_tables(loc_sections))
+figures.update(loc_sections[0].figures)
+
 # %%
 sections.append(show(R.run_section(run)))
 

@@ -122,10 +122,12 @@ def test_msg_table_and_funnel(run):
     assert abs(m.iloc[0]["msg_average"] - allc["rate"].mean()) < 1e-9
     assert m.iloc[0]["lower_inner"] < m.iloc[0]["msg_average"] < m.iloc[0]["upper_inner"]
     assert figs["figures"]["limit_method"] == "funnel_overdispersed"
-    # Two charts (three-series bars and funnel), each with alt text in the PDF exporter's label.
-    assert len(_outputs(nb, "image/svg+xml")) == 2
+    # Three charts (three-series bars, funnel, the localities' small multiples), each with alt
+    # text in the PDF exporter's label.
+    assert len(_outputs(nb, "image/svg+xml")) == 3
     html = "\n".join(_outputs(nb, "text/html"))
-    assert html.count('class="report-table"') == 4  # variance, baseline, outcomes, MSG
+    # variance, baseline, outcomes, MSG, localities' key figures
+    assert html.count('class="report-table"') == 5
     assert "Traceback" not in html
 
 

@@ -52,6 +52,7 @@ CSP_AREA = "community safety partnership"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 LIMIT_METHODS = ("funnel_overdispersed", "funnel", "mean_sd")  # helpers.stages.msg.LIMIT_METHODS
 EXAMPLE = "config/wexley.yaml"
+LOCALITY_RULES = ("wards", "lsoas", "districts", "rest")  # one per locality
 RUN_CONFIG_ENV = "CSP_SCRUTINY_CONFIG"  # set by the batch runner: the config file of this run
 
 # --------------------------------------------------------------------------- the schema
@@ -200,6 +201,70 @@ class Committee(_Model):
         return v
 
 
+class Locality(_Model):
+    """One locality of ``localities``: a name and exactly one way of saying what it holds.
+
+    ``wards`` (ward codes or exact names of the area's wards), ``lsoas`` (LSOA codes),
+    ``districts`` (former local authority districts: codes or exact names in the LSOA lookup),
+    or ``rest: true`` (every ward of the area no other locality names: the remainder rule).
+    """
+
+    name: Text
+    wards: Annotated[list[Text], Field(min_length=1)] | None = None
+    lsoas: Annotated[list[Text], Field(min_length=1)] | None = None
+    districts: Annotated[list[Text], Field(min_length=1)] | None = None
+    rest: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Locality:
+        given = [k for k in LOCALITY_RULES if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"locality {self.name!r} "
+                + (f"sets {' and '.join(given)}" if given else "lists nothing")
+                + "; give exactly one of wards: [...], lsoas: [...], districts: [...] or "
+                "rest: true (the wards no other locality names)"
+            )
+        items = getattr(self, given[0])
+        if isinstance(items, list):
+            twice = sorted({x for x in items if items.count(x) > 1})
+            if twice:
+                raise ValueError(
+                    f"locality {self.name!r} lists {', '.join(twice)} twice; list each once"
+                )
+        return self
+
+
+def _check_localities(v: list[Locality] | None) -> list[Locality] | None:
+    """Across localities: unique names, at most one remainder, one kind of building block."""
+    if not v:
+        return v
+    seen: dict[str, int] = {}
+    for i, loc in enumerate(v):
+        key = loc.name.strip().lower()
+        if key in seen:
+            first = v[seen[key]].name
+            same = repr(first) if first == loc.name else f"{first!r} and {loc.name!r}"
+            raise ValueError(
+                f"two localities are named {same} (entries {seen[key] + 1} and {i + 1}); "
+                "give each locality its own name"
+            )
+        seen[key] = i
+    rests = [loc.name for loc in v if loc.rest]
+    if len(rests) > 1:
+        raise ValueError(
+            f"{' and '.join(repr(n) for n in rests)} both say rest: true; at most one locality "
+            "can take the wards no other locality names"
+        )
+    kinds = {"lsoas" if loc.lsoas is not None else "wards" for loc in v if not loc.rest}
+    if len(kinds) > 1:
+        raise ValueError(
+            "some localities are lists of LSOAs and others of wards or districts; crimes are "
+            "placed in localities one way, so use LSOAs for all of them or wards/districts for all"
+        )
+    return v
+
+
 class Outputs(_Model):
     """Reserved: no output settings exist yet, so any key here is refused."""
 
@@ -219,11 +284,17 @@ class AreaSchema(_Model):
     analysis: Analysis = Field(default_factory=Analysis)
     committee: Committee | None = None
     outputs: Outputs | None = None
+    localities: Annotated[list[Locality], Field(min_length=1)] | None = None
 
     @field_validator("sources", "geography", "analysis", "outputs", mode="before")
     @classmethod
     def _blocks(cls, v: Any) -> Any:
         return _empty_block(v)
+
+    @field_validator("localities")
+    @classmethod
+    def _localities(cls, v: list[Locality] | None) -> list[Locality] | None:
+        return _check_localities(v)
 
 
 # --------------------------------------------------------------------------- messages
@@ -231,7 +302,7 @@ class AreaSchema(_Model):
 _MODEL_NAMES = {
     m.__name__
     for m in (AreaSchema, Force, ExtractColumns, ForceExtract, WardPopulation, Sources, Geography)
-    + (ExceptionalPeriod, Analysis, Committee, Outputs)
+    + (ExceptionalPeriod, Analysis, Committee, Outputs, Locality)
 }
 
 _WHAT_TO_WRITE = {
@@ -241,6 +312,7 @@ _WHAT_TO_WRITE = {
     "committee.meeting_date": "a date, e.g. meeting_date: 2022-05-10",
     "analysis.disclosure_threshold": "a whole number from 1, e.g. disclosure_threshold: 5",
     "analysis.msg_limit_method": "one of " + ", ".join(LIMIT_METHODS),
+    "localities.rest": "rest: true (or leave the line out)",
 }
 
 
@@ -467,6 +539,7 @@ class AreaConfig:
     path: Path | None = None
     committee: dict[str, Any] = field(default_factory=dict)
     sha256: str | None = None
+    localities: list[dict[str, Any]] = field(default_factory=list)  # as written, checked
 
     def source(self, key: str, required: bool = True) -> Path | None:
         """Resolved path of ``sources[key]`` (or ``sources[key]['path']``)."""
@@ -658,4 +731,5 @@ def load_area_config(area_or_path: str | Path) -> AreaConfig:
         path=p,
         committee=committee,
         sha256=hashlib.sha256(data).hexdigest(),
+        localities=[loc.model_dump(exclude_none=True) for loc in model.localities or []],
     )

@@ -429,6 +429,10 @@ def sections(area: str, ctx: dict[str, Any], o: paper.Outputs, processed: Path) 
         note="Wards in the top ten for any measure, most often listed first. – not in the top "
         "ten. Hot spots are from the Gi* test with the false discovery rate controlled.",
     )
+    # 5. Localities (only when the area's configuration names them)
+    from helpers.report.localities import localities_parts
+
+    s.update(localities_parts(o, baseline, md=_md, table=_table))
     s["unused"] = sorted(pick.used)
     return s
 

@@ -141,11 +141,77 @@ def describe(found: dict[tuple[str, str, str, str], list[Place]]) -> str:
     return "\n".join(lines)
 
 
+LOCALITY_SERIES = ("baseline", "previous", "current")
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _count(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return None if not text else int(round(float(text)))
+
+
+def check_localities(folder: str | Path) -> int:
+    """The area's crime-group counts equal the sum of its localities' (and the rows stated as
+    not placed in a locality), for every row and period, in every stage that saved localities.
+
+    Reads ``tables/<stage>__localities.csv`` beside ``tables/<stage>__three_series.csv``.
+    Raises :class:`ReconciliationError` naming the measure, the period and each locality's
+    count when they do not add up. Returns the number of (row, period) pairs checked.
+    """
+    folder = Path(folder)
+    checked = 0
+    problems: list[str] = []
+    for loc_path in sorted((folder / "tables").glob("*__localities.csv")):
+        stage = loc_path.name.split("__", 1)[0]
+        area_path = folder / "tables" / f"{stage}__three_series.csv"
+        if not area_path.exists():
+            raise ReconciliationError(
+                f"{stage} saved locality figures ({loc_path.name}) but not the area's "
+                f"({area_path.name}), so they cannot be checked against each other.",
+                "Re-run the stage so both tables are written together.",
+            )
+        area = {(r["level"], r["label"]): r for r in _csv_rows(area_path)}
+        parts: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+        for r in _csv_rows(loc_path):
+            parts.setdefault((r["level"], r["label"]), {})[r["locality"]] = r
+        localities = list(dict.fromkeys(r["locality"] for r in _csv_rows(loc_path)))
+        for key in sorted(set(area) | set(parts)):
+            for col in LOCALITY_SERIES:
+                a = _count(area.get(key, {}).get(col)) if key in area else 0
+                shares = {
+                    loc: _count(parts.get(key, {}).get(loc, {}).get(col)) or 0 for loc in localities
+                }
+                if a is None:  # the area's baseline is blank: the data do not reach it
+                    continue
+                checked += 1
+                if sum(shares.values()) != a:
+                    each = "; ".join(f"{loc} {n:,}" for loc, n in shares.items())
+                    problems.append(
+                        f"{key[1]} ({col}): the area has {a:,} but its localities add up to "
+                        f"{sum(shares.values()):,} ({each})"
+                    )
+    if problems:
+        raise ReconciliationError(
+            f"The localities do not add up to the area in {folder}:\n  "
+            + "\n  ".join(problems[:20])
+            + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""),
+            "Every crime must be in exactly one locality or stated as not placed in one: check "
+            "the localities in the area config and re-run stage 02.",
+        )
+    return checked
+
+
 def check_report(folder: str | Path) -> int:
-    """Raise :class:`ReconciliationError` naming the places if any measure has two values.
+    """Raise :class:`ReconciliationError` naming the places if any measure has two values, or
+    if the localities do not add up to the area (:func:`check_localities`).
 
     Returns the number of keyed records checked (0 when the stages saved none).
     """
+    check_localities(folder)
     records = collect(folder)
     found = conflicts(records)
     if found:
@@ -160,4 +226,11 @@ def check_report(folder: str | Path) -> int:
     return len(records)
 
 
-__all__ = ["ReconciliationError", "collect", "conflicts", "describe", "check_report"]
+__all__ = [
+    "ReconciliationError",
+    "collect",
+    "conflicts",
+    "describe",
+    "check_report",
+    "check_localities",
+]
