@@ -47,6 +47,7 @@ funnel_crime_type: str = "All crime"  # crime type drawn in the funnel plot
 from helpers.core import paths
 from helpers.present import charts
 from helpers.present import variance_figures as VF
+from helpers.present.localities import small_multiples
 from helpers.present.sections import show
 from helpers.run.parameters import validate_parameters
 from helpers.stages import msg_report as MR
@@ -211,19 +212,7 @@ sections.append(show(MR.funnel_section(run, chart=VF.funnel_chart)))
 # locality's counts are smaller than the area's, so fewer of its changes are significant.
 
 # %%
-from helpers.core.sections import merged_tables
-from helpers.present.localities import small_multiples
-from helpers.present.sections import show
-from helpers.stages import localities as LOC
-
-loc_sections = LOC.locality_sections(
-    cfg, data, current, previous, base_period, source=source, alpha=alpha,
-    method=test_method, min_count=min_count, p_adjust=p_adjust, chart=small_multiples,
-)  # fmt: skip
-for _section in loc_sections:
-    show(_section)
-tables.update(merged_tables(loc_sections))
-figures.update(loc_sections[0].figures)
+sections.extend(show(s) for s in R.locality_sections(run, chart=small_multiples))
 
 # %%
 sections.append(show(R.run_section(run)))

@@ -32,6 +32,7 @@ from helpers.core.periods import ReportingPeriod
 from helpers.core.sections import Section, merged_figures, merged_tables
 from helpers.ingest import processed
 from helpers.stages import comparisons as CMP
+from helpers.stages import localities as LOC
 from helpers.stages import measures as MS
 from helpers.stages import msg as M
 from helpers.stages import variance as V
@@ -693,6 +694,24 @@ def outcomes_section(run: VarianceRun) -> Section:
             "positive_outcome_rate_current": current_rate,
             "positive_outcome_rate_previous": float(rates["rate"].iloc[1]),
         },
+    )
+
+
+def locality_sections(run: VarianceRun, chart: Callable[..., Any] | None = None) -> list[Section]:
+    """The localities named in the area config, each with the area's own figures
+    (:func:`helpers.stages.localities.locality_sections`, on this run's source and test)."""
+    return LOC.locality_sections(
+        run.cfg,
+        run.data,
+        run.current,
+        run.previous,
+        run.baseline,
+        source="extract" if run.records.source == V.SOURCE_EXTRACT else "police_uk",
+        alpha=run.alpha,
+        method=run.test_method,
+        min_count=run.min_count,
+        p_adjust=run.p_adjust,
+        chart=chart,
     )
 
 
