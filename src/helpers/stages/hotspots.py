@@ -37,6 +37,7 @@ import pandas as pd
 
 from helpers.core.errors import GeographyError, ParameterError
 from helpers.core.narrative import fmt_int, join_names, number_word
+from helpers.core.statistics import compare_counts, fdr_bh
 from helpers.stages import measures
 from helpers.stages.variance import DEFAULT_MIN_COUNT
 
@@ -405,31 +406,6 @@ def rate_per_1000(counts, population) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------------
-# Multiple testing
-# --------------------------------------------------------------------------------------------
-
-
-def fdr_bh(pvalues, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Benjamini–Hochberg false discovery rate: returns ``(reject, q_values)``.
-
-    ``q`` is the BH-adjusted p-value (statsmodels ``multipletests(method="fdr_bh")``); a test is
-    significant when ``q <= alpha``. NaN p-values are never significant and get q = NaN.
-    """
-    from statsmodels.stats.multitest import multipletests
-
-    if not 0 < alpha < 1:
-        raise ParameterError(f"fdr_alpha = {alpha!r} is not between 0 and 1.", "Use e.g. 0.05.")
-    p = np.asarray(pvalues, dtype=float)
-    reject = np.zeros(p.shape, dtype=bool)
-    q = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        r, qq, _, _ = multipletests(p[ok], alpha=alpha, method="fdr_bh")
-        reject[ok], q[ok] = r, qq
-    return reject, q
-
-
-# --------------------------------------------------------------------------------------------
 # Getis-Ord Gi*
 # --------------------------------------------------------------------------------------------
 
@@ -601,24 +577,6 @@ def hotspot_sentence(result: pd.DataFrame, label: str, fdr_alpha: float) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def poisson_change_test(current: int, previous: int, exposure_ratio: float = 1.0) -> float:
-    """Two-sided p-value that two Poisson counts share one rate (conditional binomial test).
-
-    Given ``n = current + previous`` events, under H0 ``current ~ Binomial(n, r / (1 + r))``
-    where ``r = exposure_ratio`` (current months / previous months; 1 for like-for-like
-    periods). scipy.stats.binomtest, exact two-sided. Returns 1.0 when both counts are zero.
-    """
-    from scipy.stats import binomtest
-
-    current, previous = int(current), int(previous)
-    if current < 0 or previous < 0:
-        raise ValueError("counts must be non-negative")
-    n = current + previous
-    if n == 0:
-        return 1.0
-    return float(binomtest(current, n, exposure_ratio / (1.0 + exposure_ratio)).pvalue)
-
-
 #: Small-number rule (one rule for the whole pack, defined by the variance stage): a % change is
 #: not printed when either period's count is below this; the count change still is.
 SMALL_NUMBER = DEFAULT_MIN_COUNT
@@ -706,8 +664,9 @@ def ward_change(
     ok = (out["previous"] > 0) & ~out["small_numbers"]
     out["pct_change"] = np.where(ok, out["change"] / out["previous"].where(ok) * 100, np.nan)
     out["direction"] = np.select([out["change"] > 0, out["change"] < 0], ["up", "down"], "same")
-    out["p"] = [
-        poisson_change_test(c, p) for c, p in zip(out["current"], out["previous"], strict=True)
+    out["p"] = [  # equal exposure: both periods cover the same months
+        compare_counts(c, p, alpha=alpha, method="exact").p_value
+        for c, p in zip(out["current"], out["previous"], strict=True)
     ]
     reject, q = fdr_bh(out["p"].to_numpy(), alpha)
     out["q"] = q
