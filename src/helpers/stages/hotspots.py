@@ -270,22 +270,14 @@ def _check_overlaps(w, check: WardCheck, tolerance: float) -> None:
         check.slivers.append((ca, cb, float(area)))
 
 
-def assign_wards(
-    points: pd.DataFrame,
-    wards,
-    x: str = "easting",
-    y: str = "northing",
-    crs: str = "EPSG:27700",
-) -> pd.DataFrame:
-    """Point-in-polygon: add ``ward_code``, ``ward_name`` and ``ward_method`` to ``points``.
-
-    ``x``/``y`` are coordinates in ``crs``; the wards must be in the same CRS (else
-    GeographyError). A point inside (or on the edge of) a ward gets ``point-in-polygon``; a
-    point outside every ward, or with no coordinates, gets ``unassigned`` and a null code. It
-    is kept, never dropped, so the ledger can count it. A point on a shared edge goes to the
-    first ward in boundary order, so every point is counted once.
+def place_points(points: pd.DataFrame, wards, x: str = "easting", y: str = "northing"):
+    """Add ``ward_code``, ``ward_name`` and ``ward_method`` to a copy of ``points`` by the
+    cleaning's one placement rule (:func:`helpers.ingest.geography.points_to_wards`: the ward
+    covering the point, a shared edge or vertex going to the lowest ward code). ``wards`` must
+    already be checked (:func:`check_wards`, same CRS as ``x``/``y``). A point outside every
+    ward or without coordinates is kept, ``unassigned`` with a null code, so it is counted.
     """
-    import geopandas as gpd
+    from helpers.ingest.geography import points_to_wards
 
     for col in (x, y):
         if col not in points.columns:
@@ -293,27 +285,14 @@ def assign_wards(
                 f"The crime table has no {col!r} column, so points cannot be placed in wards.",
                 "Use the processed street table (easting/northing) or pass x=/y= column names.",
             )
-    w, _ = check_wards(wards, crs=crs)
     out = points.drop(columns=[c for c in ("ward_code", "ward_name", "ward_method") if c in points])
     out = out.reset_index(drop=True)
     xs = pd.to_numeric(out[x], errors="coerce")
     ys = pd.to_numeric(out[y], errors="coerce")
-    has = xs.notna() & ys.notna()
-    pts = gpd.GeoDataFrame(
-        {"row": np.flatnonzero(has.to_numpy())},
-        geometry=gpd.points_from_xy(xs[has], ys[has]),
-        crs=w.crs,
-    )
-    polys = w[["ward_code", "ward_name", "geometry"]].assign(order=range(len(w)))
-    joined = gpd.sjoin(pts, polys, predicate="intersects", how="inner")
-    joined = joined.sort_values(["row", "order"]).drop_duplicates("row")
-    code = pd.Series(pd.NA, index=out.index, dtype="object")
-    name = pd.Series(pd.NA, index=out.index, dtype="object")
-    code.iloc[joined["row"].to_numpy()] = joined["ward_code"].to_numpy()
-    name.iloc[joined["row"].to_numpy()] = joined["ward_name"].to_numpy()
-    out["ward_code"] = code
-    out["ward_name"] = name
-    out["ward_method"] = np.where(code.notna(), "point-in-polygon", "unassigned")
+    codes, names, _ = points_to_wards(xs, ys, wards)
+    out["ward_code"] = codes.astype(object).where(codes.notna(), None)
+    out["ward_name"] = names.astype(object).where(names.notna(), None)
+    out["ward_method"] = np.where(codes.notna(), "point-in-polygon", "unassigned")
     return out
 
 
@@ -367,9 +346,9 @@ def count_by_ward(
 ) -> WardCounts:
     """Count records by ward for each measure, over ``months`` (default: all months present).
 
-    If ``records`` has a ``ward_code`` column (the processed street table), that assignment is
-    used; otherwise points are placed in wards by :func:`assign_wards` using ``x``/``y`` in
-    ``crs``. Every ward appears (zero when nothing happened there). Records outside every ward
+    If ``records`` has a ``ward_code`` column (the processed street table), the cleaning's
+    placement is used; otherwise points are placed by :func:`place_points` (the cleaning's own
+    rule, :func:`helpers.ingest.geography.points_to_wards`) using ``x``/``y`` in ``crs``. Every ward appears (zero when nothing happened there). Records outside every ward
     are counted in ``unassigned``, never dropped: ``sum(table[key]) + unassigned[key] ==
     totals[key]``.
     """
@@ -384,7 +363,7 @@ def count_by_ward(
             )
         recs = recs[recs["month"].astype(str).isin(set(map(str, months)))]
     if "ward_code" not in recs.columns:
-        recs = assign_wards(recs, w, x=x, y=y, crs=crs)
+        recs = place_points(recs, w, x=x, y=y)
     known = recs["ward_code"].isin(set(w["ward_code"]))
     table = w[["ward_code", "ward_name", "population"]].copy()
     unassigned, totals = {}, {}
