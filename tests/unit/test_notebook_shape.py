@@ -13,7 +13,7 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 #: Notebooks already thinned (issue 15, item 4). Every stage notebook should be here.
-THIN: set[str] = set()
+THIN: set[str] = {"01_cleaning", "04_ward_hotspots"}
 
 
 def _lines(nb_path: Path) -> tuple[int, int]:
