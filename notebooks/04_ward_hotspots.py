@@ -51,8 +51,10 @@ validate_parameters(paths.notebooks_dir() / "04_ward_hotspots.ipynb", dict(
     area=area, config=config, period=period, comparison_months=comparison_months, scheme=scheme,
     k=k, fdr_alpha=fdr_alpha, disclosure_threshold=disclosure_threshold, top_n=top_n,
     density=density))  # fmt: skip
-stage = ward_stage.build(run_config(area, config), area, period, comparison_months, fdr_alpha,
-                         disclosure_threshold, top_n, scheme, k)  # fmt: skip
+stage = ward_stage.build(
+    run_config(area, config), area, period, comparison_months=comparison_months,
+    fdr_alpha=fdr_alpha, disclosure_threshold=disclosure_threshold, top_n=top_n, scheme=scheme, k=k,
+)  # fmt: skip
 figures = WardMaps(stage)
 charts.setup_notebook()
 show_all(stage.intro())
