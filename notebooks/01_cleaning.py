@@ -27,36 +27,24 @@ config: str = ""  # path to the area config YAML the run uses; empty: config/<ar
 period: str = "2022-03"  # last month of the 12-month reporting period (YYYY-MM)
 
 # %%
-import pandas as pd
-from IPython.display import Markdown, display
-
-from helpers.core import narrative
+from helpers.core import paths
 from helpers.core.config import run_config
-from helpers.core.periods import ReportingPeriod, parse_month
-from helpers.ingest import cleaning, processed
-from helpers.present import charts
-from helpers.present.tables import plain_text, show_table
+from helpers.ingest.processed import save_stage_outputs
+from helpers.present import charts, cleaning_sections
+from helpers.present.sections import show_all
+from helpers.run.parameters import validate_parameters
+from helpers.stages import cleaning_stage
 
-parse_month(period, "period")
+validate_parameters(paths.notebooks_dir() / "01_cleaning.ipynb",
+                    dict(area=area, config=config, period=period))  # fmt: skip
 cfg = run_config(area, config)
-reporting = ReportingPeriod(period)
-charts.setup_notebook()
-if cfg.synthetic:
-    from helpers.sample import wexley as sample
+if cfg.synthetic:  # rebuild the embedded sample if it is stale or partial
+    from helpers.sample import wexley
 
-    sample.ensure_sample()
-result = cleaning.run_cleaning(cfg, period)
-display(Markdown(f"{narrative.area_title(cfg.name, cfg.area_kind)} — reporting period "
-                 f"**{reporting.name}**."))  # fmt: skip
-if result.resolved_area is not None:
-    display(Markdown(" ".join([result.resolved_area.describe(), *result.resolved_area.notes])))
-if cfg.synthetic:
-    display(
-        Markdown(
-            "> **Synthetic data.** This report is made from the embedded synthetic sample, "
-            "not real crime records. Its figures illustrate the method only."
-        )
-    )
+    wexley.ensure_sample()
+stage = cleaning_stage.build(cfg, period)
+charts.setup_notebook()
+show_all(stage.intro())
 
 # %% [markdown]
 # ## What was read, kept and rejected
@@ -65,61 +53,7 @@ if cfg.synthetic:
 # are not lost: they stay in the raw files and are counted here by reason.
 
 # %%
-summary = result.ledger.summary()
-labels = {
-    "street": "police.uk street-level crime and ASB",
-    "outcomes": "police.uk outcomes",
-    "extract": "Force offence extract",
-    "csp_counts": "Home Office crime by CSP",
-    "csp_population": "Population by CSP",
-    "msg": "Most Similar Group list",
-    "wards": "Ward boundaries",
-    "lsoa_lookup": "Neighbourhood (LSOA) to ward lookup",
-    "ward_population": "Ward population",
-}
-summary_view = pd.DataFrame(
-    {
-        "Input": summary["table"].map(labels).fillna(summary["table"]),
-        "Files": summary["files"],
-        "Rows read": summary["read"],
-        "Kept": summary["kept"],
-        "Rejected": summary["rejected"],
-        "Balanced": summary["balanced"].map({True: "yes", False: "NO"}),
-    }
-)
-show_table(
-    summary_view,
-    caption="Rows read, kept and rejected by input",
-    formats={"Files": "int", "Rows read": "int", "Kept": "int", "Rejected": "int"},
-)
-
-# %%
-rej = result.ledger.rejections()
-if rej.empty:
-    display(Markdown("No rows were rejected."))
-else:
-    rej_view = pd.DataFrame(
-        {
-            "Input": rej["table"].map(labels).fillna(rej["table"]),
-            "Reason": rej["reason"],
-            "Rows": rej["rows"],
-        }
-    )
-    display(show_table(rej_view, caption="Rejected rows by reason", formats={"Rows": "int"}))
-
-# %%
-ledger_df = result.ledger.to_frame()
-repairs = ledger_df[ledger_df.status == "repaired"]
-if not repairs.empty:
-    display(
-        show_table(
-            repairs[["source", "reason", "rows"]].rename(
-                columns={"source": "File", "reason": "Repair", "rows": "Rows"}
-            ),
-            caption="Rows kept after a recorded repair",
-            formats={"Rows": "int"},
-        )
-    )
+show_all(stage.ledger())
 
 # %% [markdown]
 # ## Months covered
@@ -128,43 +62,7 @@ if not repairs.empty:
 # includes it an 11-month total, so later sections compare like with like and say so.
 
 # %%
-street = result.tables["street"]
-per_month = (
-    street.groupby(["month", "is_asb"])
-    .size()
-    .unstack(fill_value=0)
-    .reindex(columns=[False, True], fill_value=0)
-)
-per_month.columns = ["Crimes", "ASB incidents"]
-fig, ax = charts.plt.subplots(figsize=(8, 3.2))
-x = pd.PeriodIndex(per_month.index, freq="M").to_timestamp()
-ax.plot(x, per_month["Crimes"], color=charts.CURRENT, label="Crimes")
-ax.plot(x, per_month["ASB incidents"], color=charts.PREVIOUS, label="ASB incidents")
-for m in result.months_missing:
-    ax.axvspan(
-        pd.Period(m, "M").to_timestamp(),
-        (pd.Period(m, "M") + 1).to_timestamp(),
-        color="#D55E00",
-        alpha=0.3,
-    )
-ax.set_ylabel("Records per month")
-ax.set_title("police.uk records per month (gaps shaded)")
-ax.legend(frameon=False)
-charts.finish(fig, alt="Line chart of police.uk crimes and ASB incidents per month")
-charts.plt.show()
-
-# %%
-months = result.months_available
-text = f"police.uk data cover **{months[0]} to {months[-1]}** ({len(months)} months). "
-if result.months_missing:
-    text += (
-        f"**{narrative.number_word(len(result.months_missing)).capitalize()} month(s) are missing: "
-        f"{', '.join(result.months_missing)}.** Comparisons that span these months are made "
-        "like-for-like over the months both periods hold."
-    )
-else:
-    text += "No month is missing between the first month and the end of the reporting period."
-display(Markdown(text))
+show_all(cleaning_sections.months(stage))
 
 # %% [markdown]
 # ## Where crimes were placed
@@ -175,32 +73,13 @@ display(Markdown(text))
 # neighbouring ward; the best-fit lookup has the same weakness for LSOAs that straddle wards.
 
 # %%
-method = street["ward_method"].value_counts().rename_axis("Method").reset_index(name="Rows")
-method["Share"] = method["Rows"] / method["Rows"].sum() * 100
-show_table(
-    method,
-    caption="Ward assignment method (police.uk rows kept)",
-    formats={"Rows": "int", "Share": "pct"},
-)
-
-# %%
-both = street[(street.ward_method == "point-in-polygon") & street["lookup_ward_code"].notna()]
-if len(both):
-    agree = (both["ward_code"] == both["lookup_ward_code"]).mean() * 100
-    display(
-        Markdown(
-            f"Where a crime has both a map point and an LSOA, the two methods put it in the "
-            f"same ward **{narrative.fmt_pct(agree)}** of the time ({narrative.fmt_int(len(both))} crimes)."
-        )
-    )
+show_all(stage.placement())
 
 # %% [markdown]
 # ## Notes from the checks
 
 # %%
-notes = result.warnings + cleaning.summarise_skipped(result.skipped_files)
-display(Markdown("\n".join(f"- {plain_text(n)}" for n in notes) if notes
-                 else "No issues were found."))  # fmt: skip
+show_all(cleaning_sections.check_notes(stage))
 
 # %% [markdown]
 # ## Caveats
@@ -216,31 +95,4 @@ display(Markdown("\n".join(f"- {plain_text(n)}" for n in notes) if notes
 #   Office tables give the composites themselves.
 
 # %%
-later = rej["reason"].str.contains("after the period end") if not rej.empty else None
-processed.save_stage_outputs(
-    area=cfg.area,
-    period=period,
-    stage="01_cleaning",
-    tables={"ledger_summary": summary, "rejections": rej},
-    figures={
-        "rows_read": int(summary["read"].sum()),
-        "rows_kept": int(summary["kept"].sum()),
-        "rows_rejected": int(summary["rejected"].sum()),
-        "months_missing": result.months_missing,
-        "street_kept": int(len(street)),
-        "balanced": bool(summary["balanced"].all()),
-    },
-    sentences=[text],
-    headlines=[text],
-    glance={
-        "Records read": narrative.fmt_int(summary["read"].sum()),
-        "Kept for analysis": narrative.fmt_int(summary["kept"].sum()),
-        "Rejected as faulty or outside the area": narrative.fmt_int(
-            rej.loc[~later, "rows"].sum() if not rej.empty else 0
-        ),
-        "For months after the period (not used)": narrative.fmt_int(
-            rej.loc[later, "rows"].sum() if not rej.empty else 0
-        ),
-        "Months missing": str(len(result.months_missing)),
-    },
-)
+out_dir = save_stage_outputs(cfg.area, period, cleaning_stage.STAGE, **stage.outputs())

@@ -74,3 +74,20 @@ def test_bad_period_parameter_stops_with_a_clear_message(repo: Path, tmp_path):
             cwd=str(repo / "notebooks"),
             progress_bar=False,
         )
+
+
+def test_notebook_refuses_what_batch_validation_refuses(repo: Path, tmp_path):
+    import re
+
+    from helpers.core.errors import ParameterError
+    from helpers.run.parameters import validate_parameters
+
+    nb = repo / "notebooks/01_cleaning.ipynb"
+    for bad in ({"period": "2022-13"}, {"area": "nowhere"}):
+        params = {"area": "wexley", "period": "2022-03", **bad}
+        with pytest.raises(ParameterError) as batch:
+            validate_parameters(nb, params)
+        with pytest.raises(pm.PapermillExecutionError, match=re.escape(batch.value.what)):
+            pm.execute_notebook(str(nb), str(tmp_path / "x.ipynb"), parameters=params,
+                                kernel_name="python3", cwd=str(repo / "notebooks"),
+                                progress_bar=False)  # fmt: skip

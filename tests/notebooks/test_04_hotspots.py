@@ -242,8 +242,33 @@ def test_high_threshold_suppresses_and_hides_small_counts(processed_sample, tmp_
         assert ch.loc[ch["current"].isna(), "change"].isna().all()
 
 
-def test_bad_parameter_gives_a_clear_error(processed_sample, tmp_path):
+@pytest.mark.parametrize(
+    "bad",
+    [{"scheme": "Jenks"}, {"fdr_alpha": 0.5}, {"k": 12}, {"comparison_months": 0},
+     {"top_n": 0}, {"disclosure_threshold": -5}],
+    ids=lambda b: next(iter(b)),
+)  # fmt: skip
+def test_notebook_and_batch_validation_refuse_the_same_values(processed_sample, tmp_path, bad):
+    """One parameter specification: the notebook refuses exactly what batch validation
+    (validate_parameters on the parameters cell) refuses, with the same message."""
+    import re
+
     import papermill as pm
 
-    with pytest.raises(pm.PapermillExecutionError, match="Unknown map classification"):
-        _run(tmp_path, scheme="Jenks")
+    from helpers.core.errors import ParameterError
+    from helpers.run.parameters import validate_parameters
+
+    params = {"area": AREA, "period": PERIOD, **bad}
+    with pytest.raises(ParameterError) as batch:
+        validate_parameters(NOTEBOOK, params)
+    with pytest.raises(pm.PapermillExecutionError, match=re.escape(batch.value.what)):
+        _run(tmp_path, **bad)
+
+
+def test_notebook_accepts_what_batch_validation_accepts(processed_sample):
+    from helpers.run.parameters import validate_parameters
+
+    # the values the notebook's defaults and the high-threshold run above use
+    for params in ({}, {"disclosure_threshold": 60, "scheme": "Quantiles", "k": 4, "top_n": 5},
+                   {"fdr_alpha": 0.01, "comparison_months": 36}):  # fmt: skip
+        validate_parameters(NOTEBOOK, {"area": AREA, "period": PERIOD, **params})

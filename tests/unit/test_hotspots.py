@@ -157,30 +157,6 @@ def test_distance_band_weights_give_every_ward_a_neighbour():
         h.spatial_weights(lattice(3), "rook-ish")
 
 
-# ---------------------------------------------------------------------------- FDR
-
-
-def test_fdr_bh_by_hand_all_rejected():
-    # sorted p: .005 .01 .03 .04 vs thresholds .0125 .025 .0375 .05 -> all rejected.
-    # q_(i) = min_{j>=i} p_(j) m / j: .02 .02 .04 .04
-    reject, q = h.fdr_bh([0.01, 0.04, 0.03, 0.005], alpha=0.05)
-    assert reject.tolist() == [True, True, True, True]
-    assert q.tolist() == pytest.approx([0.02, 0.04, 0.04, 0.02])
-
-
-def test_fdr_bh_by_hand_partial_and_nan():
-    # p .01 .02 .03 .5 (m=4): .03 <= 3/4*.05=.0375 -> first three rejected; .5 is not
-    reject, q = h.fdr_bh([0.5, 0.03, 0.01, 0.02, np.nan], alpha=0.05)
-    assert reject.tolist() == [False, True, True, True, False]
-    assert q[:4].tolist() == pytest.approx([0.5, 0.04, 0.04, 0.04])
-    assert np.isnan(q[4])
-    # uncorrected, .03 < .05 would be significant; with 20 tests it is not
-    reject20, _ = h.fdr_bh([0.03] + [0.9] * 19)
-    assert not reject20.any()
-    with pytest.raises(ParameterError):
-        h.fdr_bh([0.1], alpha=1.5)
-
-
 # ---------------------------------------------------------------------------- counts
 
 
@@ -205,10 +181,6 @@ def test_count_by_ward_point_in_polygon_keeps_outside_points():
     assert wc.unassigned["sac"] == 2 and t["sac"].sum() == 2  # burglary x2 in wards + 2 outside
     for key in h.MEASURES:
         assert t[key].sum() + wc.unassigned[key] == wc.totals[key]
-    # assign_wards keeps every row and labels the outside ones
-    a = h.assign_wards(pts, wards)
-    assert len(a) == len(pts)
-    assert a["ward_method"].tolist().count("unassigned") == 2
 
 
 def test_count_by_ward_uses_existing_ward_codes_and_unknown_codes_are_unassigned():
@@ -306,15 +278,6 @@ def test_unknown_measure_is_a_parameter_error():
 
 
 # ---------------------------------------------------------------------------- change
-
-
-def test_poisson_change_test_by_hand():
-    # 10 v 0: P(X=10 or X=0 | n=10, 1/2) = 2 / 1024
-    assert h.poisson_change_test(10, 0) == pytest.approx(2 / 1024)
-    assert h.poisson_change_test(5, 5) == pytest.approx(1.0)
-    assert h.poisson_change_test(0, 0) == 1.0
-    # 3 v 1: two-sided = P(X>=3)+P(X<=1) = (4+1+1+4)/16
-    assert h.poisson_change_test(3, 1) == pytest.approx(10 / 16)
 
 
 def _change_frames(cur_vals, prev_vals):

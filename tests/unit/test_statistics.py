@@ -374,3 +374,69 @@ def test_square_root_funnel_limits_bracket_the_target(target, pops, tau2):
     assert (out["upper_99.8"] >= out["upper_95"] - 1e-12).all()
     # asymmetric, as a count's chance variation is: further above the target than below
     assert ((out["upper_95"] - target) >= (target - out["lower_95"]) - 1e-12).all()
+
+
+# ---------------------------------------------------------------------------- FDR (one rule: ward changes and Gi* hot spots)
+
+
+def test_fdr_bh_by_hand_all_rejected():
+    # sorted p: .005 .01 .03 .04 vs thresholds .0125 .025 .0375 .05 -> all rejected.
+    # q_(i) = min_{j>=i} p_(j) m / j: .02 .02 .04 .04
+    reject, q = S.fdr_bh([0.01, 0.04, 0.03, 0.005], alpha=0.05)
+    assert reject.tolist() == [True, True, True, True]
+    assert q.tolist() == pytest.approx([0.02, 0.04, 0.04, 0.02])
+
+
+def test_fdr_bh_by_hand_partial_and_nan():
+    # p .01 .02 .03 .5 (m=4): .03 <= 3/4*.05=.0375 -> first three rejected; .5 is not
+    reject, q = S.fdr_bh([0.5, 0.03, 0.01, 0.02, np.nan], alpha=0.05)
+    assert reject.tolist() == [False, True, True, True, False]
+    assert q[:4].tolist() == pytest.approx([0.5, 0.04, 0.04, 0.04])
+    assert np.isnan(q[4])
+    # uncorrected, .03 < .05 would be significant; with 20 tests it is not
+    reject20, _ = S.fdr_bh([0.03] + [0.9] * 19)
+    assert not reject20.any()
+    with pytest.raises(ParameterError):
+        S.fdr_bh([0.1], alpha=1.5)
+
+
+def test_fdr_bh_equals_scipy_false_discovery_control():
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(7)
+    for m in (1, 5, 30, 200):
+        p = np.concatenate([rng.uniform(0, 0.02, m // 3), rng.uniform(0, 1, m - m // 3)])
+        reject, q = S.fdr_bh(p, alpha=0.05)
+        expected = false_discovery_control(p, method="bh")
+        assert q == pytest.approx(expected, rel=1e-12)
+        assert (reject == (expected <= 0.05)).all()
+    # NaN p-values are untested and not counted in m
+    p = np.array([0.01, np.nan, 0.04, 0.2])
+    reject, q = S.fdr_bh(p)
+    assert q[[0, 2, 3]] == pytest.approx(false_discovery_control(p[[0, 2, 3]], method="bh"))
+    assert np.isnan(q[1]) and not reject[1]
+
+
+def test_ward_change_uses_the_exact_test_and_bh_of_this_module():
+    """Stage 04's ward change: exact conditional binomial p per ward (scipy binomtest, p=1/2
+    for like-for-like months) and BH across the wards (scipy false_discovery_control)."""
+    import pandas as pd
+    from scipy.stats import binomtest, false_discovery_control
+
+    from helpers.stages import hotspots
+
+    now, before = [30, 12, 0, 7, 55, 3], [10, 12, 0, 1, 30, 9]
+    codes = [f"E0{i}" for i in range(len(now))]
+    cur = pd.DataFrame({"ward_code": codes, "ward_name": codes, "asb": now})
+    prev = pd.DataFrame({"ward_code": codes, "asb": before})
+    ch = hotspots.ward_change(cur, prev, "asb", alpha=0.05).set_index("ward_code")
+    p = np.array([binomtest(a, a + b, 0.5).pvalue if a + b else 1.0
+                  for a, b in zip(now, before, strict=True)])  # fmt: skip
+    q = false_discovery_control(p, method="bh")
+    assert ch.loc[codes, "p"].to_numpy() == pytest.approx(p, rel=1e-12)
+    assert ch.loc[codes, "q"].to_numpy() == pytest.approx(q, rel=1e-12)
+    assert (ch.loc[codes, "significant"].to_numpy() == (q <= 0.05)).all()
+    # the same p-value as the pack's other count comparisons (one test, one place)
+    assert S.compare_counts(10, 0).p_value == pytest.approx(2 / 1024)
+    assert S.compare_counts(3, 1).p_value == pytest.approx(10 / 16)
+    assert S.compare_counts(0, 0).p_value == 1.0

@@ -17,6 +17,8 @@ Public functions
 - :data:`SMALL_COUNT`, :func:`is_small`, :func:`shown_pct_change` — the small-number rule.
 - :func:`compare_count_columns` — the same for every row of a DataFrame, optional p-value
   adjustment for many rows (Holm or Benjamini–Hochberg, via statsmodels).
+- :func:`fdr_bh` — Benjamini–Hochberg false discovery rate for any array of p-values (NaN
+  untested): ``(reject, q)``, the one FDR rule of the pack (ward changes, Gi* hot spots).
 - :func:`poisson_ci` — exact (Garwood) interval for one count.
 - :func:`funnel_limits` — exact Poisson funnel limits (e.g. 95% and 99.8%) around a target rate.
 - :func:`overdispersion` and :func:`overdispersed_funnel_limits` — Spiegelhalter (2005)
@@ -303,7 +305,9 @@ def compare_count_columns(
         out[k] = pd.Series(v, index=out.index, dtype="float64")
     out["p_unadjusted"] = out["p_value"]
     tested = out["p_value"].notna()
-    if p_adjust != "none" and tested.any():
+    if p_adjust == "fdr_bh" and tested.any():  # the one BH of the package
+        out.loc[tested, "p_value"] = fdr_bh(out.loc[tested, "p_value"].to_numpy(), alpha)[1]
+    elif p_adjust != "none" and tested.any():
         from statsmodels.stats.multitest import multipletests
 
         out.loc[tested, "p_value"] = multipletests(
@@ -314,6 +318,31 @@ def compare_count_columns(
         ~out["significant"], "no change", np.where(out["rate_ratio"] > 1, "increase", "decrease")
     )
     return out
+
+
+def fdr_bh(pvalues, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Benjamini–Hochberg false discovery rate over ``pvalues``: returns ``(reject, q)``.
+
+    ``q`` is the BH-adjusted p-value (statsmodels ``multipletests(method="fdr_bh")``, the same
+    as :func:`scipy.stats.false_discovery_control`); a test is rejected (significant) when
+    ``q <= alpha``, which is BH's step-up rule ``p_(k) <= k / m * alpha``. NaN p-values are
+    untested: never significant, q = NaN, and not counted in ``m``.
+
+    Caveat: BH controls the expected share of false discoveries among the tests flagged; it
+    assumes the p-values are independent or positively dependent (neighbouring wards' Gi*
+    statistics share wards, which is positive dependence).
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    a = _check_alpha(alpha)
+    p = np.asarray(pvalues, dtype=float)
+    reject = np.zeros(p.shape, dtype=bool)
+    q = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        r, qq, _, _ = multipletests(p[ok], alpha=a, method="fdr_bh")
+        reject[ok], q[ok] = r, qq
+    return reject, q
 
 
 def poisson_ci(count: int, alpha: float = 0.05) -> tuple[float, float]:

@@ -237,7 +237,16 @@ def lonlat_to_bng(lon: pd.Series, lat: pd.Series) -> tuple[np.ndarray, np.ndarra
 def points_to_wards(
     easting: pd.Series, northing: pd.Series, wards: gpd.GeoDataFrame
 ) -> tuple[pd.Series, pd.Series, int]:
-    """Ward code/name for each point (NaN coordinates → <NA>). Returns (codes, names, points in overlaps)."""
+    """Ward code/name for each point (NaN coordinates → <NA>). Returns (codes, names, points in overlaps).
+
+    The one ward-placement rule of the package: a point belongs to a ward whose polygon
+    *covers* it (inside or on its boundary, so a point on an edge or vertex shared by several
+    wards is placed, not lost); when several wards cover it, the lowest ward code wins. The
+    overlap count is of points inside two wards' interiors (a boundary error), not of points on
+    a shared edge.
+    """
+    import shapely
+
     ok = easting.notna() & northing.notna()
     codes = pd.Series(pd.NA, index=easting.index, dtype="string")
     names = pd.Series(pd.NA, index=easting.index, dtype="string")
@@ -248,11 +257,16 @@ def points_to_wards(
         geometry=gpd.points_from_xy(easting[ok], northing[ok]),
         crs=wards.crs,
     )
-    joined = gpd.sjoin(
-        pts, wards[["ward_code", "ward_name", "geometry"]], predicate="within", how="inner"
-    )
+    polys = wards[["ward_code", "ward_name", "geometry"]].reset_index(drop=True)
+    joined = gpd.sjoin(pts, polys, predicate="intersects", how="inner")
     joined = joined.sort_values(["_i", "ward_code"], kind="mergesort")
-    in_overlap = int(joined["_i"].duplicated().sum())
+    shared = joined[joined["_i"].duplicated(keep=False)]
+    in_overlap = 0
+    if len(shared):  # in two wards: on a shared edge, or inside two overlapping wards
+        inside = shapely.within(
+            shared.geometry.to_numpy(), polys.geometry.to_numpy()[shared["index_right"].to_numpy()]
+        )
+        in_overlap = int(shared.loc[inside, "_i"].duplicated().sum())
     joined = joined.drop_duplicates("_i", keep="first")
     pos = joined["_i"].to_numpy()
     codes.iloc[pos] = joined["ward_code"].to_numpy()

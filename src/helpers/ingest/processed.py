@@ -122,11 +122,22 @@ def save_stage_outputs(
     methods sentences saying how far another source's figures are from the ones shown. The
     reconciliation check (:mod:`helpers.report.reconcile`) reads all three. Stages that pass none
     of them write the same file as before, with empty lists.
+
+    Saving a stage clears its old outputs: a table or figure file that a previous run of *this
+    stage* wrote (``tables/<stage>__*.csv``, ``figures/<stage>__*``) and this run does not write
+    is removed, so the pack never shows last run's table beside this run's (a police.uk-only run
+    saves fewer tables than an extract run). Nothing outside those two folders of this stage's
+    report, and no other stage's file, is touched. What was removed is recorded under
+    ``"removed"`` in the figures JSON (paths relative to the report folder).
     """
     out = paths.report_dir(area, period)
     stage = paths.safe_name(stage, "stage")
+    written = []
     for name, df in (tables or {}).items():
-        write_csv(df, out / "tables" / f"{stage}__{paths.safe_name(name, 'table name')}.csv")
+        target = out / "tables" / f"{stage}__{paths.safe_name(name, 'table name')}.csv"
+        write_csv(df, target)
+        written.append(target)
+    removed = _remove_stale_outputs(out, stage, keep=written)
     write_json(
         {
             "stage": stage,
@@ -140,7 +151,29 @@ def save_stage_outputs(
             "measures": list(measures or []),
             "table_periods": dict(table_periods or {}),
             "source_notes": list(source_notes or []),
+            "removed": removed,
         },
         out / "figures" / f"{stage}.json",
     )
     return out
+
+
+def _remove_stale_outputs(out: Path, stage: str, keep: list[Path]) -> list[str]:
+    """Remove ``stage``'s files in ``out/tables`` and ``out/figures`` that are not in ``keep``
+    (nor the stage's figures JSON, rewritten next); return their paths relative to ``out``.
+
+    Only files named ``<stage>__*`` (tables and figures) are candidates, so another stage's
+    outputs (``02_x__...``, a stage whose name merely starts the same way) and anything outside
+    the stage's report folder are never touched.
+    """
+    keep_set = {p.resolve() for p in keep}
+    removed: list[str] = []
+    for sub in ("tables", "figures"):
+        folder = out / sub
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.glob(f"{stage}__*")):
+            if (p.is_file() or p.is_symlink()) and p.resolve() not in keep_set:
+                p.unlink()
+                removed.append(f"{sub}/{p.name}")
+    return sorted(removed)

@@ -14,7 +14,7 @@ from helpers.core.sections import Section
 from helpers.present import charts
 from helpers.present.tables import show_table
 
-__all__ = ["show"]
+__all__ = ["show", "show_all"]
 
 
 def _display(obj) -> None:
@@ -55,3 +55,10 @@ def show(section: Section, *, table: bool = True, figure: bool = True) -> Sectio
     if section.notes:
         _display(Markdown("\n\n".join(f"*{n}*" for n in section.notes)))
     return section
+
+
+def show_all(*sections) -> None:
+    """Show each section in turn; arguments may be sections or lists of sections."""
+    for item in sections:
+        for s in item if isinstance(item, list | tuple) else [item]:
+            show(s)

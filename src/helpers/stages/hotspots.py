@@ -37,6 +37,7 @@ import pandas as pd
 
 from helpers.core.errors import GeographyError, ParameterError
 from helpers.core.narrative import fmt_int, join_names, number_word
+from helpers.core.statistics import compare_counts, fdr_bh
 from helpers.stages import measures
 from helpers.stages.variance import DEFAULT_MIN_COUNT
 
@@ -269,22 +270,14 @@ def _check_overlaps(w, check: WardCheck, tolerance: float) -> None:
         check.slivers.append((ca, cb, float(area)))
 
 
-def assign_wards(
-    points: pd.DataFrame,
-    wards,
-    x: str = "easting",
-    y: str = "northing",
-    crs: str = "EPSG:27700",
-) -> pd.DataFrame:
-    """Point-in-polygon: add ``ward_code``, ``ward_name`` and ``ward_method`` to ``points``.
-
-    ``x``/``y`` are coordinates in ``crs``; the wards must be in the same CRS (else
-    GeographyError). A point inside (or on the edge of) a ward gets ``point-in-polygon``; a
-    point outside every ward, or with no coordinates, gets ``unassigned`` and a null code. It
-    is kept, never dropped, so the ledger can count it. A point on a shared edge goes to the
-    first ward in boundary order, so every point is counted once.
+def place_points(points: pd.DataFrame, wards, x: str = "easting", y: str = "northing"):
+    """Add ``ward_code``, ``ward_name`` and ``ward_method`` to a copy of ``points`` by the
+    cleaning's one placement rule (:func:`helpers.ingest.geography.points_to_wards`: the ward
+    covering the point, a shared edge or vertex going to the lowest ward code). ``wards`` must
+    already be checked (:func:`check_wards`, same CRS as ``x``/``y``). A point outside every
+    ward or without coordinates is kept, ``unassigned`` with a null code, so it is counted.
     """
-    import geopandas as gpd
+    from helpers.ingest.geography import points_to_wards
 
     for col in (x, y):
         if col not in points.columns:
@@ -292,27 +285,14 @@ def assign_wards(
                 f"The crime table has no {col!r} column, so points cannot be placed in wards.",
                 "Use the processed street table (easting/northing) or pass x=/y= column names.",
             )
-    w, _ = check_wards(wards, crs=crs)
     out = points.drop(columns=[c for c in ("ward_code", "ward_name", "ward_method") if c in points])
     out = out.reset_index(drop=True)
     xs = pd.to_numeric(out[x], errors="coerce")
     ys = pd.to_numeric(out[y], errors="coerce")
-    has = xs.notna() & ys.notna()
-    pts = gpd.GeoDataFrame(
-        {"row": np.flatnonzero(has.to_numpy())},
-        geometry=gpd.points_from_xy(xs[has], ys[has]),
-        crs=w.crs,
-    )
-    polys = w[["ward_code", "ward_name", "geometry"]].assign(order=range(len(w)))
-    joined = gpd.sjoin(pts, polys, predicate="intersects", how="inner")
-    joined = joined.sort_values(["row", "order"]).drop_duplicates("row")
-    code = pd.Series(pd.NA, index=out.index, dtype="object")
-    name = pd.Series(pd.NA, index=out.index, dtype="object")
-    code.iloc[joined["row"].to_numpy()] = joined["ward_code"].to_numpy()
-    name.iloc[joined["row"].to_numpy()] = joined["ward_name"].to_numpy()
-    out["ward_code"] = code
-    out["ward_name"] = name
-    out["ward_method"] = np.where(code.notna(), "point-in-polygon", "unassigned")
+    codes, names, _ = points_to_wards(xs, ys, wards)
+    out["ward_code"] = codes.astype(object).where(codes.notna(), None)
+    out["ward_name"] = names.astype(object).where(names.notna(), None)
+    out["ward_method"] = np.where(codes.notna(), "point-in-polygon", "unassigned")
     return out
 
 
@@ -366,9 +346,9 @@ def count_by_ward(
 ) -> WardCounts:
     """Count records by ward for each measure, over ``months`` (default: all months present).
 
-    If ``records`` has a ``ward_code`` column (the processed street table), that assignment is
-    used; otherwise points are placed in wards by :func:`assign_wards` using ``x``/``y`` in
-    ``crs``. Every ward appears (zero when nothing happened there). Records outside every ward
+    If ``records`` has a ``ward_code`` column (the processed street table), the cleaning's
+    placement is used; otherwise points are placed by :func:`place_points` (the cleaning's own
+    rule, :func:`helpers.ingest.geography.points_to_wards`) using ``x``/``y`` in ``crs``. Every ward appears (zero when nothing happened there). Records outside every ward
     are counted in ``unassigned``, never dropped: ``sum(table[key]) + unassigned[key] ==
     totals[key]``.
     """
@@ -383,7 +363,7 @@ def count_by_ward(
             )
         recs = recs[recs["month"].astype(str).isin(set(map(str, months)))]
     if "ward_code" not in recs.columns:
-        recs = assign_wards(recs, w, x=x, y=y, crs=crs)
+        recs = place_points(recs, w, x=x, y=y)
     known = recs["ward_code"].isin(set(w["ward_code"]))
     table = w[["ward_code", "ward_name", "population"]].copy()
     unassigned, totals = {}, {}
@@ -402,31 +382,6 @@ def rate_per_1000(counts, population) -> pd.Series:
     c = pd.to_numeric(pd.Series(counts), errors="coerce").astype(float)
     p = pd.to_numeric(pd.Series(population, index=c.index), errors="coerce").astype(float)
     return (c / p.where(p > 0) * 1000.0).rename(None)
-
-
-# --------------------------------------------------------------------------------------------
-# Multiple testing
-# --------------------------------------------------------------------------------------------
-
-
-def fdr_bh(pvalues, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Benjamini–Hochberg false discovery rate: returns ``(reject, q_values)``.
-
-    ``q`` is the BH-adjusted p-value (statsmodels ``multipletests(method="fdr_bh")``); a test is
-    significant when ``q <= alpha``. NaN p-values are never significant and get q = NaN.
-    """
-    from statsmodels.stats.multitest import multipletests
-
-    if not 0 < alpha < 1:
-        raise ParameterError(f"fdr_alpha = {alpha!r} is not between 0 and 1.", "Use e.g. 0.05.")
-    p = np.asarray(pvalues, dtype=float)
-    reject = np.zeros(p.shape, dtype=bool)
-    q = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        r, qq, _, _ = multipletests(p[ok], alpha=alpha, method="fdr_bh")
-        reject[ok], q[ok] = r, qq
-    return reject, q
 
 
 # --------------------------------------------------------------------------------------------
@@ -601,24 +556,6 @@ def hotspot_sentence(result: pd.DataFrame, label: str, fdr_alpha: float) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def poisson_change_test(current: int, previous: int, exposure_ratio: float = 1.0) -> float:
-    """Two-sided p-value that two Poisson counts share one rate (conditional binomial test).
-
-    Given ``n = current + previous`` events, under H0 ``current ~ Binomial(n, r / (1 + r))``
-    where ``r = exposure_ratio`` (current months / previous months; 1 for like-for-like
-    periods). scipy.stats.binomtest, exact two-sided. Returns 1.0 when both counts are zero.
-    """
-    from scipy.stats import binomtest
-
-    current, previous = int(current), int(previous)
-    if current < 0 or previous < 0:
-        raise ValueError("counts must be non-negative")
-    n = current + previous
-    if n == 0:
-        return 1.0
-    return float(binomtest(current, n, exposure_ratio / (1.0 + exposure_ratio)).pvalue)
-
-
 #: Small-number rule (one rule for the whole pack, defined by the variance stage): a % change is
 #: not printed when either period's count is below this; the count change still is.
 SMALL_NUMBER = DEFAULT_MIN_COUNT
@@ -706,8 +643,9 @@ def ward_change(
     ok = (out["previous"] > 0) & ~out["small_numbers"]
     out["pct_change"] = np.where(ok, out["change"] / out["previous"].where(ok) * 100, np.nan)
     out["direction"] = np.select([out["change"] > 0, out["change"] < 0], ["up", "down"], "same")
-    out["p"] = [
-        poisson_change_test(c, p) for c, p in zip(out["current"], out["previous"], strict=True)
+    out["p"] = [  # equal exposure: both periods cover the same months
+        compare_counts(c, p, alpha=alpha, method="exact").p_value
+        for c, p in zip(out["current"], out["previous"], strict=True)
     ]
     reject, q = fdr_bh(out["p"].to_numpy(), alpha)
     out["q"] = q
