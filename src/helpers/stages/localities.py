@@ -525,7 +525,6 @@ def locality_sections(
                 f"locality:{name}",
                 sentences=[text],
                 notes=[n for n in series.notes],
-                figures={"locality": name, "all_crime_current": key["all_crime_current"]},
             )
         )
     long = pd.concat(long_rows, ignore_index=True)
