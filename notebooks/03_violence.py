@@ -802,6 +802,42 @@ else:
     )
 
 # %% [markdown]
+# ## The Commissioner's measures
+#
+# A Police and Crime Commissioner reports a few national measures for the whole force area, and
+# panels often ask for them for their own area: all crime as offences *and* as the number of
+# different victims (someone who was a victim more than once in the year is counted once), knife
+# or sharp instrument offences, firearm offences, sexual offences (rape and other sexual
+# offences), neighbourhood crime (residential burglary, personal robbery, theft from the person
+# and vehicle offences) and homicide, each against last year and against the 12 months to June
+# 2019, the baseline of the national Crime and Policing Measures; homicides per million
+# residents beside the national rate; and victim satisfaction from the force's survey.
+#
+# *How to read them:* change on last year is tested against the month-to-month variation in each
+# measure's own counts (a quasi-Poisson test, false alarms controlled across the table); change
+# on the baseline uses the exact test of the two yearly counts. No percentage or test is given
+# when a count is below 20, so homicides and firearm offences are shown as numbers only. Victim
+# satisfaction is an estimate from the victims who answered, shown with its 95% interval. A
+# measure whose input is missing says so rather than being estimated.
+
+# %%
+from helpers.core.sections import merged_tables
+from helpers.present.sections import show
+from helpers.stages import commissioner as PCC
+
+commissioner = PCC.commissioner_sections(
+    cfg,
+    data.extract if used == "extract" else None,
+    period,
+    csp_population=data.csp_population,
+    wards=data.wards,
+    alpha=alpha,
+    exceptional=exceptional,
+)
+for _section in commissioner:
+    show(_section)
+
+# %% [markdown]
 # ## Figures saved for the panel pack
 #
 # The key tables and every sentence above are saved beside this report so each number can be
@@ -872,12 +908,12 @@ out = processed.save_stage_outputs(
     area,
     period,
     "03_violence",
-    tables=tables,
+    tables={**tables, **merged_tables(commissioner)},
     figures=figures,
     sentences=sentences,
     headlines=headlines,
     glance=glance,
-    measures=keyed,
-    table_periods=table_periods,
+    measures=keyed + PCC.records(commissioner),
+    table_periods={**table_periods, **PCC.table_periods(commissioner)},
 )
 say("The key tables and figures of this report are kept with it for the panel paper.")
