@@ -59,7 +59,9 @@ def _fail(label: str, line: int, what: str, fix: str) -> DataFileError:
 def parse_victim_survey(text: str, label: str = "the victim survey file") -> pd.DataFrame:
     """The survey rows of ``text`` (CSV) as a DataFrame: ``period``, ``question``,
     ``respondents``, ``satisfied`` (ints), ``pct_satisfied`` (float), ``line`` (file line)."""
-    lines = text.lstrip("\ufeff").splitlines()
+    # split on line ends only: str.splitlines() also splits on \x1c-\x1e, \x85 and \u2028,
+    # which would put every later line number in a message out by one
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     header_line = None
     for i, line in enumerate(lines, start=1):
         if line.strip() and not line.lstrip().startswith("#"):

@@ -74,17 +74,17 @@ TABLE_ROWS = (
 NEEDS = {
     ("knife_crime", "count"): (
         "knife_crime",
-        "a flag for offences involving a knife or sharp instrument",
+        "flag for offences involving a knife or sharp instrument",
         "sources.force_extract.columns.knife_crime",
     ),
     ("firearm_crime", "count"): (
         "firearm",
-        "a flag for offences involving a firearm",
+        "flag for offences involving a firearm",
         "sources.force_extract.columns.firearm",
     ),
     ("all_crime", "distinct_victims"): (
         "victim_id",
-        "a victim reference for each offence",
+        "victim reference for its offences",
         "sources.force_extract.columns.victim_id",
     ),
 }
@@ -199,7 +199,7 @@ def measures_table(
             "small_numbers": small,
             "p_value": float("nan"),
             "significant": False,
-            "significance": "Not tested (each victim counted once a year)"
+            "significance": "Not tested"
             if stat == "distinct_victims"
             else _sig_words(False, small, c, p),
             "baseline": b,
@@ -297,6 +297,7 @@ def _measures_section(
                 "before); a victim of more than one offence in the year is counted once."
             )
             first.append(text if text.endswith(".") else text + ".")
+        said_periods = False  # the exceptional-period clause is said once, not per measure
         for mid in ("knife_crime", "firearm_crime", "neighbourhood"):
             r = by.get((mid, "count"))
             if r is None:
@@ -316,12 +317,13 @@ def _measures_section(
                     (cur, int(r.current)),
                     (prev, int(r.previous)),
                     b,
-                    exceptional,
+                    [] if said_periods else exceptional,
                     noun="offences",
                     significance=sig,
                     mention_current=False,
                 )
             )
+            said_periods = True
         sec.sentences += first
         view = pd.DataFrame(
             {
