@@ -155,3 +155,65 @@ def test_fuzzed_survey_rows_parse_cleanly_or_name_their_line(rows):
     assert t["pct_satisfied"].between(0, 100).all()
     key = list(zip(t["period"], t["question"].str.casefold(), strict=True))
     assert len(key) == len(set(key))  # one row per period and question
+
+
+# --------------------------------------------------------------------------- through cleaning
+
+from test_cleaning import E0, N0, area, write_csv  # noqa: E402, F401  (the hand-built area)
+
+from helpers.core.config import load_area_config  # noqa: E402
+from helpers.ingest.cleaning import run_cleaning  # noqa: E402
+
+EXTRACT_HEADER = ["Ref", "Date", "HO", "LSOA", "E", "N", "Knife", "Gun", "Victim"]
+
+
+def _with_extract(tmp, rows, columns="knife_crime: Knife, firearm: Gun, victim_id: Victim"):
+    write_csv(tmp / "raw" / "extract.csv", EXTRACT_HEADER, rows)
+    cfg = tmp / "test.yaml"
+    text = cfg.read_text()
+    text += (
+        f"  force_extract:\n    path: {tmp / 'raw' / 'extract.csv'}\n"
+        f"    columns: {{offence_id: Ref, date: Date, ho_code: HO, lsoa_code: LSOA, easting: E, "
+        f"northing: N, {columns}}}\n"
+    )
+    cfg.write_text(text)
+    return load_area_config(str(cfg))
+
+
+def test_cleaning_keeps_the_flags_and_victims(area):  # noqa: F811 (the fixture)
+    tmp, _ = area
+    rows = [
+        ["R1", "2022-01-05", "8N", "L1", E0 + 500, N0 + 500, "Y", "No", "V1"],
+        ["R2", "2022-01-06", "8N", "L1", E0 + 500, N0 + 500, "", "yes", "V1"],
+        ["R3", "2022-02-07", "92A", "L2", E0 + 1500, N0 + 500, "n", "", ""],
+    ]
+    cfg = _with_extract(tmp, rows)
+    res = run_cleaning(cfg, "2022-02", out_dir=tmp / "out", check_future=False)
+    ex = res.tables["extract"].set_index("offence_id")
+    assert ex["knife_crime"].tolist() == [True, False, False]
+    assert ex["firearm"].tolist() == [False, True, False]
+    assert ex.loc["R1", "victim_id"] == "V1" and pd.isna(ex.loc["R3", "victim_id"])
+    back = pd.read_parquet(tmp / "out" / "extract.parquet").set_index("offence_id")
+    assert back["knife_crime"].tolist() == [True, False, False]
+
+
+def test_cleaning_refuses_a_flag_it_cannot_read(area):  # noqa: F811
+    tmp, _ = area
+    rows = [
+        ["R1", "2022-01-05", "8N", "L1", E0 + 500, N0 + 500, "Y", "No", "V1"],
+        ["R2", "2022-01-06", "8N", "L1", E0 + 500, N0 + 500, "Y", "Perhaps", "V2"],
+    ]
+    cfg = _with_extract(tmp, rows)
+    with pytest.raises(
+        DataFileError, match=r"extract.csv, row 3: the firearm flag \(firearm\) is 'Perhaps'"
+    ):
+        run_cleaning(cfg, "2022-02", out_dir=tmp / "out", check_future=False)
+
+
+def test_cleaning_without_the_columns_leaves_them_missing(area):  # noqa: F811
+    tmp, _ = area
+    rows = [["R1", "2022-01-05", "8N", "L1", E0 + 500, N0 + 500, "Y", "No", "V1"]]
+    cfg = _with_extract(tmp, rows, columns="hour: Hour")
+    res = run_cleaning(cfg, "2022-02", out_dir=tmp / "out", check_future=False)
+    ex = res.tables["extract"]
+    assert ex["knife_crime"].isna().all() and ex["victim_id"].isna().all()
