@@ -222,3 +222,69 @@ def test_survey_small_number_rule_and_interval(tmp_path):
     assert math.isnan(t.loc["Hate crime victims", "pct_satisfied"])
     assert t.loc["Hate crime victims", "significance"] == "Too few respondents to test"
     assert sec.figures["measures"][0]["value"] == pytest.approx(80.0)
+
+
+# --------------------------------------------------------------------------- config and CLI
+
+
+def _config_text(block: str) -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "config" / "wexley.yaml").read_text("utf-8")
+    start = text.index("commissioner:")
+    end = text.index("committee:")
+    return text[:start] + block + text[end:]
+
+
+@pytest.mark.parametrize(
+    ("block", "pattern"),
+    [
+        ("commissioner:\n  baseline: 2019-13\n", r"'commissioner.baseline' is '2019-13'"),
+        (
+            "commissioner:\n  measures: [knife]\n",
+            r"'commissioner.measures\[0\]' is 'knife'.*knife_crime",
+        ),
+        ("commissioner:\n  measures: []\n", r"commissioner.measures"),
+        (
+            "commissioner:\n  national_homicide: {per_million: lots, period: x, source: y}\n",
+            r"commissioner.national_homicide.per_million",
+        ),  # fmt: skip
+        (
+            "commissioner:\n  national_homicide: {per_million: 11.3}\n",
+            r"'commissioner.national_homicide.period' is missing",
+        ),  # fmt: skip
+        ("commissioner:\n  basline: 2019-06\n", r"did you mean 'commissioner.baseline'"),
+    ],
+)
+def test_commissioner_settings_are_checked(tmp_path, block, pattern):
+    from helpers.core.config import load_area_config
+    from helpers.core.errors import ConfigError
+
+    p = tmp_path / "area.yaml"
+    p.write_text(_config_text(block), encoding="utf-8")
+    with pytest.raises(ConfigError, match=pattern):
+        load_area_config(str(p))
+
+
+def test_commissioner_settings_are_read(tmp_path):
+    from helpers.core.config import load_area_config
+
+    p = tmp_path / "area.yaml"
+    block = "commissioner:\n  baseline: 2019-12\n  measures: [vap.homicide]\n"
+    p.write_text(_config_text(block), encoding="utf-8")
+    cfg = load_area_config(str(p))
+    assert C.baseline_period(cfg).month_list[0] == "2019-01"
+    assert C.wanted(cfg) == ["vap.homicide"]
+    assert cfg.commissioner["national_homicide"] is None
+
+
+def test_survey_template_command(tmp_path, capsys):
+    from helpers.ingest.survey import COLUMNS, read_victim_survey
+    from helpers.run import cli
+
+    out = tmp_path / "survey.csv"
+    assert cli.main(["survey-template", "--area", "wexley", "--out", str(out)]) == 0
+    assert ",".join(COLUMNS) in out.read_text(encoding="utf-8")
+    assert read_victim_survey(out).empty
+    assert cli.main(["survey-template", "--area", "wexley", "--out", str(out)]) == 2
+    assert "never written over" in capsys.readouterr().err
