@@ -297,7 +297,6 @@ def _measures_section(
                 "before); a victim of more than one offence in the year is counted once."
             )
             first.append(text if text.endswith(".") else text + ".")
-        said_periods = False  # the exceptional-period clause is said once, not per measure
         for mid in ("knife_crime", "firearm_crime", "neighbourhood"):
             r = by.get((mid, "count"))
             if r is None:
@@ -317,13 +316,18 @@ def _measures_section(
                     (cur, int(r.current)),
                     (prev, int(r.previous)),
                     b,
-                    [] if said_periods else exceptional,
+                    [],  # the exceptional-period clause is said once, below, in its own words
                     noun="offences",
                     significance=sig,
                     mention_current=False,
                 )
             )
-            said_periods = True
+        for p, n in CMP.overlap(prev, exceptional):
+            first.append(
+                f"Last year ({_span(prev)}) falls {'wholly' if n == len(prev) else 'partly'} "
+                f"within the {p.name} ({p.span}), so for these measures {base_name} is the "
+                "better guide."
+            )
         sec.sentences += first
         view = pd.DataFrame(
             {
