@@ -198,6 +198,28 @@ sections += [show(VR.unknown_codes(ctx))]
 sections += [show(s) for s in VR.police_uk(ctx)]
 
 # %% [markdown]
+# ## The Commissioner's measures
+#
+# A Police and Crime Commissioner reports a few national measures for the whole force area, and
+# panels often ask for them for their own area: all crime as offences *and* as the number of
+# different victims (someone who was a victim more than once in the year is counted once), knife
+# or sharp instrument offences, firearm offences, sexual offences (rape and other sexual
+# offences), neighbourhood crime (residential burglary, personal robbery, theft from the person
+# and vehicle offences) and homicide, each against last year and against the 12 months to June
+# 2019, the baseline of the national Crime and Policing Measures; homicides per million
+# residents beside the national rate; and victim satisfaction from the force's survey.
+#
+# *How to read them:* change on last year is tested against the month-to-month variation in each
+# measure's own counts (a quasi-Poisson test, false alarms controlled across the table); change
+# on the baseline uses the exact test of the two yearly counts. No percentage or test is given
+# when a count is below 20, so homicides and firearm offences are shown as numbers only. Victim
+# satisfaction is an estimate from the victims who answered, shown with its 95% interval. A
+# measure whose input is missing says so rather than being estimated.
+
+# %%
+sections += [show(s) for s in VR.commissioner(ctx)]
+
+# %% [markdown]
 # ## Figures saved for the panel pack
 #
 # The key tables and every sentence above are saved beside this report so each number can be

@@ -221,7 +221,11 @@ def test_schema_agrees_with_the_code_that_reads_it():
 
     assert C.LIMIT_METHODS == msg.LIMIT_METHODS
     cols = C.ExtractColumns.model_fields
-    assert set(cols) == {*loading.FORCE_EXTRACT_REQUIRED, *loading.FORCE_EXTRACT_OPTIONAL}
+    assert set(cols) == {
+        *loading.FORCE_EXTRACT_REQUIRED,
+        *loading.FORCE_EXTRACT_OPTIONAL,
+        *loading.FORCE_EXTRACT_FLAGS,
+    }
     assert {k for k, f in cols.items() if f.is_required()} == set(loading.FORCE_EXTRACT_REQUIRED)
 
 

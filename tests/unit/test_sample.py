@@ -64,9 +64,9 @@ def test_deterministic_byte_for_byte(sample_dir, tmp_path):
     sample.generate_sample(again, months=WINDOW)
     first, second = _hashes(sample_dir), _hashes(again)
     assert first == second
-    # 24 months x 2 files, 8 tables, marker, hash manifest, activity return, force table and
-    # force population
-    assert len(first) == 2 * 24 + 13
+    # 24 months x 2 files, 8 tables, marker, hash manifest, activity return, force table,
+    # force population and victim survey
+    assert len(first) == 2 * 24 + 14
     # no half-built or leftover folders beside the output
     assert [p.name for p in tmp_path.iterdir()] == ["wexley"]
 

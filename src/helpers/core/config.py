@@ -87,6 +87,9 @@ class ExtractColumns(_Model):
     lsoa_code: Text | None = None
     easting: Text | None = None
     northing: Text | None = None
+    knife_crime: Text | None = None  # flag: the offence involved a knife or sharp instrument
+    firearm: Text | None = None  # flag: the offence involved a firearm
+    victim_id: Text | None = None  # the victim's reference (distinct victims are counted)
 
 
 class ForceExtract(_Model):
@@ -121,6 +124,7 @@ class Sources(_Model):
     partnership_activity: Text | None = None  # activity returns: a YAML file or a folder of them
     home_office_pfa: Text | None = None  # Home Office recorded crime by police force area
     force_population: Text | None = None  # mid-year population by force
+    victim_survey: Text | None = None  # victim satisfaction CSV (helpers.ingest.survey)
 
     @field_validator("force_extract", "ward_population", mode="before")
     @classmethod
@@ -265,6 +269,38 @@ def _check_localities(v: list[Locality] | None) -> list[Locality] | None:
     return v
 
 
+COMMISSIONER_MEASURES = (
+    "all_crime",
+    "knife_crime",
+    "firearm_crime",
+    "sexual_offences",
+    "neighbourhood",
+    "vap.homicide",
+    "victim_satisfaction",
+)
+
+
+class NationalHomicide(_Model):
+    """The national homicide rate the area's rate is printed beside (a reference figure)."""
+
+    per_million: Annotated[float, Field(ge=0, le=1000)]
+    period: Text  # the 12 months it covers, in words ("year ending March 2022")
+    source: Text  # who published it ("ONS, Homicide in England and Wales")
+
+    @field_validator("per_million", mode="before")
+    @classmethod
+    def _whole_is_fine(cls, v: Any) -> Any:  # 11 is as good as 11.0
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class Commissioner(_Model):
+    """The Police and Crime Commissioner's measures (helpers.stages.commissioner)."""
+
+    baseline: Month = "2019-06"  # last month of the 12-month baseline (national measures)
+    measures: Annotated[list[Literal[COMMISSIONER_MEASURES]], Field(min_length=1)] | None = None
+    national_homicide: NationalHomicide | None = None
+
+
 class Outputs(_Model):
     """Reserved: no output settings exist yet, so any key here is refused."""
 
@@ -285,8 +321,9 @@ class AreaSchema(_Model):
     committee: Committee | None = None
     outputs: Outputs | None = None
     localities: Annotated[list[Locality], Field(min_length=1)] | None = None
+    commissioner: Commissioner | None = None
 
-    @field_validator("sources", "geography", "analysis", "outputs", mode="before")
+    @field_validator("sources", "geography", "analysis", "outputs", "commissioner", mode="before")
     @classmethod
     def _blocks(cls, v: Any) -> Any:
         return _empty_block(v)
@@ -303,6 +340,7 @@ _MODEL_NAMES = {
     m.__name__
     for m in (AreaSchema, Force, ExtractColumns, ForceExtract, WardPopulation, Sources, Geography)
     + (ExceptionalPeriod, Analysis, Committee, Outputs, Locality)
+    + (ExceptionalPeriod, Analysis, Committee, Outputs, Commissioner, NationalHomicide)
 }
 
 _WHAT_TO_WRITE = {
@@ -313,6 +351,8 @@ _WHAT_TO_WRITE = {
     "analysis.disclosure_threshold": "a whole number from 1, e.g. disclosure_threshold: 5",
     "analysis.msg_limit_method": "one of " + ", ".join(LIMIT_METHODS),
     "localities.rest": "rest: true (or leave the line out)",
+    "commissioner.measures": "a list of some of " + ", ".join(COMMISSIONER_MEASURES),
+    "commissioner.baseline": "a month, e.g. baseline: 2019-06",
 }
 
 
@@ -540,6 +580,7 @@ class AreaConfig:
     committee: dict[str, Any] = field(default_factory=dict)
     sha256: str | None = None
     localities: list[dict[str, Any]] = field(default_factory=list)  # as written, checked
+    commissioner: dict[str, Any] = field(default_factory=dict)
 
     def source(self, key: str, required: bool = True) -> Path | None:
         """Resolved path of ``sources[key]`` (or ``sources[key]['path']``)."""
@@ -732,4 +773,5 @@ def load_area_config(area_or_path: str | Path) -> AreaConfig:
         committee=committee,
         sha256=hashlib.sha256(data).hexdigest(),
         localities=[loc.model_dump(exclude_none=True) for loc in model.localities or []],
+        commissioner=model.commissioner.model_dump() if model.commissioner else {},
     )

@@ -26,7 +26,7 @@ from helpers.core.errors import DataFileError, PeriodError
 from helpers.core.io import sha256_file, write_csv, write_json, write_parquet
 from helpers.core.periods import ReportingPeriod, check_period_in_data, month_range, parse_month
 from helpers.ingest import area as area_rule
-from helpers.ingest import geography, loading, offences, validation
+from helpers.ingest import extract_flags, geography, loading, offences, validation
 from helpers.ingest.ledger import Ledger
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -586,6 +586,7 @@ def clean_extract(
         df["easting"].notna() & df["northing"].notna() & (df["easting"] > 0) & (df["northing"] > 0)
     )
     df.loc[~have, ["easting", "northing"]] = np.nan
+    df = extract_flags.add_extract_flags(df, raw, label, extract_rows, columns)
     df["source_row"] = extract_rows
     reason = pd.Series(pd.NA, index=df.index, dtype="string")
 

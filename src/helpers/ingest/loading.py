@@ -440,6 +440,8 @@ FORCE_EXTRACT_OPTIONAL = (
     "easting",
     "northing",
 )
+# The Commissioner's columns (helpers.ingest.extract_flags): read when mapped, never "absent".
+FORCE_EXTRACT_FLAGS = ("knife_crime", "firearm", "victim_id")
 
 
 def read_force_extract(
@@ -467,7 +469,11 @@ def read_force_extract(
         )
     df = df.rename(columns=theirs_to_ours)
     absent = [k for k in FORCE_EXTRACT_OPTIONAL if k not in df.columns]
-    keep = [c for c in (*FORCE_EXTRACT_REQUIRED, *FORCE_EXTRACT_OPTIONAL) if c in df.columns]
+    keep = [
+        c
+        for c in (*FORCE_EXTRACT_REQUIRED, *FORCE_EXTRACT_OPTIONAL, *FORCE_EXTRACT_FLAGS)
+        if c in df.columns
+    ]
     return df[keep], malformed, repair, absent
 
 

@@ -35,7 +35,7 @@ from helpers.core import paths
 from helpers.core.errors import OutputError
 from helpers.core.io import atomic_path
 from helpers.present.tables import show_table
-from helpers.report import paper, wardmaps
+from helpers.report import commissioner, paper, wardmaps
 from helpers.report.export import (
     CSS_PATH,
     LANG,
@@ -371,6 +371,7 @@ def sections(area: str, ctx: dict[str, Any], o: paper.Outputs, processed: Path) 
         alt = re.sub(r"\b(\d{4}-\d{2})\b", lambda m: _month_name(m.group(1)), alt)
     s["violence_chart"] = {"svg": svg, "alt": alt} if svg else None
     s["violence_more"] = pick.take("violence", "started to", "town-centre", "residual", limit=3)
+    s["commissioner_html"] = commissioner.commissioner_html(o)  # the Commissioner's measures
 
     # 3. Anti-social behaviour
     s["asb_text"] = pick.take("crime_group_variance", "Anti-social behaviour", limit=1)

@@ -8,6 +8,7 @@
     scrutiny clean-national --source DIR --out DIR [--period YYYY-MM]   national street files -> Parquet
     scrutiny download --month 2022-03 [--month ...] --to data/raw/<area>/police_uk_zips   police.uk archives
     scrutiny activity-template --area wexley --period 2022-03 [--out FILE]   empty activity return
+    scrutiny survey-template --area wexley [--out FILE]   empty victim satisfaction survey CSV
 
 Errors a user can cause print one clear message (what is wrong, what to do) and exit 2; a stage
 that fails exits 1 with a summary table.
@@ -188,6 +189,15 @@ def cmd_activity_template(args) -> int:
     return 0
 
 
+def cmd_survey_template(args) -> int:
+    """Write an empty, commented victim satisfaction survey CSV (never over an existing file)."""
+    from helpers.ingest.survey import write_survey_template_for
+
+    target = write_survey_template_for(_area_arg(args), out=args.out)
+    print(f"Empty victim satisfaction survey written: {target}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="scrutiny", description="CSP crime and disorder scrutiny reports."
@@ -280,6 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--period", required=True, help="last month of the 12-month period, YYYY-MM")
     t.add_argument("--out", help="file to write (default: where the area config looks for it)")
     t.set_defaults(func=cmd_activity_template)
+    v = sub.add_parser(
+        "survey-template", help="write an empty victim satisfaction survey CSV to fill in"
+    )
+    g = v.add_mutually_exclusive_group()
+    g.add_argument("--area", default="wexley", help="area name (a file in config/)")
+    g.add_argument("--config", help="path to an area config YAML")
+    v.add_argument("--out", help="file to write (default: where the area config looks for it)")
+    v.set_defaults(func=cmd_survey_template)
     return p
 
 

@@ -11,7 +11,8 @@ writes them into ``data/raw/wexley/`` in the formats users bring for a real area
                                   LAD19CD, LAD19NM``
 ``police_uk/YYYY-MM/…-street.csv``  police.uk street-level crime + ASB, exact police.uk columns
 ``police_uk/YYYY-MM/…-outcomes.csv``  police.uk outcomes
-``force_extract.csv``             one row per notifiable offence (columns as in config/wexley.yaml)
+``force_extract.csv``             one row per notifiable offence (columns as in config/wexley.yaml),
+                                  with knife and firearm flags and a victim reference
 ``prc-csp-synthetic.xlsx``        Home Office "recorded crime by CSP" table, one sheet per FY,
                                   header on row 5, count column renamed from 2021_22
 ``population_by_csp.csv``         ``csp_name, year, population`` (mid-years 2017–2022)
@@ -65,7 +66,7 @@ MARKER = "SYNTHETIC_DATA.txt"
 SAMPLE_MANIFEST = (
     "SAMPLE_MANIFEST.json"  # relative path -> sha256 of every file the generator wrote
 )
-SAMPLE_VERSION = 6  # bump when the generated data change; ensure_sample then regenerates
+SAMPLE_VERSION = 7  # bump when the generated data change; ensure_sample then regenerates
 
 # the exact police.uk headers, defined once where the readers check them
 EXTRACT_COLUMNS = [
@@ -81,6 +82,9 @@ EXTRACT_COLUMNS = [
     "LSOA Code",
     "Easting",
     "Northing",
+    "Knife Flag",
+    "Firearm Flag",
+    "Victim Ref",
 ]
 HO_COLUMNS = [
     "Financial Year",
@@ -698,6 +702,56 @@ def _build_extract(seed: int, geo: Geography, months: list[str]) -> pd.DataFrame
     df["subgroup"] = df["code"].map(codes["offence_subgroup"]).fillna("")
     df["crime_type"] = df["code"].map(codes["police_uk_crime_type"]).fillna("")
     df["known"] = known
+    return _commissioner_columns(seed, df)
+
+
+# The Commissioner's columns (knife/sharp instrument and firearm flags, victim reference): drawn
+# from their own random stream after everything else, so no other column or count moves.
+_KNIFE_P = {  # Home Office subgroup (or group) -> chance an offence is flagged
+    "Homicide": 0.35,
+    "Violence with injury": 0.07,
+    "Violence without injury": 0.02,
+    "Robbery of personal property": 0.15,
+    "Robbery of business property": 0.2,
+    "Rape": 0.02,
+}
+_FIREARM_P = {
+    "Homicide": 0.05,
+    "Violence with injury": 0.002,
+    "Violence without injury": 0.002,
+    "Robbery of personal property": 0.01,
+    "Robbery of business property": 0.05,
+}
+_NO_VICTIM_GROUPS = (
+    "Drug offences",
+    "Possession of weapons offences",
+    "Miscellaneous crimes against society",
+)
+
+
+def _commissioner_columns(seed: int, df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``knife``, ``firearm`` (bool) and ``victim`` (text, "" for no victim) to the offences.
+
+    Repeat victims: an offence with a victim is, with probability 0.35 for domestic abuse and
+    0.12 otherwise, against someone already a victim recently (chosen uniformly among the last
+    2,000 new victims, about a month), so distinct victims in a year are fewer than offences."""
+    rng = np.random.default_rng([seed, 31])
+    n = len(df)
+    sub = df["subgroup"].to_numpy()
+    pk = np.array([_KNIFE_P.get(x, 0.0) for x in sub])
+    pf = np.array([_FIREARM_P.get(x, 0.0) for x in sub])
+    u_knife, u_fire, u_rep, u_pick = (rng.uniform(size=n) for _ in range(4))
+    df["knife"] = u_knife < pk
+    df["firearm"] = u_fire < pf
+    has_victim = ~df["group"].isin(_NO_VICTIM_GROUPS).to_numpy()
+    p_repeat = np.where(df["domestic"].to_numpy(), 0.35, 0.12)
+    new = has_victim & ~(u_rep < p_repeat)
+    new_before = np.cumsum(new) - new  # new victims strictly before each row
+    new |= has_victim & (new_before == 0)  # the first victim cannot be a repeat
+    new_before = np.cumsum(new) - new
+    back = np.floor(u_pick * np.clip(new_before, 1, 2000)).astype(np.int64)
+    idx = np.where(new, new_before, new_before - 1 - back)
+    df["victim"] = np.where(has_victim, np.char.add("WXV", np.char.zfill(idx.astype(str), 7)), "")
     return df
 
 
@@ -716,6 +770,9 @@ def _extract_table(df: pd.DataFrame) -> pd.DataFrame:
             "LSOA Code": df["lsoa"],
             "Easting": df["easting"],
             "Northing": df["northing"],
+            "Knife Flag": np.where(df["knife"], "Y", ""),  # blank when not flagged
+            "Firearm Flag": np.where(df["firearm"], "Yes", "No"),
+            "Victim Ref": df["victim"],
         }
     )[EXTRACT_COLUMNS]
 
@@ -1024,6 +1081,7 @@ and reports run end to end; the formats match the real files an analyst would br
 | `lsoa_to_ward.csv` | ONS-style best-fit LSOA→ward lookup |
 | `prc-pfa-synthetic.csv`, `population_by_force.csv` | Home Office "police recorded crime by police force area" table (12 fictional forces) and force populations |
 | `partnership_activity/2022-03.yaml` | a partnership activity return (initiatives, enforcement, Community Trigger) |
+| `victim_survey.csv` | a force's victim satisfaction survey results (respondents and satisfied, by question and year) |
 
 police.uk crime counts by month and type reconcile with the force extract; anti-social
 behaviour exists only in police.uk. The Home Office table's Wexley rows are the extract
@@ -1213,6 +1271,7 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
 
     files.update(write_synthetic_activity(out, area))
     files.update(write_synthetic_national(out, seed))
+    files.update(write_synthetic_survey(out, seed))
     (out / "README.md").write_text(_README.format(seed=seed), encoding="utf-8")
     files["README.md"] = 0
     marker = _marker_text(area, seed, months)
@@ -1292,6 +1351,7 @@ _SAMPLE_NAMES = {
     "partnership_activity/2022-03.yaml",
     "prc-pfa-synthetic.csv",
     "population_by_force.csv",
+    "victim_survey.csv",
 }
 _SAMPLE_PATTERN = re.compile(r"^police_uk/\d{4}-\d{2}/\d{4}-\d{2}-wexshire-(street|outcomes)\.csv$")
 
@@ -1478,6 +1538,32 @@ def write_synthetic_national(out: Path, seed: int = DEFAULT_SEED) -> dict[str, i
     pop = pd.DataFrame(pop_rows, columns=["force_name", "year", "population"])
     _write_csv(pop, out / "population_by_force.csv")
     return {"prc-pfa-synthetic.csv": len(rows), "population_by_force.csv": len(pop)}
+
+
+# A SYNTHETIC victim satisfaction survey (helpers.ingest.survey): one row per question and year to
+# March; the hate crime question has too few respondents for a percentage (the small-number rule).
+_SURVEY_QUESTIONS = [  # question, respondents a year, chance a respondent is satisfied
+    ("Overall satisfaction", 420, 0.75),
+    ("Domestic abuse victims: overall satisfaction", 95, 0.89),
+    ("Hate crime victims: overall satisfaction", 14, 0.7),
+]
+
+
+def write_synthetic_survey(out: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:
+    """Write ``victim_survey.csv`` (``period, question, respondents, satisfied``), SYNTHETIC."""
+    rng = np.random.default_rng([seed, 32])
+    rows = []
+    for year in range(2019, 2024):
+        for question, n, p in _SURVEY_QUESTIONS:
+            k = int(rng.binomial(n, p))
+            rows.append([f"{year}-03", question, n, k])
+    buf = io.StringIO()
+    buf.write("# SYNTHETIC victim satisfaction survey for the Wexley sample (not real answers)\n")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["period", "question", "respondents", "satisfied"])
+    w.writerows(rows)
+    (out / "victim_survey.csv").write_text(buf.getvalue(), encoding="utf-8")
+    return {"victim_survey.csv": len(rows)}
 
 
 def generate_sample(

@@ -10,14 +10,17 @@ The reference table ``helpers/data/measures.csv`` holds one row per measure:
 ``kind``
     ``total`` | ``group`` | ``subgroup`` (Home Office offence groups and subgroups) |
     ``composite`` (serious acquisitive crime, neighbourhood crime, the police.uk categories that
-    span groups) | ``asb`` | ``flagged`` (offences carrying a force flag, e.g. domestic abuse).
+    span groups) | ``asb`` | ``flagged`` (offences carrying a force flag, e.g. domestic abuse,
+    knife or sharp instrument, firearm) | ``survey`` (a share from the victim survey, not a
+    count of offences).
 ``select``
     what the measure includes, in a small rule language read by :func:`extract_mask`,
     :func:`csp_mask` and :func:`ho_codes`: terms joined by ``|`` (or), each term parts joined by
     ``+`` (and). Parts: ``all``, ``asb``, ``group=<Home Office offence group>``,
     ``subgroup=<Home Office offence subgroup>``, ``flag=sac`` / ``flag=neighbourhood`` (the
     composite columns of ``home_office_offence_codes.csv``), ``domestic`` (the force's domestic
-    abuse flag).
+    abuse flag), ``knife`` / ``firearm`` (the extract's knife or sharp instrument and firearm
+    flags, :mod:`helpers.ingest.extract_flags`), ``survey`` (no offences: a survey measure).
 ``police_uk_types``
     the police.uk crime types its offence codes are published under (``;``-separated).
 ``police_uk_match``
@@ -53,16 +56,28 @@ from helpers.core import narrative as N
 from helpers.core.errors import ConfigError, ParameterError
 from helpers.ingest import offences
 
-KINDS = ("total", "group", "subgroup", "composite", "asb", "flagged")
+KINDS = ("total", "group", "subgroup", "composite", "asb", "flagged", "survey")
 MATCHES = ("exact", "approximate", "none")
-SOURCES = ("force_extract", "home_office", "police_uk")
+SOURCES = ("force_extract", "home_office", "police_uk", "victim_survey")
 SOURCE_NAMES = {
     "force_extract": "the force's offence extract",
+    "victim_survey": "the force's victim satisfaction survey",
     "home_office": "the Home Office table of recorded crime by Community Safety Partnership",
     "police_uk": "police.uk",
 }
 #: Statistics a stage may record for a measure (the reconciliation key includes it).
-STATISTICS = ("count", "count_in_wards", "rate_per_1000", "pct_change", "share_pct")
+STATISTICS = (
+    "count",
+    "count_in_wards",
+    "rate_per_1000",
+    "pct_change",
+    "share_pct",
+    "distinct_victims",  # different victims among a measure's offences (the Commissioner's)
+    "rate_per_million",  # homicides per million residents
+    "pct_satisfied",  # victim survey: % of respondents satisfied
+)
+#: Flag parts of ``select`` -> the processed extract column holding the flag.
+FLAG_PARTS = {"domestic": "domestic_flag", "knife": "knife_crime", "firearm": "firearm"}
 
 
 @dataclass(frozen=True)
@@ -127,7 +142,7 @@ def registry() -> dict[str, Measure]:
             problems.append(f"sources {m.sources!r} must be some of {SOURCES}")
         for term in m.terms:
             for field, value in term:
-                if field not in ("all", "asb", "group", "subgroup", "flag", "domestic"):
+                if field not in ("all", "asb", "group", "subgroup", "flag", "survey", *FLAG_PARTS):
                     problems.append(f"select part {field!r} is not known")
                 if field == "flag" and value not in ("sac", "neighbourhood"):
                     problems.append(f"flag {value!r} is not sac or neighbourhood")
@@ -225,7 +240,7 @@ def ho_codes(measure_id: str) -> frozenset[str]:
     for term in get(measure_id).terms:
         part_mask = pd.Series(True, index=ref.index)
         for field, value in term:
-            if field == "asb":
+            if field in ("asb", "survey"):
                 part_mask &= False
             elif field == "group":
                 part_mask &= ref["offence_group"] == value
@@ -243,13 +258,14 @@ def extract_mask(extract: pd.DataFrame, measure_id: str) -> pd.Series:
     Uses the extract's Home Office ``offence_group`` / ``offence_subgroup`` (as the crime-group
     table does, so an offence with an unknown code still counts under its force group),
     ``is_sac`` / ``is_neighbourhood`` for the composites and ``domestic_flag`` (missing = not
-    flagged). ASB is not in the extract: its mask is all False.
+    flagged; likewise the knife and firearm flags, and a flag column the extract lacks). ASB
+    and survey measures are not in the extract: their mask is all False.
     """
     mask = pd.Series(False, index=extract.index)
     for term in get(measure_id).terms:
         part = pd.Series(True, index=extract.index)
         for field, value in term:
-            if field == "asb":
+            if field in ("asb", "survey"):
                 part &= False
             elif field == "group":
                 part &= extract["offence_group"].astype("string").eq(value).fillna(False)
@@ -257,8 +273,14 @@ def extract_mask(extract: pd.DataFrame, measure_id: str) -> pd.Series:
                 part &= extract["offence_subgroup"].astype("string").eq(value).fillna(False)
             elif field == "flag":
                 part &= extract[f"is_{value}"].fillna(False).astype(bool)
-            elif field == "domestic":
-                part &= extract["domestic_flag"].astype("boolean").fillna(False).astype(bool)
+            elif field in FLAG_PARTS:
+                col = FLAG_PARTS[field]
+                flag = (
+                    extract[col]
+                    if col in extract.columns
+                    else pd.Series(pd.NA, index=extract.index)
+                )
+                part &= flag.astype("boolean").fillna(False).astype(bool)
         mask |= part
     return mask.astype(bool)
 
@@ -285,7 +307,7 @@ def csp_mask(csp_counts: pd.DataFrame, measure_id: str) -> pd.Series:
     """Rows of the Home Office table by CSP that belong to the measure (by offence code when the
     table has one, else by offence group and subgroup)."""
     m = get(measure_id)
-    if "flagged" == m.kind or m.kind == "asb":
+    if m.kind in ("flagged", "asb", "survey"):
         return pd.Series(False, index=csp_counts.index)
     if "offence_code" in csp_counts.columns:
         codes = ho_codes(measure_id)

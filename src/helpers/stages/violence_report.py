@@ -20,7 +20,7 @@ its module docstring has the method and the caveats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
@@ -31,6 +31,7 @@ from helpers.core.errors import PeriodError
 from helpers.core.periods import ReportingPeriod, compare_coverage, month_range
 from helpers.core.sections import Section, merged_tables
 from helpers.ingest import processed
+from helpers.stages import commissioner as PCC
 from helpers.stages import comparisons as CMP
 from helpers.stages import measures as MS
 from helpers.stages import variance as VAR
@@ -889,6 +890,30 @@ def _flatten(sections) -> list[ViolenceSection]:
     out = []
     for s in sections:
         out.extend(s if isinstance(s, list | tuple) else [s])
+    return out
+
+
+def commissioner(ctx: Context) -> list[ViolenceSection]:
+    """The Commissioner's measures (:func:`helpers.stages.commissioner.commissioner_sections`)
+    as stage 03 sections: their keyed numbers and table periods go to the reconciliation check
+    with the stage's own; the pack reads their words from the ``commissioner_text`` table."""
+    out: list[ViolenceSection] = []
+    for s in PCC.commissioner_sections(
+        ctx.cfg,
+        ctx.data.extract if ctx.source == "extract" else None,
+        ctx.period,
+        csp_population=ctx.data.csp_population,
+        wards=ctx.data.wards,
+        alpha=ctx.alpha,
+        exceptional=ctx.exceptional,
+    ):
+        extra = dict(s.figures)
+        parts = {f.name: getattr(s, f.name) for f in fields(Section)}
+        parts["figures"] = {}
+        sec = ViolenceSection(**parts)
+        sec.measures = list(extra.get("measures") or [])
+        sec.table_periods = dict(extra.get("table_periods") or {})
+        out.append(sec)
     return out
 
 
