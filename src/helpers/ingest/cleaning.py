@@ -24,12 +24,18 @@ from helpers.core import paths
 from helpers.core.config import AreaConfig
 from helpers.core.errors import DataFileError, PeriodError
 from helpers.core.io import sha256_file, write_csv, write_json, write_parquet
-from helpers.core.periods import ReportingPeriod, check_period_in_data, month_range, parse_month
+from helpers.core.periods import (
+    MONTH_RE,
+    MONTH_TEXT,
+    ReportingPeriod,
+    check_period_in_data,
+    month_range,
+    parse_month,
+)
 from helpers.ingest import area as area_rule
 from helpers.ingest import geography, loading, offences, validation
 from helpers.ingest.ledger import Ledger
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PACKAGES = (
     "pandas",
     "pyarrow",
@@ -935,7 +941,7 @@ def summarise_skipped(skipped: list[tuple[str, str]], max_listed: int = 5) -> li
             other.setdefault(key, []).append(f)
     notes = []
     if after:
-        months = sorted({m for f in after for m in re.findall(r"\d{4}-\d{2}", f)})
+        months = sorted({m for f in after for m in re.findall(MONTH_TEXT, f)})
         span = f" ({months[0]} to {months[-1]})" if months else ""
         notes.append(
             f"{len(after)} police.uk file(s) for months after the reporting period{span} were not "

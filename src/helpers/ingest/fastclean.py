@@ -86,10 +86,10 @@ import pyarrow.parquet as pq
 
 from helpers.core.errors import DataFileError
 from helpers.core.io import atomic_path
+from helpers.core.periods import MONTH_PATTERN
 from helpers.ingest import geography, loading, offences
 from helpers.ingest.ledger import Ledger
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 MALFORMED = "malformed row (more fields than the header)"
 REASONS = [
     "",  # kept

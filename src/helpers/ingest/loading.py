@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core.errors import DataFileError
+from helpers.core.periods import MONTH_TEXT
 
 # The exact police.uk headers (checked in every real file; see ../shared/data/PROVENANCE.md).
 _LOCATION_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
@@ -37,7 +38,7 @@ OUTCOME_COLUMNS = [*_LOCATION_COLUMNS, "Outcome type"]
 # The ledger's repair note for a map point that is not a finite number on the globe.
 BAD_COORDINATES = "coordinates not a finite number on the globe: placed by LSOA instead"
 POLICE_UK_FILE = re.compile(
-    r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$"
+    rf"(?:^|/)({MONTH_TEXT})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$"
 )
 
 
