@@ -1,6 +1,6 @@
 """The national-scale street cleaner gives the same rows and ledger as the reference cleaner.
 
-The reference is ``helpers.ingest.cleaning.clean_police_uk`` (pandas + Python csv), run here with no ward
+The reference is the pandas oracle ``tests/oracle_cleaning.py`` (pandas + Python csv), run here with no ward
 boundaries or lookup, so both keep every row in place. Hand-counted expectations cover the mess
 planted in the small files.
 """
@@ -15,12 +15,12 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_cleaning import clean_police_uk
 
 from helpers.core.config import AreaConfig
 from helpers.core.periods import ReportingPeriod
 from helpers.ingest import fastclean
 from helpers.ingest.area import Area
-from helpers.ingest.cleaning import clean_police_uk
 from helpers.ingest.ledger import Ledger
 from helpers.sample import national as national_sample
 

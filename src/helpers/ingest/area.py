@@ -41,9 +41,10 @@ import pandas as pd
 
 from helpers.core.config import AREA_KEYS, CSP_AREA, FORCE_AREA, AreaConfig
 from helpers.core.errors import ConfigError, GeographyError
+from helpers.ingest import rules
 
 __all__ = ["AREA_KEYS", "CSP_AREA", "FORCE_AREA", "Area", "AreaSpec", "area_spec", "resolve_area"]
-OUTSIDE = "outside the area"
+OUTSIDE = rules.OUTSIDE  # the ledger reason for any input row cut by the area rule
 MOSTLY_INSIDE = 0.5  # a ward belongs to an area_boundary when more than this share of it is inside
 
 

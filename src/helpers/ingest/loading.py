@@ -35,8 +35,6 @@ _LOCATION_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longit
                      "Location", "LSOA code", "LSOA name"]  # fmt: skip
 STREET_COLUMNS = [*_LOCATION_COLUMNS, "Crime type", "Last outcome category", "Context"]
 OUTCOME_COLUMNS = [*_LOCATION_COLUMNS, "Outcome type"]
-# The ledger's repair note for a map point that is not a finite number on the globe.
-BAD_COORDINATES = "coordinates not a finite number on the globe: placed by LSOA instead"
 POLICE_UK_FILE = re.compile(
     rf"(?:^|/)({MONTH_TEXT})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$"
 )
