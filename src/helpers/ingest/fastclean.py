@@ -246,7 +246,9 @@ def _read_exact(f: loading.RawFile, index: int) -> _Parsed:
     """The reference reader (Python csv), for files Arrow would read differently."""
     df, malformed, repair = loading.read_police_uk_file(f)
     cols = _columns(f.kind)
-    tab = pa.Table.from_pandas(df[cols].astype(object).fillna(""), preserve_index=False)
+    text = df[cols].astype(object).fillna("")
+    text.attrs = {}  # (row numbers are kept below, not in the Arrow metadata)
+    tab = pa.Table.from_pandas(text, preserve_index=False)
     tab = pa.table({c: tab[c].cast(pa.string()) for c in cols})
     return _Parsed(
         index,
