@@ -323,13 +323,27 @@ def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
     if counts["long"]:
         # the kept rows' record numbers skip the malformed ones. Arrow gives physical line
         # numbers, which are record numbers when no record spans lines and none is blank.
-        if b'"' in data or b"\n\n" in data or b"\r" in data or None in long_lines:
+        if b"\n\n" in data or b"\r" in data or None in long_lines or _quoted_breaks(data):
             return _read_exact(f, index)
         every = np.arange(2, tab.num_rows + counts["long"] + 2, dtype=np.int64)
         rows = every[~np.isin(every, np.array(long_lines, dtype=np.int64))]
     tab = tab.rename_columns([keep[c] for c in tab.column_names]).select(used)
     extra = [h for h in header if h not in expected]
     return _Parsed(index, f, tab, counts["long"], None, rows=rows, extra=extra)
+
+
+def _quoted_breaks(data: bytes) -> bool:
+    """Whether a quoted field may span lines (then physical lines are not records). Quotes pair
+    up in order, an escaped quote ("") being a pair of its own; a line break between the two
+    quotes of a pair is inside a field. An odd count is treated as a break (the exact reader)."""
+    if b'"' not in data:
+        return False
+    buf = np.frombuffer(data, np.uint8)
+    q = np.flatnonzero(buf == 34)
+    if len(q) % 2:
+        return True
+    nl = np.flatnonzero(buf == 10)
+    return bool((np.searchsorted(nl, q[1::2]) != np.searchsorted(nl, q[0::2])).any())
 
 
 def _read_and_prepare(f: loading.RawFile, index: int) -> _Parsed:
