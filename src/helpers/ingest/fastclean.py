@@ -1,21 +1,31 @@
-"""National-scale cleaning of police.uk street-level CSVs: Arrow in, columnar Parquet out.
+"""The police.uk cleaning engine: Arrow in, columnar Parquet (or an Arrow table) out.
 
-``clean_street(source, period_end, out=...)`` reads many forces × many months of police.uk
-street files (a folder tree, a flat folder or a zip, found by :func:`helpers.ingest.loading.discover_police_uk`)
-and writes one Parquet file, streaming so memory stays bounded (see *Memory* below). It applies the
-*same rules* as :func:`helpers.ingest.cleaning.clean_police_uk` and keeps the same ledger, so for every file
-rows read = rows kept + rows rejected, by reason:
+It is the only engine: national runs and every area's cleaning stage use it.
+
+* ``clean_street(source, period_end, out=...)`` reads many forces × many months of police.uk
+  street files (a folder tree, a flat folder or a zip, found by
+  :func:`helpers.ingest.loading.discover_police_uk`) and writes one Parquet file, streaming so
+  memory stays bounded (see *Memory* below).
+* ``clean_files(files, period_end, area=...)`` is the same for a list of files already found,
+  with the area rule applied inside each batch: the stage's
+  :func:`helpers.ingest.cleaning.clean_police_uk` calls it, and ``clean_outcomes`` for the
+  outcomes files.
+
+The rules, their order and their ledger wording are :mod:`helpers.ingest.rules` (the tests'
+pandas oracle, ``tests/oracle_cleaning.py``, reads the same module). For every file rows read =
+rows kept + rows rejected, by reason:
 
 * rows with more fields than the header: ``malformed row (more fields than the header)``;
 * then, first reason wins: ``unparseable month``; ``Month column does not match the month in
-  the file name``; ``month outside the requested span (after the period end)``; ``unknown crime type``; ``crime row without a Crime ID``; ``duplicate Crime ID
-  (already in an earlier monthly file)`` — a Crime ID whose first appearance (ordered by month,
-  file, row) is in another file; repeats *within* one file are kept, as police.uk counts them;
-* with an LSOA lookup (``lookup``, the frame :func:`helpers.ingest.geography.read_lsoa_lookup` returns),
-  rows whose LSOA is not in it are rejected as ``missing or zeroed coordinates and LSOA not in the
-  area`` / ``outside the area``, and wards are assigned by LSOA (``ward_method = lsoa-lookup``).
-  Without one every row is kept whatever its place (national work). Point-in-polygon ward
-  assignment is left to the area cleaning stage, which can run on the much smaller kept rows.
+  the file name``; ``month outside the requested span (after the period end)``; ``unknown crime
+  type``; ``crime row without a Crime ID``; ``duplicate Crime ID (already in an earlier monthly
+  file)`` — a Crime ID whose first appearance (ordered by month, file, row) is in another file;
+  repeats *within* one file are kept, as police.uk counts them;
+* with an area (``area``, or an LSOA lookup ``lookup`` read as :meth:`Area.from_lookup`), each
+  row is placed by :meth:`helpers.ingest.area.Area.place` (point in polygon where the area has
+  boundaries, else LSOA) and rows in no ward of the area are rejected as ``missing or zeroed
+  coordinates and LSOA not in the area`` / ``outside the area``. Without one every row is kept
+  whatever its place (national work).
 
 Classification is :func:`helpers.ingest.offences.classify_police_uk` itself, applied to the distinct
 crime types. Columns and types follow ``street.parquet`` in docs/architecture.md.
