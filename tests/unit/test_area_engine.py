@@ -101,6 +101,8 @@ POINTS = [
     ("0", "0"),
     ("abc", "52.1"),
     ("inf", "nan"),
+    ("nan", "NA"),
+    ("NULL", "52.1"),
     ("-200", "52.0"),
 ]
 OUTCOMES = ["Under investigation", "Offender given a caution", "", " Court result unavailable "]

@@ -272,8 +272,14 @@ def _read_exact(f: loading.RawFile, index: int) -> _Parsed:
     )
 
 
+# a spreadsheet, zip or PDF under a .csv name, or UTF-16 text: left to the reference reader
+_NOT_UTF8_TEXT = tuple(m for m, _ in loading._BINARY_SIGNATURES) + (b"\xff\xfe", b"\xfe\xff")
+
+
 def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
     data = f.read()
+    if data.startswith(_NOT_UTF8_TEXT) or b"\x00" in data:
+        return _read_exact(f, index)  # the reference reader decodes it, or names what it is
     if not data or (len(data) < 4096 and not data.strip()):  # (strip copies: small files only)
         raise DataFileError(f"{f.label} is empty.", "Download or export the file again.")
     header = _header(data, f.label, "utf8")
@@ -320,6 +326,9 @@ def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
                     },
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
+                    # only a blank coordinate is missing: "nan", "NA", "NULL" are text given
+                    # (as the reference, which records such a point as repaired)
+                    null_values=[""],
                 ),
             )
             break
