@@ -85,6 +85,7 @@ def _subset(folder: Path, limit_rows: int | None) -> list[Path]:
 
 def phase_baseline(folder: Path, out: Path, period: str, limit_rows: int | None) -> dict:
     """The straightforward pandas version of the same cleaning (as phase_ours: no projection)."""
+    from helpers.core.periods import MONTH_PATTERN
     from helpers.ingest import offences
 
     files = _subset(folder, limit_rows)
@@ -116,7 +117,7 @@ def phase_baseline(folder: Path, out: Path, period: str, limit_rows: int | None)
     cls = offences.classify_police_uk(st["crime_type"])
     st = pd.concat([st, cls], axis=1)
     reason = pd.Series(None, index=st.index, dtype=object)
-    reason[~st["month"].str.match(r"^\d{4}-(0[1-9]|1[0-2])$")] = "unparseable month"
+    reason[~st["month"].str.match(MONTH_PATTERN)] = "unparseable month"
     reason[reason.isna() & (st["month"] > period)] = "after the period end"
     reason[reason.isna() & ~st["known_type"]] = "unknown crime type"
     reason[reason.isna() & ~st["is_asb"] & st["crime_id"].isna()] = "crime row without a Crime ID"

@@ -72,3 +72,25 @@ def test_period_always_has_its_length_and_ends_where_asked(year, month, n):
     p = ReportingPeriod(end, n)
     assert len(p.month_list) == n and p.month_list[-1] == end
     assert p.previous().month_list[-1] < p.month_list[0]
+
+
+def test_one_month_format_defined_once():
+    """The YYYY-MM rule lives in core/periods.py; every other runtime module imports it."""
+    import re
+    from pathlib import Path
+
+    from helpers.core import periods
+
+    for ok in ("2022-01", "1999-12", "2023-10"):
+        assert periods.MONTH_RE.match(ok)
+        assert re.fullmatch(periods.MONTH_TEXT, ok)
+    for bad in ("2022-00", "2022-13", "2022-1", "22-01", "2022/01", " 2022-01", "2022-01-01"):
+        assert not periods.MONTH_RE.match(bad), bad
+        assert not re.fullmatch(periods.MONTH_TEXT, bad), bad
+    src = Path(periods.__file__).parents[1]
+    copies = [
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if p.name != "periods.py" and "0[1-9]|1[0-2]" in p.read_text(encoding="utf-8")
+    ]
+    assert copies == []

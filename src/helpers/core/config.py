@@ -39,6 +39,7 @@ from pydantic import (
 
 from helpers.core import paths
 from helpers.core.errors import ConfigError
+from helpers.core.periods import MONTH_PATTERN
 
 STANDARD_BASELINES = {
     "pre-COVID (year to Dec 2019)": "2019-12",
@@ -49,7 +50,6 @@ STANDARD_BASELINES = {
 AREA_KEYS = ("area_filter", "area_wards", "area_boundary")
 FORCE_AREA = "force area"
 CSP_AREA = "community safety partnership"
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 LIMIT_METHODS = ("funnel_overdispersed", "funnel", "mean_sd")  # helpers.stages.msg.LIMIT_METHODS
 EXAMPLE = "config/wexley.yaml"
 LOCALITY_RULES = ("wards", "lsoas", "districts", "rest")  # one per locality

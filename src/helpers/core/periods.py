@@ -16,14 +16,18 @@ import pandas as pd
 
 from helpers.core.errors import ParameterError, PeriodError
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# The one month format, ``YYYY-MM`` with a month 01-12. ``MONTH_TEXT`` is the bare fragment (no
+# anchors, no capturing group) for composed patterns such as police.uk file names; ``MONTH_PATTERN``
+# is the anchored text for schemas (pydantic, pandera, Arrow); ``MONTH_RE`` its compiled form.
+MONTH_TEXT = r"\d{4}-(?:0[1-9]|1[0-2])"
+MONTH_PATTERN = rf"^{MONTH_TEXT}$"
+MONTH_RE = re.compile(MONTH_PATTERN)
 
 
 def parse_month(value: str, what: str = "month") -> pd.Period:
     """Parse ``YYYY-MM`` into a monthly :class:`pandas.Period`, with a clear error otherwise."""
     text = str(value).strip()
-    m = _MONTH.match(text)
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    if not MONTH_RE.match(text):
         raise ParameterError(
             f"The {what} {value!r} is not a month in the form YYYY-MM.",
             "Give the month as four-digit year, dash, two-digit month, e.g. 2022-03.",

@@ -41,9 +41,10 @@ import pandas as pd
 
 from helpers.core.config import AREA_KEYS, CSP_AREA, FORCE_AREA, AreaConfig
 from helpers.core.errors import ConfigError, GeographyError
+from helpers.ingest import rules
 
 __all__ = ["AREA_KEYS", "CSP_AREA", "FORCE_AREA", "Area", "AreaSpec", "area_spec", "resolve_area"]
-OUTSIDE = "outside the area"
+OUTSIDE = rules.OUTSIDE  # the ledger reason for any input row cut by the area rule
 MOSTLY_INSIDE = 0.5  # a ward belongs to an area_boundary when more than this share of it is inside
 
 
@@ -283,32 +284,42 @@ class Area:
         from helpers.ingest import geography
 
         df = df.copy()
-        df["ward_code"] = pd.Series(pd.NA, index=df.index, dtype="string")
-        df["ward_name"] = pd.Series(pd.NA, index=df.index, dtype="string")
-        df["ward_method"] = pd.Series("unassigned", index=df.index, dtype="string")
-        df["lookup_ward_code"] = pd.Series(pd.NA, index=df.index, dtype="string")
+        n = len(df)
+        ward_code = np.full(n, None, dtype=object)
+        ward_name = np.full(n, None, dtype=object)
+        ward_method = np.full(n, "unassigned", dtype=object)
+        lookup_ward_code = np.full(n, None, dtype=object)
         overlaps = 0
-        in_poly = pd.Series(False, index=df.index)
-        if self.placement is not None and len(df):
+        in_poly = np.zeros(n, dtype=bool)
+        if self.placement is not None and n:
             e = df["easting"].where(have_coords)
-            n = df["northing"].where(have_coords)
-            codes, names, overlaps = geography.points_to_wards(e, n, self.placement)
-            in_poly = codes.notna()
-            df.loc[in_poly, "ward_code"] = codes[in_poly]
-            df.loc[in_poly, "ward_name"] = names[in_poly]
-            df.loc[in_poly, "ward_method"] = "point-in-polygon"
-        if self.lookup is not None and len(df) and "lsoa_code" in df:
+            north = df["northing"].where(have_coords)
+            codes, names, overlaps = geography.points_to_wards(e, north, self.placement)
+            in_poly = codes.notna().to_numpy(dtype=bool)
+            ward_code[in_poly] = codes.to_numpy(dtype=object)[in_poly]
+            ward_name[in_poly] = names.to_numpy(dtype=object)[in_poly]
+            ward_method[in_poly] = "point-in-polygon"
+        if self.lookup is not None and n and "lsoa_code" in df:
             m = df[["lsoa_code"]].merge(
                 self.lookup[["lsoa_code", "lookup_ward_code", "lookup_ward_name"]],
                 on="lsoa_code",
                 how="left",
             )
             m.index = df.index
-            df["lookup_ward_code"] = m["lookup_ward_code"].astype("string")
-            use = ~in_poly & m["lookup_ward_code"].notna()
-            df.loc[use, "ward_code"] = m.loc[use, "lookup_ward_code"]
-            df.loc[use, "ward_name"] = m.loc[use, "lookup_ward_name"]
-            df.loc[use, "ward_method"] = "lsoa-lookup"
+            lk_code = m["lookup_ward_code"].astype("string")
+            have_lk = lk_code.notna().to_numpy(dtype=bool)
+            lookup_ward_code[have_lk] = lk_code.to_numpy(dtype=object)[have_lk]
+            use = ~in_poly & have_lk
+            ward_code[use] = lookup_ward_code[use]
+            lk_name = m["lookup_ward_name"]
+            ward_name[use] = lk_name.astype(object).where(lk_name.notna(), None).to_numpy()[use]
+            ward_method[use] = "lsoa-lookup"
+        df["ward_code"] = pd.Series(pd.array(ward_code, dtype="string"), index=df.index)
+        df["ward_name"] = pd.Series(pd.array(ward_name, dtype="string"), index=df.index)
+        df["ward_method"] = pd.Series(pd.array(ward_method, dtype="string"), index=df.index)
+        df["lookup_ward_code"] = pd.Series(
+            pd.array(lookup_ward_code, dtype="string"), index=df.index
+        )
         if self.placement is None and self.lookup is None:
             in_area = pd.Series(True, index=df.index)
         else:

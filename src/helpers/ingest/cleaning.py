@@ -19,17 +19,23 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from helpers.core import paths
 from helpers.core.config import AreaConfig
 from helpers.core.errors import DataFileError, PeriodError
 from helpers.core.io import sha256_file, write_csv, write_json, write_parquet
-from helpers.core.periods import ReportingPeriod, check_period_in_data, month_range, parse_month
+from helpers.core.periods import (
+    MONTH_TEXT,
+    ReportingPeriod,
+    check_period_in_data,
+    month_range,
+    parse_month,
+)
 from helpers.ingest import area as area_rule
-from helpers.ingest import extract_flags, geography, loading, offences, validation
+from helpers.ingest import extract_flags, geography, loading, offences, rules, validation
 from helpers.ingest.ledger import Ledger
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PACKAGES = (
     "pandas",
     "pyarrow",
@@ -192,91 +198,20 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _read_police_files(
-    files,
-    table: str,
-    period: ReportingPeriod,
-    ledger: Ledger,
-    warnings: list[str],
-    skipped: list[tuple[str, str]],
-    inputs: list[dict],
-) -> list[pd.DataFrame]:
-    """Read each police.uk file of one kind up to the period end, accounting for it in the ledger.
-
-    Files for later months are listed in ``skipped``; every row read is counted, malformed rows
-    rejected, decoding repairs recorded. Each frame gains ``source_file`` and ``source_row`` (the
-    true row number in its file).
-    """
-    frames = []
-    for f in files:
-        if f.month > period.end:
-            skipped.append((f.label, f"month {f.month} is after the period end {period.end}"))
-            continue
-        df, malformed, repair = loading.read_police_uk_file(f)
-        inputs.append({"path": f.label, "kind": f"police.uk {table}"})
-        ledger.add_read(f.label, table, len(df) + malformed)
-        ledger.add_rejected(
-            f.label, table, "malformed row (more fields than the header)", malformed
-        )
-        if repair:
-            ledger.add_repair(f.label, table, repair, len(df))
-        _note_file_shape(f.label, df, malformed, warnings)
-        rows = _row_numbers(df)
-        df = df.copy()
-        df.attrs = {}
-        df["source_file"] = f.label
-        df["source_row"] = rows
-        frames.append(df)
-    return frames
-
-
 # --------------------------------------------------------------------------- police.uk
 
 
 def _note_file_shape(label: str, df: pd.DataFrame, malformed: int, warnings: list[str]) -> None:
     """Warnings naming a file's header-only state, ignored extra columns and truncated rows."""
-    if len(df) + malformed == 0:
-        warnings.append(
-            f"{label} has a header but no data rows; it is counted as read with 0 rows."
+    warnings.extend(
+        rules.file_shape_warnings(
+            label,
+            len(df),
+            malformed,
+            df.attrs.get("extra_columns") or [],
+            df.attrs.get("short_rows") or [],
         )
-    extra = df.attrs.get("extra_columns") or []
-    if extra:
-        warnings.append(
-            f"{label} has extra column(s) {', '.join(repr(c) for c in extra)}, which are ignored."
-        )
-    short = df.attrs.get("short_rows") or []
-    if short:
-        where = ", ".join(f"row {r} ({n} fields)" for r, n in short[:5]) + (
-            " ..." if len(short) > 5 else ""
-        )
-        warnings.append(
-            f"{label} has {len(short)} row(s) with fewer fields than the header (truncated?): {where}; "
-            "the missing fields are taken as blank, so such rows are usually rejected below."
-        )
-
-
-def _in_area_by_location(raw: pd.DataFrame, area: area_rule.Area | None) -> pd.Series:
-    """In-area flag for police.uk rows (street or outcomes) from their coordinates and LSOA."""
-    lon, lat = _float(raw["Longitude"]), _float(raw["Latitude"])
-    have = lon.notna() & lat.notna() & ~((lon == 0) & (lat == 0))
-    loc = pd.DataFrame(
-        {
-            "lsoa_code": raw["LSOA code"].str.strip().replace("", pd.NA).astype("string"),
-            "easting": np.nan,
-            "northing": np.nan,
-        },
-        index=raw.index,
     )
-    if have.any():
-        e, n = geography.lonlat_to_bng(lon[have], lat[have])
-        loc.loc[have, "easting"] = e
-        loc.loc[have, "northing"] = n
-    _, in_area, _ = assign_wards(loc, area, have)
-    return in_area
-
-
-_MONTH_MISMATCH = "Month column does not match the month in the file name"
-_BAD_COORDINATES = loading.BAD_COORDINATES
 
 
 def _record_duplicates(duplicates, table: str, period: ReportingPeriod, ledger: Ledger) -> None:
@@ -286,9 +221,7 @@ def _record_duplicates(duplicates, table: str, period: ReportingPeriod, ledger: 
             continue
         n = ledger.read.get((kept.label, table), 0)
         ledger.add_read(dup.label, table, n)
-        ledger.add_rejected(
-            dup.label, table, f"whole file is a copy of {kept.label} (same month): read once", n
-        )
+        ledger.add_rejected(dup.label, table, rules.whole_file_copy(kept.label), n)
 
 
 def _row_numbers(df: pd.DataFrame) -> np.ndarray:
@@ -304,7 +237,20 @@ def clean_police_uk(
     area: area_rule.Area | None,
     ledger: Ledger,
     warnings: list[str],
+    threads: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str]], list[dict]]:
+    """An area's police.uk street and outcomes files -> (street, outcomes, skipped, inputs).
+
+    Street files run on :func:`helpers.ingest.fastclean.clean_files` (Arrow), with the rules of
+    :mod:`helpers.ingest.rules` and the ward placement :meth:`helpers.ingest.area.Area.place`;
+    outcomes are read by Arrow and decided by :func:`helpers.ingest.rules.outcome_reasons`.
+    Every row read is in ``ledger``; ``warnings`` gains the notes for the cleaning report.
+    ``area=None`` is the whole force with no boundaries or lookup: every row is in the area.
+    The pandas oracle the tests compare this with is ``tests/oracle_cleaning.py``.
+    """
+    from helpers.ingest import fastclean
+
+    area = area if area is not None else area_rule.Area(area_rule.AreaSpec("force"), frozenset())
     src = cfg.source("police_uk")
     found = loading.discover_police_uk(src, cfg.force_slug)
     skipped = list(found.skipped)
@@ -315,174 +261,38 @@ def clean_police_uk(
             f"No police.uk street files for force '{cfg.force_slug}' under {src}.",
             "Check 'force.slug' and 'sources.police_uk' in the area config.",
         )
-    inputs: list[dict] = []
-    frames = _read_police_files(street_files, "street", period, ledger, warnings, skipped, inputs)
-    _record_duplicates(found.duplicates, "street", period, ledger)
-    if not frames:
+
+    def up_to_end(files) -> list:
+        out = []
+        for f in files:
+            if f.month > period.end:
+                skipped.append((f.label, f"month {f.month} is after the period end {period.end}"))
+            else:
+                out.append(f)
+        return out
+
+    use = up_to_end(street_files)
+    if not use:
         months = sorted(f.month for f in street_files)
         raise PeriodError(
             f"The period {period.name} ends before the first police.uk file for '{cfg.force_slug}' "
             f"({months[0]}); the files under {src} cover {months[0]} to {months[-1]}.",
             f"Choose a period ending between {months[0]} and {months[-1]}.",
         )
-    raw = pd.concat(frames, ignore_index=True)
-    street = pd.DataFrame(
-        {
-            "crime_id": raw["Crime ID"].str.strip().replace("", pd.NA).astype("string"),
-            "month": raw["Month"].str.strip().astype("string"),
-            "reported_by": raw["Reported by"].astype("string"),
-            "falls_within": raw["Falls within"].astype("string"),
-            "longitude": _float(raw["Longitude"]),
-            "latitude": _float(raw["Latitude"]),
-            "location": raw["Location"].astype("string"),
-            "lsoa_code": raw["LSOA code"].str.strip().replace("", pd.NA).astype("string"),
-            "lsoa_name": raw["LSOA name"].astype("string"),
-            "crime_type": raw["Crime type"].str.strip().astype("string"),
-            "last_outcome_category": raw["Last outcome category"]
-            .replace("", pd.NA)
-            .astype("string"),
-            "source_file": raw["source_file"].astype("string"),
-            "source_row": raw["source_row"].astype("int64"),
-        }
-    )
-    reason = pd.Series(pd.NA, index=street.index, dtype="string")
-
-    def reject(mask: pd.Series, why: str) -> None:
-        nonlocal reason
-        reason = reason.mask(mask & reason.isna(), why)
-
-    bad_month = ~street["month"].fillna("").str.match(MONTH_RE)
-    reject(bad_month, "unparseable month")
-    file_month = street["source_file"].map({f.label: f.month for f in street_files})
-    reject(~bad_month & (street["month"] != file_month), _MONTH_MISMATCH)
-    reject(
-        ~bad_month & (street["month"] > period.end),
-        "month outside the requested span (after the period end)",
-    )
-    cls = offences.classify_police_uk(street["crime_type"])
-    street = pd.concat([street, cls.drop(columns="known_type")], axis=1)
-    reject(~cls["known_type"], "unknown crime type")
-    unknown_types = sorted(
-        t for t in street.loc[~cls["known_type"], "crime_type"].dropna().unique() if t
-    )
-    if unknown_types:
-        warnings.append(
-            f"{int((~cls['known_type']).sum())} street row(s) were rejected for an unknown crime type: "
-            f"{', '.join(repr(t) for t in unknown_types[:10])}"
-            f"{' ...' if len(unknown_types) > 10 else ''} (blank types come from truncated rows). "
-            "If a police.uk type was renamed, add it to helpers/data/police_uk_crime_types.csv."
-        )
-    reject(~street["is_asb"] & street["crime_id"].isna(), "crime row without a Crime ID")
-    # Duplicates across monthly files: a Crime ID already published in an earlier file is rejected.
-    # The same ID repeated *within* one file is kept: police.uk publishes one row per crime
-    # location/record (the real Northamptonshire 2019-09 file has 37 such IDs) and counts each.
-    ids = street["crime_id"]
-    first_file = (
-        street[ids.notna()]
-        .sort_values(["month", "source_file", "source_row"], kind="mergesort")
-        .drop_duplicates("crime_id")
-        .set_index("crime_id")["source_file"]
-    )
-    dup = ids.notna() & (ids.map(first_file) != street["source_file"]).fillna(False)
-    reject(
-        dup.astype(bool) & reason.isna(), "duplicate Crime ID (already in an earlier monthly file)"
-    )
-    # Text that is not a finite number ("inf", "nan", "abc") or off the globe is no map point:
-    # such rows are placed by LSOA like rows without coordinates, and the repair is recorded.
-    lon_txt, lat_txt = (
-        raw["Longitude"].fillna("").str.strip(),
-        raw["Latitude"].fillna("").str.strip(),
-    )
-    bad_lon = ((lon_txt != "") & ~np.isfinite(street["longitude"])) | (
-        street["longitude"].abs() > 180
-    )
-    bad_lat = ((lat_txt != "") & ~np.isfinite(street["latitude"])) | (street["latitude"].abs() > 90)
-    bad_xy = bad_lon | bad_lat
-    street.loc[bad_lon, "longitude"] = np.nan
-    street.loc[bad_lat, "latitude"] = np.nan
-    have = (
-        street["longitude"].notna()
-        & street["latitude"].notna()
-        & ~((street["longitude"] == 0) & (street["latitude"] == 0))
-    )
-    street["easting"] = np.nan
-    street["northing"] = np.nan
-    if have.any():
-        e, n = geography.lonlat_to_bng(street.loc[have, "longitude"], street.loc[have, "latitude"])
-        street.loc[have, "easting"] = e
-        street.loc[have, "northing"] = n
-    zeroed = (street["longitude"] == 0) & (street["latitude"] == 0)
-    street.loc[zeroed, ["longitude", "latitude"]] = np.nan
-    street, in_area, overlaps = assign_wards(street, area, have)
-    if overlaps:
-        ledger.add_repair(
-            "(all street files)",
-            "street",
-            "point in overlapping wards: first ward by code",
-            overlaps,
-        )
-    reject(~in_area & ~have, "missing or zeroed coordinates and LSOA not in the area")
-    reject(~in_area & have, "outside the area")
-    kept = reason.isna()
-    ledger.record_frame(street["source_file"], "street", kept, reason.fillna(""))
-    for src_file, n in street.loc[kept & bad_xy, "source_file"].value_counts().sort_index().items():
-        ledger.add_repair(str(src_file), "street", _BAD_COORDINATES, int(n))
-    street = street[kept].drop(columns=[]).reset_index(drop=True)
+    inputs = [{"path": f.label, "kind": "police.uk street"} for f in use]
+    res = fastclean.clean_files(use, period.end, area=area, threads=threads, ledger=ledger)
+    _record_duplicates(found.duplicates, "street", period, ledger)
+    warnings.extend(res.notes.warnings())
+    ledger.add_repair(rules.ALL_STREET_FILES, "street", rules.OVERLAP, res.notes.overlaps)
+    street = res.to_pandas()
     # outcomes
-    kept_ids = set(street["crime_id"].dropna())
-    oframes = _read_police_files(
-        outcome_files, "outcomes", period, ledger, warnings, skipped, inputs
-    )
+    ouse = up_to_end(outcome_files)
+    inputs += [{"path": f.label, "kind": "police.uk outcomes"} for f in ouse]
+    kept_ids = pa.array(street["crime_id"], pa.string(), from_pandas=True).drop_null()
+    outc = fastclean.clean_outcomes(ouse, period.end, area, kept_ids, ledger, warnings, threads)
     _record_duplicates(found.duplicates, "outcomes", period, ledger)
-    if oframes:
-        oraw = pd.concat(oframes, ignore_index=True)
-        outc = pd.DataFrame(
-            {
-                "crime_id": oraw["Crime ID"].str.strip().replace("", pd.NA).astype("string"),
-                "month": oraw["Month"].str.strip().astype("string"),
-                "outcome_type": oraw["Outcome type"].str.strip().astype("string"),
-                "source_file": oraw["source_file"].astype("string"),
-            }
-        )
-        oreason = pd.Series(pd.NA, index=outc.index, dtype="string")
-        bad = ~outc["month"].fillna("").str.match(MONTH_RE)
-        oreason = oreason.mask(bad, "unparseable month")
-        ofile_month = outc["source_file"].map({f.label: f.month for f in outcome_files})
-        oreason = oreason.mask(oreason.isna() & (outc["month"] != ofile_month), _MONTH_MISMATCH)
-        oreason = oreason.mask(
-            oreason.isna() & (outc["month"] > period.end),
-            "month outside the requested span (after the period end)",
-        )
-        oreason = oreason.mask(
-            oreason.isna() & outc["crime_id"].isna(), "outcome without a Crime ID"
-        )
-        oreason = oreason.mask(
-            oreason.isna() & (outc["outcome_type"].fillna("") == ""), "missing outcome type"
-        )
-        # the area rule, by the outcome's own location (the crime's, as police.uk publishes it)
-        o_in = _in_area_by_location(oraw, area)
-        oreason = oreason.mask(oreason.isna() & ~o_in, area_rule.OUTSIDE)
-        oreason = oreason.mask(
-            oreason.isna() & ~outc["crime_id"].isin(kept_ids),
-            "crime not in this area's kept street data",
-        )
-        okept = oreason.isna()
-        ledger.record_frame(outc["source_file"], "outcomes", okept, oreason.fillna(""))
-        outc = outc[okept].reset_index(drop=True)
-        outc["is_positive"] = offences.is_positive_outcome(outc["outcome_type"])
-    else:
-        outc = pd.DataFrame(
-            {
-                "crime_id": pd.Series(dtype="string"),
-                "month": pd.Series(dtype="string"),
-                "outcome_type": pd.Series(dtype="string"),
-                "source_file": pd.Series(dtype="string"),
-                "is_positive": pd.Series(dtype=bool),
-            }
-        )
-        warnings.append(
-            "No police.uk outcomes files were found: positive outcome rates cannot be computed."
-        )
+    if not ouse:
+        warnings.append(rules.NO_OUTCOMES)
     return street, outc, skipped, inputs
 
 
@@ -936,7 +746,7 @@ def summarise_skipped(skipped: list[tuple[str, str]], max_listed: int = 5) -> li
             other.setdefault(key, []).append(f)
     notes = []
     if after:
-        months = sorted({m for f in after for m in re.findall(r"\d{4}-\d{2}", f)})
+        months = sorted({m for f in after for m in re.findall(MONTH_TEXT, f)})
         span = f" ({months[0]} to {months[-1]})" if months else ""
         notes.append(
             f"{len(after)} police.uk file(s) for months after the reporting period{span} were not "

@@ -1,21 +1,31 @@
-"""National-scale cleaning of police.uk street-level CSVs: Arrow in, columnar Parquet out.
+"""The police.uk cleaning engine: Arrow in, columnar Parquet (or an Arrow table) out.
 
-``clean_street(source, period_end, out=...)`` reads many forces × many months of police.uk
-street files (a folder tree, a flat folder or a zip, found by :func:`helpers.ingest.loading.discover_police_uk`)
-and writes one Parquet file, streaming so memory stays bounded (see *Memory* below). It applies the
-*same rules* as :func:`helpers.ingest.cleaning.clean_police_uk` and keeps the same ledger, so for every file
-rows read = rows kept + rows rejected, by reason:
+It is the only engine: national runs and every area's cleaning stage use it.
+
+* ``clean_street(source, period_end, out=...)`` reads many forces × many months of police.uk
+  street files (a folder tree, a flat folder or a zip, found by
+  :func:`helpers.ingest.loading.discover_police_uk`) and writes one Parquet file, streaming so
+  memory stays bounded (see *Memory* below).
+* ``clean_files(files, period_end, area=...)`` is the same for a list of files already found,
+  with the area rule applied inside each batch: the stage's
+  :func:`helpers.ingest.cleaning.clean_police_uk` calls it, and ``clean_outcomes`` for the
+  outcomes files.
+
+The rules, their order and their ledger wording are :mod:`helpers.ingest.rules` (the tests'
+pandas oracle, ``tests/oracle_cleaning.py``, reads the same module). For every file rows read =
+rows kept + rows rejected, by reason:
 
 * rows with more fields than the header: ``malformed row (more fields than the header)``;
 * then, first reason wins: ``unparseable month``; ``Month column does not match the month in
-  the file name``; ``month outside the requested span (after the period end)``; ``unknown crime type``; ``crime row without a Crime ID``; ``duplicate Crime ID
-  (already in an earlier monthly file)`` — a Crime ID whose first appearance (ordered by month,
-  file, row) is in another file; repeats *within* one file are kept, as police.uk counts them;
-* with an LSOA lookup (``lookup``, the frame :func:`helpers.ingest.geography.read_lsoa_lookup` returns),
-  rows whose LSOA is not in it are rejected as ``missing or zeroed coordinates and LSOA not in the
-  area`` / ``outside the area``, and wards are assigned by LSOA (``ward_method = lsoa-lookup``).
-  Without one every row is kept whatever its place (national work). Point-in-polygon ward
-  assignment is left to the area cleaning stage, which can run on the much smaller kept rows.
+  the file name``; ``month outside the requested span (after the period end)``; ``unknown crime
+  type``; ``crime row without a Crime ID``; ``duplicate Crime ID (already in an earlier monthly
+  file)`` — a Crime ID whose first appearance (ordered by month, file, row) is in another file;
+  repeats *within* one file are kept, as police.uk counts them;
+* with an area (``area``, or an LSOA lookup ``lookup`` read as :meth:`Area.from_lookup`), each
+  row is placed by :meth:`helpers.ingest.area.Area.place` (point in polygon where the area has
+  boundaries, else LSOA) and rows in no ward of the area are rejected as ``missing or zeroed
+  coordinates and LSOA not in the area`` / ``outside the area``. Without one every row is kept
+  whatever its place (national work).
 
 Classification is :func:`helpers.ingest.offences.classify_police_uk` itself, applied to the distinct
 crime types. Columns and types follow ``street.parquet`` in docs/architecture.md.
@@ -86,21 +96,23 @@ import pyarrow.parquet as pq
 
 from helpers.core.errors import DataFileError
 from helpers.core.io import atomic_path
-from helpers.ingest import geography, loading, offences
+from helpers.core.periods import MONTH_PATTERN
+from helpers.ingest import geography, loading, offences, rules
+from helpers.ingest.area import Area
 from helpers.ingest.ledger import Ledger
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-MALFORMED = "malformed row (more fields than the header)"
+MALFORMED = rules.MALFORMED
+# the rules of helpers.ingest.rules by their code here (0 = kept); 8 is checked right after 1
 REASONS = [
     "",  # kept
-    "unparseable month",
-    "month outside the requested span (after the period end)",
-    "unknown crime type",
-    "crime row without a Crime ID",
-    "duplicate Crime ID (already in an earlier monthly file)",
-    "missing or zeroed coordinates and LSOA not in the area",
-    "outside the area",
-    "Month column does not match the month in the file name",  # checked right after 1
+    rules.UNPARSEABLE_MONTH,
+    rules.AFTER_PERIOD,
+    rules.UNKNOWN_TYPE,
+    rules.NO_CRIME_ID,
+    rules.DUPLICATE_ID,
+    rules.NOWHERE,
+    rules.OUTSIDE,
+    rules.MONTH_MISMATCH,
 ]
 SCHEMA = pa.schema(
     [
@@ -153,6 +165,12 @@ SAME_IN_FILE = {"Reported by": "reported_by", "Falls within": "falls_within"}  #
 STATISTICS = ["month", "reported_by", "falls_within", "crime_type", "source_file"]
 COMPRESSION = "lz4"
 USED = loading.STREET_COLUMNS[:-1]  # every police.uk street column except Context
+AREA_SCHEMA = SCHEMA.append(pa.field("lookup_ward_code", pa.string()))  # an area run's columns
+
+
+def _columns(kind: str) -> list[str]:
+    """The columns read from a police.uk file of this kind."""
+    return USED if kind == "street" else loading.OUTCOME_COLUMNS
 
 
 @dataclass
@@ -166,6 +184,7 @@ class FastCleanResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     exact_second_pass: bool = False
+    notes: _Notes | None = None  # warnings, unknown types and overlaps for the cleaning report
 
     def to_pandas(self) -> pd.DataFrame:
         tab = self.table if self.table is not None else pq.read_table(self.output)
@@ -173,6 +192,21 @@ class FastCleanResult:
 
 
 # --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Notes:
+    """What an area's cleaning report says about the street files beside the ledger."""
+
+    shapes: list[str] = field(default_factory=list)  # header-only, extra columns, short rows
+    unknown_rows: int = 0  # rows of an unknown crime type (whatever else they break)
+    unknown_types: set[str] = field(default_factory=set)  # ... and the non-blank such types
+    overlaps: int = 0  # points in two overlapping wards (first ward by code used)
+
+    def warnings(self) -> list[str]:
+        out = list(self.shapes)
+        w = rules.unknown_types_warning(self.unknown_rows, sorted(self.unknown_types))
+        return out + ([w] if w else [])
 
 
 @dataclass
@@ -200,6 +234,9 @@ class _Parsed:
     ids: _Ids | None = None
     month_is_file: bool = False  # every row's Month is exactly its file's month
     same: dict[str, str] = field(default_factory=dict)  # column -> its value on every row
+    rows: np.ndarray | None = None  # each row's record number when not simply 2, 3, ...
+    extra: list[str] = field(default_factory=list)  # header columns that are not police.uk's
+    short: list[tuple[int, int]] = field(default_factory=list)  # (row, fields) of short rows
 
 
 def _header(data: bytes, label: str, encoding: str) -> list[str]:
@@ -218,31 +255,55 @@ def _header(data: bytes, label: str, encoding: str) -> list[str]:
 def _read_exact(f: loading.RawFile, index: int) -> _Parsed:
     """The reference reader (Python csv), for files Arrow would read differently."""
     df, malformed, repair = loading.read_police_uk_file(f)
-    tab = pa.Table.from_pandas(df[USED].astype(object).fillna(""), preserve_index=False)
-    tab = pa.table({c: tab[c].cast(pa.string()) for c in USED})
-    return _Parsed(index, f, tab, malformed, repair)
+    cols = _columns(f.kind)
+    text = df[cols].astype(object).fillna("")
+    text.attrs = {}  # (row numbers are kept below, not in the Arrow metadata)
+    tab = pa.Table.from_pandas(text, preserve_index=False)
+    tab = pa.table({c: tab[c].cast(pa.string()) for c in cols})
+    return _Parsed(
+        index,
+        f,
+        tab,
+        malformed,
+        repair,
+        rows=np.asarray(df.attrs.get("row_numbers", []), dtype=np.int64),
+        extra=list(df.attrs.get("extra_columns") or []),
+        short=list(df.attrs.get("short_rows") or []),
+    )
+
+
+# a spreadsheet, zip or PDF under a .csv name, or UTF-16 text: left to the reference reader
+_NOT_UTF8_TEXT = tuple(m for m, _ in loading._BINARY_SIGNATURES) + (b"\xff\xfe", b"\xfe\xff")
 
 
 def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
     data = f.read()
+    if data.startswith(_NOT_UTF8_TEXT) or b"\x00" in data:
+        return _read_exact(f, index)  # the reference reader decodes it, or names what it is
     if not data or (len(data) < 4096 and not data.strip()):  # (strip copies: small files only)
         raise DataFileError(f"{f.label} is empty.", "Download or export the file again.")
     header = _header(data, f.label, "utf8")
-    missing = [c for c in loading.STREET_COLUMNS if c not in header]
-    if missing:
+    expected = loading.STREET_COLUMNS if f.kind == "street" else loading.OUTCOME_COLUMNS
+    used = _columns(f.kind)
+    missing = [c for c in expected if c not in header]
+    if missing or len(set(header)) < len(header):
         return _read_exact(f, index)  # the reference reader raises the precise DataFileError
     width = len(header)
     names = [f"c{i}" for i in range(width)]
-    keep = {f"c{header.index(c)}": c for c in USED}
+    keep = {f"c{header.index(c)}": c for c in used}
     # Coordinates are converted to numbers while parsing (Arrow trims spaces and reads blank as
     # missing, as the reference does); a file holding anything else there is read as text and
     # converted like the reference (text that is not a number -> missing).
     numeric = {f"c{header.index(c)}" for c in ("Longitude", "Latitude")}
     for types in ("numeric", "text"):
         counts = {"long": 0, "short": 0}
+        long_lines: list[int | None] = []
 
-        def on_invalid(row, counts=counts) -> str:
-            counts["long" if row.actual_columns > row.expected_columns else "short"] += 1
+        def on_invalid(row, counts=counts, long_lines=long_lines) -> str:
+            long = row.actual_columns > row.expected_columns
+            counts["long" if long else "short"] += 1
+            if long:
+                long_lines.append(row.number)
             return "skip"
 
         try:
@@ -265,6 +326,9 @@ def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
                     },
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
+                    # only a blank coordinate is missing: "nan", "NA", "NULL" are text given
+                    # (as the reference, which records such a point as repaired)
+                    null_values=[""],
                 ),
             )
             break
@@ -274,8 +338,31 @@ def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
         return _read_exact(f, index)  # e.g. not UTF-8: the reference reader decodes and notes it
     if counts["short"]:
         return _read_exact(f, index)  # short rows are padded, in place, by the reference reader
-    tab = tab.rename_columns([keep[c] for c in tab.column_names]).select(USED)
-    return _Parsed(index, f, tab, counts["long"], None)
+    rows = None
+    if counts["long"]:
+        # the kept rows' record numbers skip the malformed ones. Arrow gives physical line
+        # numbers, which are record numbers when no record spans lines and none is blank.
+        if b"\n\n" in data or b"\r" in data or None in long_lines or _quoted_breaks(data):
+            return _read_exact(f, index)
+        every = np.arange(2, tab.num_rows + counts["long"] + 2, dtype=np.int64)
+        rows = every[~np.isin(every, np.array(long_lines, dtype=np.int64))]
+    tab = tab.rename_columns([keep[c] for c in tab.column_names]).select(used)
+    extra = [h for h in header if h not in expected]
+    return _Parsed(index, f, tab, counts["long"], None, rows=rows, extra=extra)
+
+
+def _quoted_breaks(data: bytes) -> bool:
+    """Whether a quoted field may span lines (then physical lines are not records). Quotes pair
+    up in order, an escaped quote ("") being a pair of its own; a line break between the two
+    quotes of a pair is inside a field. An odd count is treated as a break (the exact reader)."""
+    if b'"' not in data:
+        return False
+    buf = np.frombuffer(data, np.uint8)
+    q = np.flatnonzero(buf == 34)
+    if len(q) % 2:
+        return True
+    nl = np.flatnonzero(buf == 10)
+    return bool((np.searchsorted(nl, q[1::2]) != np.searchsorted(nl, q[0::2])).any())
 
 
 def _read_and_prepare(f: loading.RawFile, index: int) -> _Parsed:
@@ -715,19 +802,27 @@ def _process(
     dedupe: _Dedupe,
     labels: list[str],
     file_months: np.ndarray,
-    lookup: pd.DataFrame | None,
+    area: Area | None,
     project: bool,
     ledger: Ledger,
+    notes: _Notes,
+    area_columns: bool = False,
 ) -> tuple[int, Callable[[], pa.Table]]:
     """Classify and decide every row of a run of whole files (in file order); record the ledger.
     Returns the number of rows kept and a function building them as a WRITE_SCHEMA table (the
-    categorical columns dictionary-encoded), which the writing thread calls."""
+    categorical columns dictionary-encoded), which the writing thread calls. With ``area``, rows
+    are placed in wards and cut to the area by :meth:`helpers.ingest.area.Area.place`."""
     sizes = np.array([b.table.num_rows for b in batch], dtype=np.int64)
     n = int(sizes.sum())
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     local = np.repeat(np.arange(len(batch), dtype=np.int32), sizes)
     file_idx = np.array([b.index for b in batch], dtype=np.int64)[local]
-    source_row = np.arange(n, dtype=np.int64) - np.repeat(starts, sizes) + 2
+    if any(b.rows is not None for b in batch):
+        source_row = np.concatenate(
+            [b.rows if b.rows is not None else np.arange(2, b.table.num_rows + 2) for b in batch]
+        ).astype(np.int64)
+    else:
+        source_row = np.arange(n, dtype=np.int64) - np.repeat(starts, sizes) + 2
 
     # the batch's columns stay in their per-file chunks: nothing is copied until the writer
     tab = pa.concat_tables([b.table.drop_columns(["Longitude", "Latitude"]) for b in batch])
@@ -771,6 +866,13 @@ def _process(
             if (~same & pc.is_valid(crime_id).to_numpy(zero_copy_only=False)).any():
                 dedupe.out_of_order = True  # a row's Month differs from its file's: decide exactly
     reject(~cls["known_type"], 3)
+    unknown = ~cls["known_type"]
+    if unknown.any():
+        notes.unknown_rows += int(unknown.sum())
+        ut = crime_type.dictionary.take(
+            pa.array(np.unique(crime_type.indices.to_numpy(zero_copy_only=False)[unknown]))
+        )
+        notes.unknown_types.update(t for t in ut.to_pylist() if t)
     no_id = ~pc.is_valid(crime_id).to_numpy(zero_copy_only=False)
     reject(~cls["is_asb"] & no_id, 4)
 
@@ -794,23 +896,38 @@ def _process(
 
     ward_code = ward_name = pa.nulls(n, DICT)
     ward_method = _dictionary_of(["unassigned"], np.zeros(n, np.int64))
-    if lookup is not None:
-        codes = pa.array(lookup["lsoa_code"].astype(str).tolist(), pa.string())
-        pos = pc.index_in(lsoa, value_set=codes)
-        in_area = pc.is_valid(pos).to_numpy(zero_copy_only=False)
-        pi = pc.fill_null(pos, 0).to_numpy(zero_copy_only=False).astype(np.int64)
-        ward_code = _dictionary_of(lookup["lookup_ward_code"].astype(str).tolist(), pi, in_area)
-        ward_name = _dictionary_of(
-            lookup["lookup_ward_name"]
-            .astype(object)
-            .where(lookup["lookup_ward_name"].notna(), None)
-            .tolist(),
-            pi,
-            in_area,
+    lookup_ward_code = None
+    en = None
+    if area is not None:
+        # the one ward placement (Area.place): by point where the area has boundaries (every
+        # row with a point is projected, as the placement and its overlap count need), else by
+        # LSOA; rows in no ward of the area are rejected
+        easting = np.full(n, np.nan)
+        northing = np.full(n, np.nan)
+        if area.placement is not None and have.any():
+            easting[have], northing[have] = _lonlat_to_bng(lon[have], lat[have])
+            en = (easting, northing)
+        loc = pd.DataFrame(
+            {
+                "lsoa_code": lsoa.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get),
+                "easting": easting,
+                "northing": northing,
+            }
         )
-        ward_method = _dictionary_of(["unassigned", "lsoa-lookup"], in_area.astype(np.int64))
-        reject(~in_area & ~have, 6)
-        reject(~in_area & have, 7)
+        placed, in_area_s, overlaps = area.place(loc, pd.Series(have))
+        notes.overlaps += overlaps
+        in_area = in_area_s.to_numpy(dtype=bool)
+
+        def encoded(name: str) -> pa.DictionaryArray:
+            return pc.dictionary_encode(pa.array(placed[name], pa.string(), from_pandas=True))
+
+        ward_code, ward_name = encoded("ward_code"), encoded("ward_name")
+        ward_method = encoded("ward_method")
+        if area_columns:
+            lookup_ward_code = encoded("lookup_ward_code")
+        if area.placement is not None or area.lookup is not None:
+            reject(~in_area & ~have, 6)
+            reject(~in_area & have, 7)
 
     # ledger: per file, kept and rejected by reason (malformed rows were never parsed)
     bad_xy = np.concatenate([b.bad_xy for b in batch]) if n else np.zeros(0, dtype=bool)
@@ -821,12 +938,15 @@ def _process(
     for j, b in enumerate(batch):
         label = b.file.label
         ledger.add_read(label, "street", int(sizes[j]) + b.malformed)
+        notes.shapes.extend(
+            rules.file_shape_warnings(label, int(sizes[j]), b.malformed, b.extra, b.short)
+        )
         ledger.add_rejected(label, "street", MALFORMED, b.malformed)
         if b.repair:
             ledger.add_repair(label, "street", b.repair, int(sizes[j]))
         if counts[j, 0]:  # as the reference: a file with every row rejected has no kept entry
             ledger.add_kept(label, "street", int(counts[j, 0]))
-        ledger.add_repair(label, "street", loading.BAD_COORDINATES, int(fixed[j]))
+        ledger.add_repair(label, "street", rules.BAD_COORDINATES, int(fixed[j]))
         for k in range(1, len(REASONS)):
             ledger.add_rejected(label, "street", REASONS[k], int(counts[j, k]))
 
@@ -849,6 +969,8 @@ def _process(
         ward_method,
         tab,
         project,
+        en,
+        lookup_ward_code,
     )
 
 
@@ -870,8 +992,12 @@ def _kept_table(
     ward_method,
     tab,
     project,
+    en=None,
+    lookup_ward_code=None,
 ) -> pa.Table:
-    """The kept rows of a processed batch as a WRITE_SCHEMA table (run on the writing thread)."""
+    """The kept rows of a processed batch as a WRITE_SCHEMA table (run on the writing thread).
+    ``en``: easting/northing of every row already projected (area runs); ``lookup_ward_code``:
+    the area run's extra column (AREA_SCHEMA)."""
 
     def col(name: str) -> pa.ChunkedArray:
         return tab[name]
@@ -926,7 +1052,12 @@ def _kept_table(
             or [texts.slice(0, 0)]
         )
     m = dense.num_rows
-    if project:
+    if en is not None:
+        for name, v in zip(("easting", "northing"), en, strict=True):
+            dense = dense.append_column(
+                name, pa.array(v if sel is None else v[sel], from_pandas=True)
+            )
+    elif project:
         easting = np.full(m, np.nan)
         northing = easting.copy()
         hv = have if sel is None else have[sel]
@@ -940,7 +1071,11 @@ def _kept_table(
         dense = dense.append_column("easting", pa.nulls(m, pa.float64()))
         dense = dense.append_column("northing", pa.nulls(m, pa.float64()))
     cols = {c: texts[c] for c in texts.column_names} | {c: dense[c] for c in dense.column_names}
-    return pa.table(cols).select(SCHEMA.names).cast(WRITE_SCHEMA)
+    out = pa.table(cols).select(SCHEMA.names).cast(WRITE_SCHEMA)
+    if lookup_ward_code is not None:
+        lw = lookup_ward_code if sel is None else lookup_ward_code.take(pa.array(sel))
+        out = out.append_column("lookup_ward_code", lw.cast(pa.string()))
+    return out
 
 
 def _unbalanced(led: Ledger) -> list[tuple[str, int, int, int]]:
@@ -1006,7 +1141,7 @@ def clean_street(
 ) -> FastCleanResult:
     """Clean every police.uk street file under ``source`` up to ``period_end`` (``YYYY-MM``).
 
-    ``out``: Parquet file to write (atomically, zstd, one row group per batch); without it the
+    ``out``: Parquet file to write (atomically, lz4, one row group per batch); without it the
     kept rows come back as an Arrow table in :attr:`FastCleanResult.table` (area-sized data).
     ``force_slug`` limits to one force's files; ``lookup`` (LSOA → ward) limits to one area.
     ``project`` adds BNG easting/northing. The ledger balances per file (checked).
@@ -1018,24 +1153,47 @@ def clean_street(
             f"The period end {period_end!r} is not a month written YYYY-MM.", "Use e.g. 2022-03."
         )
     t0 = time.perf_counter()
-    threads = threads or max(1, len(os.sched_getaffinity(0)))
     files, skipped = _street_files(source, force_slug, period_end)
     if not files:
         raise DataFileError(
             f"No police.uk street files up to {period_end} under {source}.",
             "Check the folder (or zip) and the force slug.",
         )
+    area = Area.from_lookup(lookup) if lookup is not None else None
+    res = clean_files(
+        files, period_end, out, area, project, threads, batch_rows, ledger, area_columns=False
+    )
+    res.skipped = skipped
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def clean_files(
+    files: list[loading.RawFile],
+    period_end: str,
+    out: str | Path | None = None,
+    area: Area | None = None,
+    project: bool = True,
+    threads: int | None = None,
+    batch_rows: int = 400_000,
+    ledger: Ledger | None = None,
+    area_columns: bool = True,
+) -> FastCleanResult:
+    """Clean the given street ``files`` (in discovery order, none after ``period_end``).
+
+    With ``area`` every row is placed by :meth:`helpers.ingest.area.Area.place` (point in
+    polygon, else LSOA) and rows outside it are rejected; ``area_columns`` adds its
+    ``lookup_ward_code`` column (AREA_SCHEMA), as the cleaning stage's street table has.
+    """
+    t0 = time.perf_counter()
+    threads = threads or max(1, len(os.sched_getaffinity(0)))
     labels = [f.label for f in files]
     file_months = np.array([f.month for f in files])
-    result = _run(
-        files, labels, file_months, period_end, out, lookup, project, threads, batch_rows, _Dedupe()
-    )
+    args = (files, labels, file_months, period_end, out, area, project, threads, batch_rows)
+    result = _run(*args, _Dedupe(), area_columns)
     if result[2].out_of_order:
-        exact = _Dedupe(_exact_first_files(files, threads))
-        result = _run(
-            files, labels, file_months, period_end, out, lookup, project, threads, batch_rows, exact
-        )
-    led, table, dedupe, rows_read, rows_kept = result
+        result = _run(*args, _Dedupe(_exact_first_files(files, threads)), area_columns)
+    led, table, dedupe, rows_read, rows_kept, notes = result
     bad = _unbalanced(led)
     if bad:
         raise AssertionError(f"Ledger does not balance: {bad[:5]}")
@@ -1055,16 +1213,37 @@ def clean_street(
         rows_read,
         rows_kept,
         len(files),
-        skipped,
+        [],
         time.perf_counter() - t0,
         dedupe.first_file is not None,
+        notes,
     )
 
 
-def _run(files, labels, file_months, period_end, out, lookup, project, threads, batch_rows, dedupe):
+def _run(
+    files,
+    labels,
+    file_months,
+    period_end,
+    out,
+    area,
+    project,
+    threads,
+    batch_rows,
+    dedupe,
+    area_columns=False,
+):
     ledger = Ledger()
+    notes = _Notes()
     kept_tables: list[pa.Table] = []
     rows_read = rows_kept = 0
+    area_columns = area_columns and area is not None
+    schema = AREA_SCHEMA if area_columns else SCHEMA
+    write_schema = (
+        WRITE_SCHEMA.append(pa.field("lookup_ward_code", pa.string()))
+        if area_columns
+        else WRITE_SCHEMA
+    )
 
     def batches() -> Iterator[list[_Parsed]]:
         cur, n = [], 0
@@ -1081,8 +1260,9 @@ def _run(files, labels, file_months, period_end, out, lookup, project, threads, 
         nonlocal rows_read, rows_kept
         for b in batches():
             n_kept, kept = _process(
-                b, period_end, dedupe, labels, file_months, lookup, project, ledger
-            )
+                b, period_end, dedupe, labels, file_months, area, project, ledger, notes,
+                area_columns,
+            )  # fmt: skip
             rows_read += sum(p.table.num_rows + p.malformed for p in b)
             rows_kept += n_kept
             write(kept)
@@ -1091,19 +1271,19 @@ def _run(files, labels, file_months, period_end, out, lookup, project, threads, 
 
     if out is None:
         consume(lambda build: kept_tables.append(build()))
-        table = (pa.concat_tables(kept_tables) if kept_tables else WRITE_SCHEMA.empty_table()).cast(
-            SCHEMA
+        table = (pa.concat_tables(kept_tables) if kept_tables else write_schema.empty_table()).cast(
+            schema
         )
-        return ledger, table, dedupe, rows_read, rows_kept
+        return ledger, table, dedupe, rows_read, rows_kept, notes
     with atomic_path(out) as tmp:
         with (
             pq.ParquetWriter(
                 tmp,
-                WRITE_SCHEMA,
+                write_schema,
                 # crime_id is 64 random hex characters: an LZ codec cannot shrink it (2%), so
                 # it is stored uncompressed and the codec's time goes where it pays
-                compression={c: "none" if c == "crime_id" else COMPRESSION for c in SCHEMA.names},
-                use_dictionary=[c for c in SCHEMA.names if c not in NEAR_UNIQUE],
+                compression={c: "none" if c == "crime_id" else COMPRESSION for c in schema.names},
+                use_dictionary=[c for c in schema.names if c not in NEAR_UNIQUE],
                 write_statistics=STATISTICS,
                 write_batch_size=1 << 16,  # fewer, larger internal steps (default 1,024 rows)
                 store_schema=False,
@@ -1122,4 +1302,90 @@ def _run(files, labels, file_months, period_end, out, lookup, project, threads, 
             consume(write)
             while pending:
                 pending.pop(0).result()
-    return ledger, None, dedupe, rows_read, rows_kept
+    return ledger, None, dedupe, rows_read, rows_kept, notes
+
+
+# --------------------------------------------------------------------------- an area's outcomes
+
+
+def clean_outcomes(
+    files: list[loading.RawFile],
+    period_end: str,
+    area: Area,
+    kept_ids: pa.ChunkedArray | pa.Array,
+    ledger: Ledger,
+    warnings: list[str],
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """An area's police.uk outcomes files (none after ``period_end``), read by Arrow, decided by
+    :func:`helpers.ingest.rules.outcome_reasons` and placed by the area rule at the outcome's own
+    location; ``kept_ids``: the Crime IDs of the area's kept street rows. Returns ``crime_id,
+    month, outcome_type, source_file, is_positive`` (file order);
+    every row read is in ``ledger``, and file-shape notes are added to ``warnings``."""
+    if not files:
+        return pd.DataFrame(
+            {
+                "crime_id": pd.Series(dtype="string"),
+                "month": pd.Series(dtype="string"),
+                "outcome_type": pd.Series(dtype="string"),
+                "source_file": pd.Series(dtype="string"),
+                "is_positive": pd.Series(dtype=bool),
+            }
+        )
+    threads = threads or max(1, len(os.sched_getaffinity(0)))
+    text_cols = ["Crime ID", "Month", "Outcome type", "LSOA code"]
+    parts: dict[str, list] = {c: [] for c in [*text_cols, "lon", "lat", "source_file"]}
+    for p in _parsed_stream(files, threads, prepare=False):
+        label, n = p.file.label, p.table.num_rows
+        ledger.add_read(label, "outcomes", n + p.malformed)
+        ledger.add_rejected(label, "outcomes", rules.MALFORMED, p.malformed)
+        if p.repair:
+            ledger.add_repair(label, "outcomes", p.repair, n)
+        warnings.extend(rules.file_shape_warnings(label, n, p.malformed, p.extra, p.short))
+        for c in text_cols:
+            parts[c].append(p.table[c].to_numpy(zero_copy_only=False).astype(object))
+        parts["lon"].append(_to_float(p.table["Longitude"].combine_chunks()))
+        parts["lat"].append(_to_float(p.table["Latitude"].combine_chunks()))
+        parts["source_file"].append(np.full(n, label, dtype=object))
+    col = {c: np.concatenate(v) for c, v in parts.items()}
+
+    def stripped(c: str) -> pd.Series:
+        return pd.Series(col[c], dtype="string").str.strip()
+
+    outc = pd.DataFrame(
+        {
+            "crime_id": stripped("Crime ID").replace("", pd.NA).astype("string"),
+            "month": stripped("Month"),
+            "outcome_type": stripped("Outcome type"),
+            "source_file": pd.Series(col["source_file"], dtype="string"),
+        }
+    )
+    lon, lat = col["lon"], col["lat"]
+    have = ~np.isnan(lon) & ~np.isnan(lat) & ~((lon == 0) & (lat == 0))
+    easting = np.full(len(lon), np.nan)
+    northing = np.full(len(lon), np.nan)
+    if area.placement is not None and have.any():
+        easting[have], northing[have] = _lonlat_to_bng(lon[have], lat[have])
+    loc = pd.DataFrame(
+        {
+            "lsoa_code": stripped("LSOA code").replace("", pd.NA).astype("string"),
+            "easting": easting,
+            "northing": northing,
+        }
+    )
+    _, in_area, _ = area.place(loc, pd.Series(have))
+    month_of = {f.label: f.month for f in files}
+    ids = pa.array(outc["crime_id"], pa.string(), from_pandas=True)
+    crime_kept = pc.fill_null(pc.is_in(ids, value_set=pc.unique(kept_ids)), False)
+    reason = rules.outcome_reasons(
+        outc,
+        outc["source_file"].map(month_of),
+        period_end,
+        in_area,
+        crime_kept.to_numpy(zero_copy_only=False),
+    )
+    kept = reason.isna()
+    ledger.record_frame(outc["source_file"], "outcomes", kept, reason.fillna(""))
+    outc = outc[kept].reset_index(drop=True)
+    outc["is_positive"] = offences.is_positive_outcome(outc["outcome_type"])
+    return outc

@@ -247,30 +247,46 @@ def points_to_wards(
     """
     import shapely
 
-    ok = easting.notna() & northing.notna()
-    codes = pd.Series(pd.NA, index=easting.index, dtype="string")
-    names = pd.Series(pd.NA, index=easting.index, dtype="string")
-    if not ok.any():
-        return codes, names, 0
-    pts = gpd.GeoDataFrame(
-        {"_i": np.flatnonzero(ok.to_numpy())},
-        geometry=gpd.points_from_xy(easting[ok], northing[ok]),
-        crs=wards.crs,
-    )
-    polys = wards[["ward_code", "ward_name", "geometry"]].reset_index(drop=True)
-    joined = gpd.sjoin(pts, polys, predicate="intersects", how="inner")
-    joined = joined.sort_values(["_i", "ward_code"], kind="mergesort")
-    shared = joined[joined["_i"].duplicated(keep=False)]
+    ok = (easting.notna() & northing.notna()).to_numpy(dtype=bool)
+    n = len(easting)
+    code_of = np.full(n, None, dtype=object)
+    name_of = np.full(n, None, dtype=object)
     in_overlap = 0
-    if len(shared):  # in two wards: on a shared edge, or inside two overlapping wards
-        inside = shapely.within(
-            shared.geometry.to_numpy(), polys.geometry.to_numpy()[shared["index_right"].to_numpy()]
+    if ok.any():
+        # police.uk snaps points to a few thousand map points: each distinct point is placed
+        # once and its ward spread back (the same point always falls in the same wards)
+        xy = np.column_stack(
+            [easting.to_numpy(dtype=float)[ok], northing.to_numpy(dtype=float)[ok]]
         )
-        in_overlap = int(shared.loc[inside, "_i"].duplicated().sum())
-    joined = joined.drop_duplicates("_i", keep="first")
-    pos = joined["_i"].to_numpy()
-    codes.iloc[pos] = joined["ward_code"].to_numpy()
-    names.iloc[pos] = joined["ward_name"].to_numpy()
+        uniq, back = np.unique(xy, axis=0, return_inverse=True)
+        back = back.reshape(-1)
+        pts = gpd.GeoDataFrame(
+            {"_i": np.arange(len(uniq))},
+            geometry=gpd.points_from_xy(uniq[:, 0], uniq[:, 1]),
+            crs=wards.crs,
+        )
+        polys = wards[["ward_code", "ward_name", "geometry"]].reset_index(drop=True)
+        joined = gpd.sjoin(pts, polys, predicate="intersects", how="inner")
+        joined = joined.sort_values(["_i", "ward_code"], kind="mergesort")
+        shared = joined[joined["_i"].duplicated(keep=False)]
+        if len(shared):  # in two wards: on a shared edge, or inside two overlapping wards
+            inside = shapely.within(
+                shared.geometry.to_numpy(),
+                polys.geometry.to_numpy()[shared["index_right"].to_numpy()],
+            )
+            interior = shared.loc[inside, "_i"].to_numpy()
+            extra = np.clip(np.bincount(interior, minlength=len(uniq)) - 1, 0, None)
+            in_overlap = int(extra[back].sum())  # counted per row, as before
+        joined = joined.drop_duplicates("_i", keep="first")
+        u_code = np.full(len(uniq), None, dtype=object)
+        u_name = np.full(len(uniq), None, dtype=object)
+        pos = joined["_i"].to_numpy()
+        u_code[pos] = joined["ward_code"].astype(object).to_numpy()
+        u_name[pos] = joined["ward_name"].astype(object).to_numpy()
+        code_of[ok] = u_code[back]
+        name_of[ok] = u_name[back]
+    codes = pd.Series(pd.array(code_of, dtype="string"), index=easting.index)
+    names = pd.Series(pd.array(name_of, dtype="string"), index=easting.index)
     return codes, names, in_overlap
 
 

@@ -25,19 +25,19 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from helpers.core.errors import DataFileError
+from helpers.core.periods import MONTH_TEXT
 
 # The exact police.uk headers (checked in every real file; see ../shared/data/PROVENANCE.md).
 _LOCATION_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
                      "Location", "LSOA code", "LSOA name"]  # fmt: skip
 STREET_COLUMNS = [*_LOCATION_COLUMNS, "Crime type", "Last outcome category", "Context"]
 OUTCOME_COLUMNS = [*_LOCATION_COLUMNS, "Outcome type"]
-# The ledger's repair note for a map point that is not a finite number on the globe.
-BAD_COORDINATES = "coordinates not a finite number on the globe: placed by LSOA instead"
 POLICE_UK_FILE = re.compile(
-    r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$"
+    rf"(?:^|/)({MONTH_TEXT})-([a-z0-9-]+?)-(street|outcomes|stop-and-search)\.csv(?:\.gz)?$"
 )
 
 
@@ -411,7 +411,9 @@ def read_csv_text(
     if expected is not None:
         extra = [h for h in header if h not in expected]
         df = df[expected]
-    df.attrs["row_numbers"] = row_numbers
+    # an array, not a list: pandas deep-copies attrs into every frame derived from this one, and
+    # copying a list of 100,000 ints each time cost the extract's cleaning seconds
+    df.attrs["row_numbers"] = np.asarray(row_numbers, dtype=np.int64)
     df.attrs["short_rows"] = short_rows
     df.attrs["extra_columns"] = extra
     return df, malformed
@@ -843,7 +845,9 @@ def check_unique(df: pd.DataFrame, key: str, path: Path, what: str) -> pd.DataFr
     dup = values.duplicated(keep=False) & values.notna()
     if dup.any():
         codes = sorted(values[dup].unique())
-        rows = df.attrs.get("row_numbers") or list(range(2, len(df) + 2))
+        rows = df.attrs.get("row_numbers")
+        if rows is None or len(rows) != len(df):
+            rows = list(range(2, len(df) + 2))
         lines = [str(rows[i]) for i in range(len(df)) if dup.iloc[i]][:6]
         raise DataFileError(
             f"{path.name} ({what}) has {key} {', '.join(codes[:5])} more than once "

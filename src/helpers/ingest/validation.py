@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+from helpers.core.periods import MONTH_PATTERN
+
+MONTH = MONTH_PATTERN
 WARD_METHODS = ["point-in-polygon", "lsoa-lookup", "unassigned"]
 
 street_schema = pa.DataFrameSchema(

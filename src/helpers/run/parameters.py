@@ -64,10 +64,11 @@ from pathlib import Path
 from typing import Any
 
 from helpers.core.errors import ConfigError, OutputError, ParameterError, ScrutinyError
+from helpers.core.periods import MONTH_RE
 
 __all__ = ["ParameterSpec", "notebook_parameters", "parse_choices", "validate_parameters"]
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = MONTH_RE
 _CHOICE = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^\s|:;,()"']+))""")
 _WORD = r"[A-Za-z0-9_.+-]+"
 _RANGE = re.compile(r"\(\s*(-?\d+(?:\.\d+)?)\s+to\s+(-?\d+(?:\.\d+)?)\s*\)")

@@ -56,6 +56,7 @@ import pandas as pd
 
 from helpers.core import paths
 from helpers.core.errors import OutputError
+from helpers.core.periods import MONTH_TEXT
 from helpers.ingest.loading import OUTCOME_COLUMNS, STREET_COLUMNS
 from helpers.sample.geo import Geography, build_geography, wards_geojson
 
@@ -1353,7 +1354,9 @@ _SAMPLE_NAMES = {
     "population_by_force.csv",
     "victim_survey.csv",
 }
-_SAMPLE_PATTERN = re.compile(r"^police_uk/\d{4}-\d{2}/\d{4}-\d{2}-wexshire-(street|outcomes)\.csv$")
+_SAMPLE_PATTERN = re.compile(
+    rf"^police_uk/{MONTH_TEXT}/{MONTH_TEXT}-wexshire-(street|outcomes)\.csv$"
+)
 
 
 # A SYNTHETIC partnership activity return (helpers.ingest.activity) for the year to March 2022.

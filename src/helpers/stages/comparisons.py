@@ -23,6 +23,7 @@ import pandas as pd
 
 from helpers.core import narrative as N
 from helpers.core.errors import ConfigError
+from helpers.core.periods import MONTH_RE
 from helpers.core.statistics import ExceptionalPeriod
 from helpers.core.statistics import exceptional_periods as read_exceptional_periods
 from helpers.stages import measures as M
@@ -34,7 +35,7 @@ DEFAULT_BASELINE = "pre-COVID (year to Dec 2019)"
 #: Below this count in either year a change is given in numbers, not as a percentage (the
 #: crime-group table's small-number rule).
 MIN_COUNT = 20
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = MONTH_RE
 
 
 def exceptional_periods(analysis: dict | None, config_name: str = "the area config") -> list:
