@@ -641,6 +641,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--skip-stages", action="store_true", help="leave the stage phase out")
     ap.add_argument(
+        "--stage-sizes",
+        nargs="+",
+        choices=["sample", "csp", "force"],
+        default=["sample", "csp", "force"],
+        help="sizes for the stage phase (default all three)",
+    )
+    ap.add_argument(
         "--region-only",
         action="store_true",
         help="run only the region phase: six Northumbria CSPs and the force on 1, 2 workers, Dask",
@@ -671,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Machine: {machine()}")
     if a.stages_only:
-        run_stage_phase()
+        run_stage_phase(a.stage_sizes)
         return 0
     if a.pack_only:
         run_pack_phase()
@@ -750,7 +757,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"    {label:<20} {r['seconds']:>7.1f} s wall  ({r['items']} areas, {r['failed']} failed stages)"
             )
     if not a.skip_stages:
-        run_stage_phase()
+        run_stage_phase(a.stage_sizes)
     if not a.skip_region:
         run_region_phase(a.region_executors, a.region_timeout)
     if not a.skip_pack:
@@ -758,13 +765,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_stage_phase() -> None:
+def run_stage_phase(sizes: list[str] | None = None) -> None:
     print(
         "(e) stages: every stage (batch runner, no PDFs) on the sample, one real CSP and the "
         "whole force",
         flush=True,
     )
-    rows = bench_stages(stage_sizes())
+    keep = ["sample", "csp", "force"] if not sizes else sizes
+    chosen = [
+        z for z, k in zip(stage_sizes(), ["sample", "csp", "force"], strict=True) if k in keep
+    ]
+    rows = bench_stages(chosen)
     if rows:
         print(stage_report(rows))
 
