@@ -548,7 +548,7 @@ def _run_area(
     elif pdf and results:
         # With a core to spare, the ward briefings are built in a second process while this
         # one builds the pack (both are mostly weasyprint, which holds the GIL).
-        side = _side_process() if workers > 1 else None
+        side = _side_process() if workers > 1 and _may_start_processes() else None
         try:
             pending = _ward_briefings(cfg, period, results, force or ran_any, side)
             pack = _panel_pack(cfg, period, out, done, force or ran_any, failed_stages)
@@ -562,6 +562,13 @@ def _run_area(
         if briefings is not None:
             results.append(briefings)
     return results
+
+
+def _may_start_processes() -> bool:
+    """False inside a daemonic process (a Dask worker), which may not have children."""
+    import multiprocessing as mp
+
+    return not mp.current_process().daemon
 
 
 def _side_process():
