@@ -723,7 +723,8 @@ def run_item(
 ) -> list[StageResult]:
     """Run one work item (on a worker). Never raises: problems become ``failed`` rows.
 
-    ``stage_workers``: stages run at once within the item (see :func:`run_area`)."""
+    ``stage_workers``: stages run at once within the item (see :func:`run_area`); default 1,
+    since a worker shares the cores with the others (:func:`run_batch` works the number out)."""
     if item.root:
         os.environ["CSP_SCRUTINY_ROOT"] = item.root  # inherited by the papermill kernels
     t0 = time.perf_counter()
@@ -738,7 +739,7 @@ def run_item(
             timeout=timeout,
             force=force,
             code_version=code_version,
-            stage_workers=stage_workers,
+            stage_workers=stage_workers or 1,  # on a worker: one stage at a time unless told
         )
     except Exception as exc:  # noqa: BLE001 - a bad config fails this item only
         return [
