@@ -68,7 +68,7 @@ sync: setup ## Regenerate the .ipynb twins from the py:percent notebooks (output
 ground-truth: setup ## Re-freeze the sample's published tables under tests/ground_truth (review the diff)
 	$(BIN)/python tests/ground_truth/refresh.py
 
-bench: setup ## Benchmarks: cleaning throughput vs baseline and parse floor, batch scaling
+bench: setup ## Benchmarks: cleaning vs baseline and parse floor, batch scaling, stages by size, a region's batch, the sample's pack
 	$(BIN)/python benchmarks/bench.py
 
 clean: ## Remove processed data and reports (raw data are never touched)

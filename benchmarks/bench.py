@@ -22,7 +22,17 @@ phase's alone:
     area filter) and on the whole Northumbria force from ``../shared/data`` (each skipped with a
     reason where absent), with seconds per 100,000 cleaned rows per stage and the ratio of the
     largest to the smallest, so a stage whose cost grows faster than its input shows at once.
-    ``--stages-only`` runs this phase alone; ``--skip-stages`` leaves it out.
+    ``--stages-only`` runs this phase alone; ``--skip-stages`` leaves it out. Stages run one at
+    a time here, so each stage's seconds are its own.
+(f) **a region's batch**: the six Northumbria CSPs and the force for period 2023-02, every
+    stage with PDFs, packs and ward briefings, on 1 worker, 2 workers and a Dask LocalCluster,
+    with wall time and the speed-up over 1 worker. The seven configs come from the back-test's
+    own writer (``tests/backtests/test_real_areas.py``); skipped with a reason when
+    ``../shared/data`` is absent. Heavy (many minutes): ``--region-only`` runs it alone,
+    ``--skip-region`` leaves it out, ``--region-executors 1 2`` picks executors.
+(g) **the sample's pack**: ``scrutiny run --area wexley --force`` in a child process (what
+    ``make report`` does after set-up), wall seconds and CPU seconds (the child and its kernels).
+    ``--pack-only`` runs it alone; ``--skip-pack`` leaves it out.
 
 Every phase imports its modules before its clock starts, so start-up is not counted for anyone.
 ``--rows 2000000`` scales the national data down for a quick run; ``--skip-batch`` leaves (d) out.
@@ -393,7 +403,9 @@ def bench_stages(sizes: list[dict], stages: list[str] | None = None) -> list[dic
                         size["config"], encoding="utf-8"
                     )
                 cfg = load_area_config(size["area"])
-                res = batch.run_area(cfg, size["period"], pdf=False, force=True, stages=stages)
+                res = batch.run_area(
+                    cfg, size["period"], pdf=False, force=True, stages=stages, stage_workers=1
+                )  # one stage at a time: each stage's seconds are its own
                 street = paths.processed_dir(size["area"], size["period"]) / "street.parquet"
                 n = len(pd.read_parquet(street, columns=["month"])) if street.exists() else 0
                 for r in res:
@@ -440,6 +452,138 @@ def stage_report(rows: list[dict]) -> str:
         f"{sz} {next(r['rows'] for r in rows if r['size'] == sz):,}" for sz in sizes
     )
     return "\n".join([*lines, rows_line])
+
+
+# --------------------------------------------------------------------------- the sample's pack
+
+
+def bench_pack(period: str = "2022-03") -> dict:
+    """``scrutiny run --area wexley --period P --force`` in a child process: the sample's whole
+    pack (every stage, every PDF, the panel pack, ward briefings, reconciliation), as
+    ``make report`` runs it after set-up. Wall seconds, and CPU seconds of the child and its
+    kernels (``RUSAGE_CHILDREN``), which move less than wall time when others load the cores."""
+    import resource
+    import subprocess
+
+    from helpers.core import paths
+    from helpers.sample import wexley as sample
+
+    sample.ensure_sample()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "helpers.run.cli", "run", "--area", "wexley", "--period", period,
+         "--force", "--quiet"],
+        cwd=paths.project_root(), capture_output=True, text=True,
+    )  # fmt: skip
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    steps = [ln for ln in proc.stdout.splitlines() if ln.startswith("wexley ")]
+    return {"seconds": wall, "cpu": cpu, "rc": proc.returncode, "steps": steps,
+            "error": proc.stderr.strip().splitlines()[-1:] if proc.returncode else []}  # fmt: skip
+
+
+def run_pack_phase(period: str = "2022-03") -> None:
+    print("(g) the sample's pack: scrutiny run --area wexley --force (every stage and PDF)")
+    r = bench_pack(period)
+    for ln in r["steps"]:
+        print(f"    {ln}")
+    print(
+        f"    whole pack: {r['seconds']:.1f} s wall, {r['cpu']:.1f} CPU-s "
+        f"(exit {r['rc']}{', ' + r['error'][0] if r['error'] else ''}; goal 20 s on 2 cores; "
+        f"load average {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
+
+
+# --------------------------------------------------------------------------- a region's batch
+
+
+def _backtest_configs():
+    """The back-test's own config writer and area list (tests/backtests/test_real_areas.py),
+    loaded by path so the benchmark and the back-test run the same seven configs."""
+    import importlib.util
+
+    from helpers.core import paths
+
+    src = paths.project_root() / "tests" / "backtests" / "test_real_areas.py"
+    spec = importlib.util.spec_from_file_location("_real_areas", src)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def bench_region(executors: list[str], timeout: int = 1800) -> list[dict] | str:
+    """The six Northumbria CSPs and the force for one period, every stage with PDFs (packs and
+    briefings too), on each executor in ``executors`` ("1", "2": local processes; "dask": a
+    LocalCluster of one worker per core). Returns rows, or the reason it was skipped."""
+    data = shared_data()
+    try:
+        rt = _backtest_configs()
+    except Exception as exc:  # noqa: BLE001 - a clone without the tests folder
+        return f"the back-test config writer could not be loaded ({exc})"
+    needed = [p for p in rt._paths(data).values() if not p.exists()]
+    if needed:
+        return f"real data not found: {', '.join(str(p) for p in needed)}"
+    from helpers.core import paths
+    from helpers.run import batch
+    from helpers.run.executors import DaskExecutor, default_workers, make_executor
+
+    areas = [*rt.CSPS, rt.FORCE]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="csp-bench-region-") as tmp:
+        root = Path(tmp) / "root"
+        (root / "config").mkdir(parents=True)
+        (root / "pyproject.toml").write_text("")
+        (root / "notebooks").symlink_to(paths.notebooks_dir(), target_is_directory=True)
+        for a in areas:
+            (root / "config" / f"{a}.yaml").write_text(rt._config(data, a), encoding="utf-8")
+        old = os.environ.get("CSP_SCRUTINY_ROOT")
+        os.environ["CSP_SCRUTINY_ROOT"] = str(root)
+        try:
+            items = batch.work_items(batch.resolve_areas(areas), [rt.PERIOD], root)
+            for name in executors:
+                if name == "dask":
+                    ex, label = DaskExecutor("local", default_workers()), "Dask LocalCluster"
+                    label += f" ({ex.workers} workers)"
+                else:
+                    ex, label = make_executor(int(name)), f"{name} worker(s)"
+                t0 = time.perf_counter()
+                try:
+                    res = batch.run_batch(
+                        items, ex, pdf=True, force=True, progress=False, timeout=timeout
+                    )
+                finally:
+                    ex.close()
+                wall = time.perf_counter() - t0
+                bad = [f"{r.area} {r.stage}" for r in res if r.status not in batch.OK_STATUSES]
+                rows.append({"executor": label, "seconds": wall, "items": len(items),
+                             "not_ok": bad})  # fmt: skip
+                print(f"    {label:<28} {wall:>8.1f} s wall  ({len(bad)} step(s) not ok"
+                      + (f": {', '.join(bad[:6])}" if bad else "") + ")", flush=True)  # fmt: skip
+        finally:
+            if old is None:
+                os.environ.pop("CSP_SCRUTINY_ROOT", None)
+            else:
+                os.environ["CSP_SCRUTINY_ROOT"] = old
+    return rows
+
+
+def run_region_phase(executors: list[str], timeout: int) -> None:
+    print(
+        "(f) a region's batch: the six Northumbria CSPs and the force, period 2023-02, every "
+        "stage with PDFs, packs and ward briefings",
+        flush=True,
+    )
+    rows = bench_region(executors, timeout)
+    if isinstance(rows, str):
+        print(f"    skipped: {rows}")
+        return
+    one = next((r["seconds"] for r in rows if r["executor"].startswith("1 ")), None)
+    for r in rows:
+        speed = f"{one / r['seconds']:.2f}x" if one else "-"
+        print(f"    {r['executor']:<28} {r['seconds']:>8.1f} s   speed-up over 1 worker {speed}")
 
 
 # --------------------------------------------------------------------------- main
@@ -497,6 +641,33 @@ def main(argv: list[str] | None = None) -> int:
         help="run only the stage phase: every stage on the sample, one real CSP and the force",
     )
     ap.add_argument("--skip-stages", action="store_true", help="leave the stage phase out")
+    ap.add_argument(
+        "--stage-sizes",
+        nargs="+",
+        choices=["sample", "csp", "force"],
+        default=["sample", "csp", "force"],
+        help="sizes for the stage phase (default all three)",
+    )
+    ap.add_argument(
+        "--region-only",
+        action="store_true",
+        help="run only the region phase: six Northumbria CSPs and the force on 1, 2 workers, Dask",
+    )
+    ap.add_argument("--skip-region", action="store_true", help="leave the region phase out")
+    ap.add_argument(
+        "--region-executors",
+        nargs="+",
+        default=["1", "2", "dask"],
+        help="executors for the region phase: worker counts and/or 'dask' (default 1 2 dask)",
+    )
+    ap.add_argument(
+        "--region-timeout",
+        type=int,
+        default=1800,
+        help="seconds a cell may run in the region phase",
+    )
+    ap.add_argument("--pack-only", action="store_true", help="run only the sample's pack phase")
+    ap.add_argument("--skip-pack", action="store_true", help="leave the sample's pack phase out")
     ap.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -508,7 +679,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Machine: {machine()}")
     if a.stages_only:
-        run_stage_phase()
+        run_stage_phase(a.stage_sizes)
+        return 0
+    if a.pack_only:
+        run_pack_phase()
+        return 0
+    if a.region_only:
+        run_region_phase(a.region_executors, a.region_timeout)
         return 0
     folder = Path(a.folder) if a.folder else default_folder()
     t0 = time.perf_counter()
@@ -581,17 +758,25 @@ def main(argv: list[str] | None = None) -> int:
                 f"    {label:<20} {r['seconds']:>7.1f} s wall  ({r['items']} areas, {r['failed']} failed stages)"
             )
     if not a.skip_stages:
-        run_stage_phase()
+        run_stage_phase(a.stage_sizes)
+    if not a.skip_region:
+        run_region_phase(a.region_executors, a.region_timeout)
+    if not a.skip_pack:
+        run_pack_phase()
     return 0
 
 
-def run_stage_phase() -> None:
+def run_stage_phase(sizes: list[str] | None = None) -> None:
     print(
         "(e) stages: every stage (batch runner, no PDFs) on the sample, one real CSP and the "
         "whole force",
         flush=True,
     )
-    rows = bench_stages(stage_sizes())
+    keep = ["sample", "csp", "force"] if not sizes else sizes
+    chosen = [
+        z for z, k in zip(stage_sizes(), ["sample", "csp", "force"], strict=True) if k in keep
+    ]
+    rows = bench_stages(chosen)
     if rows:
         print(stage_report(rows))
 

@@ -123,7 +123,9 @@ def test_resume_reruns_only_failed_or_changed(project):
     cfg.write_text(cfg.read_text() + "\n# edited\n")
     snapshot = {a: runs(root, a, P) for a in AREAS}
     res = batch.run_batch(items, SerialExecutor(), pdf=False, progress=False, code_version=CODE)
-    assert runs(root, "a2", P) == snapshot["a2"] + ["01_first", "02_second", "03_third"]
+    # in this process, stages after the cleaning stage run two at a time (2 cores): any order
+    new = runs(root, "a2", P)[len(snapshot["a2"]) :]
+    assert new[0] == "01_first" and sorted(new[1:]) == ["02_second", "03_third"]
     for area in ("a1", "boom", "killed", "slow"):
         assert runs(root, area, P) == snapshot[area]
     assert sum(r.status == "ok" for r in res) == 3

@@ -28,6 +28,7 @@ import datetime as _dt
 import json
 import re
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -463,12 +464,28 @@ def html_to_pdf_bytes(
             "(see the README set-up section).",
         ) from exc
     document = HTML(string=html, base_url=base_url)
+    fonts = _font_config()
     if pdf_variant:
         try:
-            return document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True)
+            return document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True, font_config=fonts)
         except Exception:  # older weasyprint without the variant: fall back to tagged PDF
             pass
-    return document.write_pdf(pdf_tags=True)
+    return document.write_pdf(pdf_tags=True, font_config=fonts)
+
+
+@lru_cache(maxsize=1)
+def _font_config():
+    """One weasyprint font configuration per process, shared by every PDF it writes (each
+    document would otherwise set up fontconfig afresh)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=4)
+def _exporter(synthetic: bool, title: str | None) -> PanelHTMLExporter:
+    """One exporter (its template loaded and compiled once) per banner and title setting."""
+    return PanelHTMLExporter(synthetic=synthetic, report_title=title)
 
 
 def html_to_pdf(html: str, pdf_path: Path, base_url: str | None = None) -> Path:
@@ -499,7 +516,7 @@ def render_stage_html(
 ) -> str:
     """Executed notebook → finished stage report HTML (cover, contents, numbered body)."""
     nb_path = Path(nb_path)
-    exporter = PanelHTMLExporter(synthetic=bool(synthetic), report_title=title)
+    exporter = _exporter(bool(synthetic), title)
     resources = {"metadata": {"name": nb_path.stem, "path": str(nb_path.parent)}}
     html, _ = exporter.render_html(read_notebook(nb_path), resources, finish=finish)
     return html

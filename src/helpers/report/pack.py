@@ -283,6 +283,30 @@ def _month_name(ym: str) -> str:
     return f"{d:%B %Y}"
 
 
+_DRAWN: dict[str, tuple] = {}  # sha256 of a figure's inputs -> (svg, alt); a few entries
+
+
+def _file_stamp(path: Path) -> list:
+    try:
+        st = path.stat()
+        return [st.st_size, st.st_mtime_ns]
+    except OSError:
+        return []
+
+
+def _drawn_once(key, draw):
+    """``draw()`` once per content: the same inputs give the same (svg, alt) without drawing
+    again (the pack's print and web editions each ask for every figure)."""
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    if digest not in _DRAWN:
+        if len(_DRAWN) > 16:
+            _DRAWN.clear()
+        _DRAWN[digest] = draw()
+    return _DRAWN[digest]
+
+
 def sections(area: str, ctx: dict[str, Any], o: paper.Outputs, processed: Path) -> dict[str, Any]:
     """Everything the template shows, from the saved outputs."""
     pick = Picker(o)
@@ -366,7 +390,8 @@ def sections(area: str, ctx: dict[str, Any], o: paper.Outputs, processed: Path) 
         },
     )
     s["domestic_text"] = pick.take("violence", "Domestic violence accounts", limit=1)
-    svg, alt = wardmaps.violence_trend(o.table("violence", "monthly"))
+    monthly = o.table("violence", "monthly")
+    svg, alt = _drawn_once(("violence_trend", monthly), lambda: wardmaps.violence_trend(monthly))
     if svg:
         alt = re.sub(r"\b(\d{4}-\d{2})\b", lambda m: _month_name(m.group(1)), alt)
     s["violence_chart"] = {"svg": svg, "alt": alt} if svg else None
@@ -408,9 +433,11 @@ def sections(area: str, ctx: dict[str, Any], o: paper.Outputs, processed: Path) 
     s["where_change_text"] = pick.take("ward_hotspots", "rose in", "fell in", limit=4)
     s["concentration_text"] = pick.take("ward_hotspots", "the three wards with the most", limit=1)
     pick.take("ward_hotspots", "the three wards with the most")  # one is enough in print
-    shapes = wardmaps.read_ward_shapes(processed)
     rates = paper.ward_rates(o)
-    svg, alt = wardmaps.small_multiples(shapes, rates)
+    svg, alt = _drawn_once(  # the print and web editions share one drawing
+        ("ward_maps", str(processed), _file_stamp(processed / "wards.parquet"), rates),
+        lambda: wardmaps.small_multiples(wardmaps.read_ward_shapes(processed), rates),
+    )
     s["ward_maps"] = {"svg": svg, "alt": alt} if svg else None
     rows, _ = paper.ward_change_rows(o)
     s["ward_change_table"] = _classed(

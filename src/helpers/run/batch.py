@@ -50,6 +50,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -338,6 +339,70 @@ def clear_stage_outputs(out: Path, stage: str) -> list[Path]:
     return removed
 
 
+#: weasyprint is not documented as thread-safe, and its work holds the GIL anyway: one export at
+#: a time in a process, while the other stages' kernels keep running.
+_EXPORT_LOCK = threading.Lock()
+
+
+def _execute_stage(
+    cfg: AreaConfig, period: str, out: Path, nb: Path, opts: BatchOptions
+) -> StageResult:
+    """Execute one stage notebook with papermill and export its PDF; never raises."""
+    import papermill as pm
+
+    stage = nb.stem
+    target = out / nb.name
+    pdf_target = target.with_suffix(".pdf")
+    t0 = time.perf_counter()
+    clear_stage_outputs(out, stage)
+    try:
+        pm.execute_notebook(
+            str(nb),
+            str(target),
+            parameters=stage_parameters(nb, cfg.area, period, cfg.path),
+            kernel_name=opts.kernel,
+            cwd=str(nb.parent),
+            progress_bar=False,
+            execution_timeout=opts.timeout,
+        )
+        pdf_path = None
+        if opts.pdf:
+            from helpers.report.export import export_pdf
+
+            with _EXPORT_LOCK:
+                pdf_path = export_pdf(target, pdf_target, synthetic=cfg.synthetic)
+        secs = time.perf_counter() - t0
+        return StageResult(cfg.area, period, stage, "ok", secs, target, pdf_path)
+    except Exception as exc:  # a stage failure is reported, never hidden, never fatal
+        err = _error_text(exc)
+        if target.exists():
+            _mark_failed_notebook(target, stage, err)
+        return StageResult(
+            cfg.area, period, stage, "failed", time.perf_counter() - t0,
+            target if target.exists() else None, None, err,
+        )  # fmt: skip
+
+
+def _execute_stages(
+    cfg: AreaConfig, period: str, out: Path, nbs: list[Path], opts: BatchOptions, workers: int
+):
+    """Yield ``(notebook, result)`` as each stage finishes, ``workers`` stages at a time.
+
+    Threads are enough: each stage's work runs in its own kernel process; this process only
+    relays messages and exports PDFs (one at a time, see ``_EXPORT_LOCK``).
+    """
+    if workers <= 1 or len(nbs) <= 1:
+        for nb in nbs:
+            yield nb, _execute_stage(cfg, period, out, nb, opts)
+        return
+    import concurrent.futures as cf
+
+    with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stage") as pool:
+        futures = {pool.submit(_execute_stage, cfg, period, out, nb, opts): nb for nb in nbs}
+        for fut in cf.as_completed(futures):
+            yield futures[fut], fut.result()
+
+
 def run_area(
     cfg: AreaConfig,
     period: str,
@@ -348,21 +413,28 @@ def run_area(
     force: bool = False,
     notebooks: list[Path] | None = None,
     code_version: str | None = None,
+    stage_workers: int | None = None,
 ) -> list[StageResult]:
     """Run every stage notebook for one area and period; returns one row per stage.
 
     Never raises for a stage failure: the failing stage is ``failed`` (error kept in its
-    notebook); if it is the cleaning stage, later stages are ``skipped``. Unchanged stages (see module docstring) are
-    ``unchanged`` unless ``force``.
+    notebook); if it is the cleaning stage, later stages are ``skipped``. Unchanged stages
+    (see module docstring) are ``unchanged`` unless ``force``. After the cleaning stage, the
+    other stages run ``stage_workers`` at a time (default: the cores this process may use);
+    rows come back in notebook order either way.
     """
     from helpers.core.config import RUN_CONFIG_ENV
+    from helpers.run.executors import default_workers
 
     period = str(parse_month(period, "period"))
     previous = os.environ.get(RUN_CONFIG_ENV)
     if cfg.path is not None:
         os.environ[RUN_CONFIG_ENV] = str(cfg.path)  # inherited by the papermill kernels
     try:
-        return _run_area(cfg, period, pdf, kernel, stages, timeout, force, notebooks, code_version)
+        return _run_area(
+            cfg, period, pdf, kernel, stages, timeout, force, notebooks, code_version,
+            stage_workers or default_workers(),
+        )  # fmt: skip
     finally:
         if previous is None:
             os.environ.pop(RUN_CONFIG_ENV, None)
@@ -380,15 +452,17 @@ def _run_area(
     force: bool,
     notebooks: list[Path] | None,
     code_version: str | None,
+    stage_workers: int = 1,
 ) -> list[StageResult]:
-    import papermill as pm
-
     from helpers.core.io import ensure_writable_dir
 
     opts = BatchOptions(pdf=pdf, stages=stages, kernel=kernel, timeout=timeout, force=force)
     out = paths.report_dir(cfg.area, period)
     ensure_writable_dir(out)
     state = {} if force else read_state(out)
+    last_seconds = {
+        k: (v or {}).get("seconds", 0.0) for k, v in read_state(out).get("stages", {}).items()
+    }
     done: dict = dict(state.get("stages", {}))
     raw_fp = raw_fingerprint(cfg)
     code_version = code_version or helpers_fingerprint()
@@ -396,91 +470,71 @@ def _run_area(
     failed = False  # the cleaning stage failed: nothing later can run
     failed_stages: list[str] = []
     ran_any = False
-    for nb in notebooks if notebooks is not None else stage_notebooks():
-        stage = nb.stem
-        if stages and not any(stage.startswith(s) for s in stages):
-            continue
-        target = out / nb.name
-        pdf_target = target.with_suffix(".pdf")
-        if failed:
-            results.append(
-                StageResult(
-                    cfg.area,
-                    period,
-                    stage,
-                    "skipped",
-                    0.0,
-                    None,
-                    None,
+    chosen = [
+        nb
+        for nb in (notebooks if notebooks is not None else stage_notebooks())
+        if not stages or any(nb.stem.startswith(s) for s in stages)
+    ]
+    # The cleaning stage first (every later stage reads what it writes), then the others, which
+    # are independent of each other, ``stage_workers`` at a time: their kernels run in parallel
+    # while this process exports each finished stage's PDF.
+    waves = [
+        [nb for nb in chosen if nb.stem.startswith(CLEANING_PREFIX)],
+        [nb for nb in chosen if not nb.stem.startswith(CLEANING_PREFIX)],
+    ]
+    workers = max(1, int(stage_workers or 1))
+    for wave in waves:
+        to_run: list[Path] = []
+        by_stage: dict[str, StageResult] = {}
+        for nb in wave:
+            stage = nb.stem
+            target = out / nb.name
+            pdf_target = target.with_suffix(".pdf")
+            if failed:
+                by_stage[stage] = StageResult(
+                    cfg.area, period, stage, "skipped", 0.0, None, None,
                     "the cleaning stage failed, so there is no processed data",
-                )
-            )
-            done.pop(stage, None)
-            continue
-        key = stage_key(cfg, period, nb, opts, raw_fp, code_version)
-        prev = done.get(stage)
-        if (
-            not force
-            and prev
-            and prev.get("key") == key
-            and target.exists()
-            and (not pdf or pdf_target.exists())
-        ):
-            results.append(
-                StageResult(
+                )  # fmt: skip
+                done.pop(stage, None)
+                continue
+            # keyed now, after the cleaning stage: it changes the manifest the key includes
+            key = stage_key(cfg, period, nb, opts, raw_fp, code_version)
+            prev = done.get(stage)
+            if (
+                not force
+                and prev
+                and prev.get("key") == key
+                and target.exists()
+                and (not pdf or pdf_target.exists())
+            ):
+                by_stage[stage] = StageResult(
                     cfg.area, period, stage, "unchanged", 0.0, target, pdf_target if pdf else None
                 )
-            )
-            continue
-        ran_any = True
-        t0 = time.perf_counter()
-        done.pop(stage, None)
-        clear_stage_outputs(out, stage)
-        try:
-            pm.execute_notebook(
-                str(nb),
-                str(target),
-                parameters=stage_parameters(nb, cfg.area, period, cfg.path),
-                kernel_name=kernel,
-                cwd=str(nb.parent),
-                progress_bar=False,
-                execution_timeout=timeout,
-            )
-            pdf_path = None
-            if pdf:
-                from helpers.report.export import export_pdf
-
-                pdf_path = export_pdf(target, pdf_target, synthetic=cfg.synthetic)
-            secs = time.perf_counter() - t0
-            results.append(StageResult(cfg.area, period, stage, "ok", secs, target, pdf_path))
-            # the key after the run: a cleaning stage changes the manifest it is keyed on
-            done[stage] = {
-                "key": stage_key(cfg, period, nb, opts, raw_fp, code_version),
-                "status": "ok",
-                "seconds": round(secs, 2),
-                "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }
-        except Exception as exc:  # a stage failure is reported, never hidden, never fatal
-            # Stages 02-04 each read only the cleaning stage's outputs: only a cleaning failure
-            # leaves the later stages with nothing to read.
-            failed = failed or stage.startswith(CLEANING_PREFIX)
-            failed_stages.append(stage)
-            err = _error_text(exc)
-            if target.exists():
-                _mark_failed_notebook(target, stage, err)
-            results.append(
-                StageResult(
-                    cfg.area,
-                    period,
-                    stage,
-                    "failed",
-                    time.perf_counter() - t0,
-                    target if target.exists() else None,
-                    None,
-                    err,
-                )
-            )
-        _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+                continue
+            ran_any = True
+            done.pop(stage, None)
+            to_run.append(nb)
+        # longest first (last run's seconds; else the later stages, which are the heavier)
+        if workers > 1 and len(to_run) > 1:
+            to_run.sort(key=lambda nb: (-float(last_seconds.get(nb.stem) or 0), -chosen.index(nb)))
+        for nb, res in _execute_stages(cfg, period, out, to_run, opts, workers):
+            by_stage[nb.stem] = res
+            if res.status == "ok":
+                # the key after the run: a cleaning stage changes the manifest it is keyed on
+                done[nb.stem] = {
+                    "key": stage_key(cfg, period, nb, opts, raw_fp, code_version),
+                    "status": "ok",
+                    "seconds": round(res.seconds, 2),
+                    "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                }
+            else:
+                # Stages 02-04 each read only the cleaning stage's outputs: only a cleaning
+                # failure leaves the later stages with nothing to read.
+                failed = failed or nb.stem.startswith(CLEANING_PREFIX)
+                failed_stages.append(nb.stem)
+            _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+        results.extend(by_stage[nb.stem] for nb in wave)  # in notebook order, however run
+    failed_stages.sort()
     check = _reconcile(cfg, period, out, results)
     if check is not None:
         results.append(check)
@@ -492,41 +546,87 @@ def _run_area(
         done.pop("panel-pack", None)
         _write_state(out, {"area": cfg.area, "period": period, "stages": done})
     elif pdf and results:
-        pack = _panel_pack(cfg, period, out, done, force or ran_any, failed_stages)
-        if pack is not None:
-            results.append(pack)
-            _write_state(out, {"area": cfg.area, "period": period, "stages": done})
-        briefings = _ward_briefings(cfg, period, results, force or ran_any)
+        # With a core to spare, the ward briefings are built in a second process while this
+        # one builds the pack (both are mostly weasyprint, which holds the GIL).
+        side = _side_process() if workers > 1 and _may_start_processes() else None
+        try:
+            pending = _ward_briefings(cfg, period, results, force or ran_any, side)
+            pack = _panel_pack(cfg, period, out, done, force or ran_any, failed_stages)
+            if pack is not None:
+                results.append(pack)
+                _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+            briefings = pending() if pending is not None else None
+        finally:
+            if side is not None:
+                side.shutdown(wait=True)
         if briefings is not None:
             results.append(briefings)
     return results
 
 
+def _may_start_processes() -> bool:
+    """False inside a daemonic process (a Dask worker), which may not have children."""
+    import multiprocessing as mp
+
+    return not mp.current_process().daemon
+
+
+def _side_process():
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    return cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+
+
+def _build_briefings_in_child(area: str, period: str, env: dict) -> str:
+    """Runs in the side process: the same project root and run config as the parent."""
+    os.environ.update(env)
+    from helpers.report.briefings import build_ward_briefings
+
+    return str(build_ward_briefings(area, period))
+
+
 def _ward_briefings(
-    cfg: AreaConfig, period: str, results: list[StageResult], changed: bool
-) -> StageResult | None:
+    cfg: AreaConfig, period: str, results: list[StageResult], changed: bool, side=None
+):
     """One page per ward for councillors (:func:`helpers.report.briefings.build_ward_briefings`),
-    built from the ward stage's outputs when that stage finished in this run (or is unchanged)."""
+    built from the ward stage's outputs when that stage finished in this run (or is unchanged).
+
+    Returns ``None`` (nothing to build) or a function that returns the step's row. With a
+    ``side`` process pool the building starts at once there, and the function waits for it;
+    otherwise the function builds here.
+    """
     ward_stage = [r for r in results if r.stage.startswith("04_")]
     if not ward_stage or ward_stage[-1].status not in OK_STATUSES:
         return None
-    from helpers.report.briefings import PDF_NAME, build_ward_briefings
+    from helpers.core.config import RUN_CONFIG_ENV
+    from helpers.report.briefings import PDF_NAME
 
     target = paths.report_dir(cfg.area, period) / PDF_NAME
     if not changed and target.exists():
-        return StageResult(cfg.area, period, "ward-briefings", "unchanged", 0.0, None, target)
+        row = StageResult(cfg.area, period, "ward-briefings", "unchanged", 0.0, None, target)
+        return lambda: row
     t0 = time.perf_counter()
-    try:
-        pdf_path = Path(build_ward_briefings(cfg.area, period))
-        return StageResult(
-            cfg.area, period, "ward-briefings", "ok", time.perf_counter() - t0, None, pdf_path
-        )
-    except Exception as exc:  # noqa: BLE001 - reported as a failed step, never hidden
-        target.unlink(missing_ok=True)
-        return StageResult(
-            cfg.area, period, "ward-briefings", "failed", time.perf_counter() - t0, None, None,
-            _error_text(exc),
-        )  # fmt: skip
+    env = {k: os.environ[k] for k in ("CSP_SCRUTINY_ROOT", RUN_CONFIG_ENV) if k in os.environ}
+    future = side.submit(_build_briefings_in_child, cfg.area, period, env) if side else None
+
+    def finish() -> StageResult:
+        try:
+            if future is not None:
+                pdf_path = Path(future.result())
+            else:
+                pdf_path = Path(_build_briefings_in_child(cfg.area, period, {}))
+            return StageResult(
+                cfg.area, period, "ward-briefings", "ok", time.perf_counter() - t0, None, pdf_path
+            )
+        except Exception as exc:  # noqa: BLE001 - reported as a failed step, never hidden
+            target.unlink(missing_ok=True)
+            return StageResult(
+                cfg.area, period, "ward-briefings", "failed", time.perf_counter() - t0, None,
+                None, _error_text(exc),
+            )  # fmt: skip
+
+    return finish
 
 
 def _reconcile(
@@ -619,8 +719,12 @@ def run_item(
     timeout: int = 1800,
     force: bool = False,
     code_version: str | None = None,
+    stage_workers: int | None = None,
 ) -> list[StageResult]:
-    """Run one work item (on a worker). Never raises: problems become ``failed`` rows."""
+    """Run one work item (on a worker). Never raises: problems become ``failed`` rows.
+
+    ``stage_workers``: stages run at once within the item (see :func:`run_area`); default 1,
+    since a worker shares the cores with the others (:func:`run_batch` works the number out)."""
     if item.root:
         os.environ["CSP_SCRUTINY_ROOT"] = item.root  # inherited by the papermill kernels
     t0 = time.perf_counter()
@@ -635,6 +739,7 @@ def run_item(
             timeout=timeout,
             force=force,
             code_version=code_version,
+            stage_workers=stage_workers or 1,  # on a worker: one stage at a time unless told
         )
     except Exception as exc:  # noqa: BLE001 - a bad config fails this item only
         return [
@@ -711,8 +816,13 @@ def run_batch(
     force: bool = False,
     progress: bool = True,
     code_version: str | None = None,
+    stage_workers: int | None = None,
 ) -> list[StageResult]:
     """Run ``items`` on ``executor`` (default: in this process) with a progress bar.
+
+    ``stage_workers`` (default: this machine's cores shared among the executor's workers, at
+    least 1) is how many stages of one item run at once after its cleaning stage: 2 on a
+    2-core machine with one worker, 1 with two workers, so the cores are not oversubscribed.
 
     ``code_version`` (default: :func:`helpers_fingerprint` taken once, here) goes into every
     resume key, so the whole batch is keyed on the helpers source as it was when it started.
@@ -722,7 +832,7 @@ def run_batch(
     """
     from tqdm.auto import tqdm
 
-    from helpers.run.executors import SerialExecutor
+    from helpers.run.executors import SerialExecutor, default_workers
 
     executor = executor or SerialExecutor()
     if timeout is not None and timeout <= 0:
@@ -740,6 +850,8 @@ def run_batch(
         "timeout": timeout,
         "force": force,
         "code_version": code_version or helpers_fingerprint(),
+        "stage_workers": stage_workers
+        or max(1, default_workers() // max(1, getattr(executor, "workers", 1))),
     }
     for item, res, err in executor.map_unordered(run_item, items, **kwargs):
         if err is not None:
