@@ -1,7 +1,8 @@
 """Statistical disclosure control for the ward tables of stage 04, audited as an attacker would.
 
 Someone holding every published table, figure file and PDF knows, for each measure: every visible
-ward count, the total placed in wards (the ward cells sum to it), the like-for-like totals of the
+ward count, the total placed in wards (the ward cells sum to it), each locality's total (the sum of
+its wards' cells, when the area config names localities of wards), the like-for-like totals of the
 change section (current and previous), every visible change and percentage, and that counts are
 whole numbers of at least 0 with ``all crime >= violence + serious acquisitive crime`` and
 ``serious acquisitive crime >= burglary`` in every ward. From those linear constraints the
@@ -134,7 +135,9 @@ class _Model:
         return out[0], out[1]
 
 
-def _build(cur, lfl_cur, prev, keys, hide_w, hide_c, hide_d, same_months) -> tuple[_Model, dict]:
+def _build(
+    cur, lfl_cur, prev, keys, hide_w, hide_c, hide_d, same_months, groups=()
+) -> tuple[_Model, dict]:
     """The attacker's model for the given hidden sets; returns it and the audited quantities."""
     m = _Model()
     n = len(cur[keys[0]])
@@ -157,22 +160,22 @@ def _build(cur, lfl_cur, prev, keys, hide_w, hide_c, hide_d, same_months) -> tup
             return {m.var(("p", key, i)): 1.0}, 0.0
         return {}, float(prev[key][i])
 
+    # the total placed in wards, and every published sub-total over a known set of wards (a
+    # locality's count is the sum of its wards' cells), for each measure and period
+    sets = [list(range(n)), *[list(g) for g in groups]]
     for key in keys:
-        for kind, total in (
-            ("c", cur[key].sum()),
-            ("l", lfl_cur[key].sum()),
-            ("p", prev[key].sum()),
-        ):
+        for kind, values in (("c", cur[key]), ("l", lfl_cur[key]), ("p", prev[key])):
             if kind == "l" and same_months:
                 continue
-            terms: dict[int, float] = {}
-            const = 0.0
-            for i in range(n):
-                t, k0 = expr(kind, key, i)
-                for v, coef in t.items():
-                    terms[v] = terms.get(v, 0.0) + coef
-                const += k0
-            m.add(terms, float(total) - const, "eq")
+            for members in sets:
+                terms: dict[int, float] = {}
+                const = 0.0
+                for i in members:
+                    t, k0 = expr(kind, key, i)
+                    for v, coef in t.items():
+                        terms[v] = terms.get(v, 0.0) + coef
+                    const += k0
+                m.add(terms, float(values[members].sum()) - const, "eq")
     for kind in ("c", "l", "p"):
         for parent, children in NESTING:
             if parent not in keys or any(ch not in keys for ch in children):
@@ -219,6 +222,7 @@ def protect(
     lfl_current: pd.DataFrame | None = None,
     previous: pd.DataFrame | None = None,
     max_rounds: int = 200,
+    groups: Sequence[Sequence[str]] = (),
 ) -> Protection:
     """Choose the hidden cells of the ward table and the change tables, audited by LP.
 
@@ -228,10 +232,18 @@ def protect(
     hidden where either of its counts is. Then, while some hidden quantity's inferred range is
     narrower than ``threshold``, the smallest visible cell of the same measure and kind is hidden
     too (a change: the one with the smallest previous count).
+
+    ``groups``: sets of ward codes whose sum is published elsewhere (the localities of the area,
+    whose counts are sums of their wards' cells); the attacker knows each sum, and a
+    complementary cell is taken from the smallest group holding the cell to protect when that
+    group has a visible cell left.
     """
     keys = list(keys)
     codes = current["ward_code"].astype(str).tolist()
     n = len(codes)
+    at = {c: i for i, c in enumerate(codes)}
+    idx_groups = [sorted(at[c] for c in g if c in at) for g in groups]
+    idx_groups = [g for g in idx_groups if 0 < len(g) < n]
     cur = {k: current[k].to_numpy(dtype=float) for k in keys}
     have_change = lfl_current is not None and previous is not None
     lc = {k: (lfl_current[k] if have_change else current[k]).to_numpy(dtype=float) for k in keys}
@@ -250,7 +262,7 @@ def protect(
     intervals: dict = {}
     if threshold >= 1:
         for _ in range(max_rounds):
-            model, audit = _build(cur, lc, pv, keys, hide_w, hide_c, hide_d, same)
+            model, audit = _build(cur, lc, pv, keys, hide_w, hide_c, hide_d, same, idx_groups)
             intervals = {}
             for name, (terms, const) in audit.items():
                 lo, hi = model.bounds_of(terms)
@@ -268,6 +280,11 @@ def protect(
             free = np.flatnonzero(~pool)
             if len(free) == 0:
                 break  # everything in the column is hidden already
+            for g in sorted((g for g in idx_groups if i in g), key=len):
+                inside = np.intersect1d(free, g)
+                if len(inside):  # a partner inside the sub-total the cell is part of
+                    free = inside
+                    break
             j = free[np.argsort(values[free], kind="stable")[0]]
             pool[j] = True
             if kind == "count" and same:

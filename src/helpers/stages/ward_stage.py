@@ -310,6 +310,23 @@ class WardStage:
                 "headlines": headlines, "glance": glance, "measures": keyed}  # fmt: skip
 
 
+def locality_groups(cfg, data) -> list[list[str]]:
+    """The ward codes of each locality the area config names (their totals are published by
+    stage 02, so disclosure control treats each as a known sum of ward cells). Localities made
+    of LSOAs do not nest exactly in wards and add no constraint on ward cells."""
+    if not getattr(cfg, "localities", None):
+        return []
+    from helpers.stages import localities as LOC
+
+    needs_lookup = any("districts" in s or "lsoas" in s for s in cfg.localities)
+    lookup = LOC.read_lookup(cfg) if needs_lookup else None
+    wards, lsoas = LOC.area_units(data, cfg, lookup)
+    plan = LOC.resolve_localities(cfg, wards, lookup, lsoas)
+    if plan is None or plan.kind != "ward":
+        return []
+    return [sorted(codes) for codes in plan.members.values()]
+
+
 def build(
     cfg,
     area: str,
@@ -346,6 +363,7 @@ def build(
         counts.table, keys, threshold,
         lfl_current=lfl.current.table if lfl is not None else None,
         previous=lfl.previous.table if lfl is not None else None,
+        groups=locality_groups(cfg, data),
     )  # fmt: skip
     st = WardStage(
         cfg=cfg, area=area, period=period, current=current, comparison=comparison,
