@@ -42,7 +42,7 @@ from helpers.core.config import load_area_config
 from helpers.core.errors import OutputError
 from helpers.core.narrative import fmt_int, fmt_pct, join_names
 from helpers.core.periods import ReportingPeriod, month_range
-from helpers.core.statistics import compare_counts
+from helpers.core.statistics import compare_counts, fdr_bh
 from helpers.ingest.activity import PartnershipActivity, load_area_activity
 from helpers.report.activity import no_return_sentence, when_text
 
@@ -170,11 +170,9 @@ def _read_stage_table(folder: Path, name: str) -> pd.DataFrame | None:
 
 
 def _bh(p: np.ndarray) -> np.ndarray:
-    from statsmodels.stats.multitest import multipletests
-
     if len(p) == 0:
         return p
-    return multipletests(p, alpha=FDR_ALPHA, method="fdr_bh")[1]
+    return fdr_bh(p, FDR_ALPHA)[1]  # the one BH of the package (helpers.core.statistics)
 
 
 def briefing_data(area: str, period: str, folder: Path | None = None) -> BriefingData:

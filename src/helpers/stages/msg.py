@@ -508,8 +508,6 @@ def _change_tests(
     """Add ``change_p_value`` (BH-adjusted), ``change_dispersion`` and ``change_significant``:
     has the area's count moved differently from the group's since the previous year-end?
     (:func:`helpers.core.statistics.change_against_group`)."""
-    from statsmodels.stats.multitest import multipletests
-
     p_raw, phis = [], []
     for _, row in now.iterrows():
         ct = row["crime_type"]
@@ -533,7 +531,7 @@ def _change_tests(
     p = pd.Series(p_raw, index=now.index, dtype="float64")
     tested = p.notna()
     if tested.any():
-        p.loc[tested] = multipletests(p[tested].to_numpy(), alpha=alpha, method="fdr_bh")[1]
+        p.loc[tested] = S.fdr_bh(p[tested].to_numpy(), alpha)[1]  # the one BH of the package
     now["change_p_value"] = p
     now["change_dispersion"] = phis
     now["change_significant"] = (p < alpha).fillna(False).astype(bool)

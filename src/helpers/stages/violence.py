@@ -925,12 +925,10 @@ def adjust_change_points(
 ) -> list[ChangePoint]:
     """Benjamini–Hochberg across the series tested together: sets ``q_value`` and makes
     ``significant`` mean ``q_value < alpha`` (each point's own alpha unless one is given)."""
-    from statsmodels.stats.multitest import multipletests
-
     tested = [i for i, cp in enumerate(points) if cp.month is not None and np.isfinite(cp.p_value)]
     if not tested:
         return points
-    q = multipletests([points[i].p_value for i in tested], method="fdr_bh")[1]
+    q = S.fdr_bh([points[i].p_value for i in tested])[1]  # the one BH of the package
     out = list(points)
     for i, qi in zip(tested, q, strict=True):
         cp = points[i]
