@@ -36,9 +36,10 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core.errors import DataFileError, OutputError
+from helpers.core.periods import MONTH_RE
 
 COLUMNS = ("period", "question", "respondents", "satisfied")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = MONTH_RE  # the one YYYY-MM pattern (helpers.core.periods)
 _WHOLE = re.compile(r"^\d+$")
 
 TEMPLATE = """\

@@ -73,13 +73,13 @@ def small_multiples(
                 color=colour,
                 label=label,
             )
-        ax.set_yticks(y, list(order), fontsize=8.5)
+        ax.set_yticks(y, list(order), fontsize=9.5)
         ax.set_xlim(0, top * 1.05)
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.tick_params(axis="x", labelsize=8.5)
+        ax.tick_params(axis="x", labelsize=9.5)
         ax.set_title(names[k], fontsize=10.5, loc="left")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(series), frameon=False, fontsize=9)
+    fig.legend(handles, labels, loc="lower center", ncol=len(series), frameon=False, fontsize=9.5)
     fig.supxlabel("Recorded crimes", fontsize=9.5, y=0.06)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

@@ -746,6 +746,10 @@ def _headlines(sections: list[Section]) -> list[str]:
     return out + [h for s in sections if s.key not in placed for h in s.headlines]
 
 
+def _is_locality(section: Section) -> bool:
+    return section.key == "localities" or section.key.startswith("locality:")
+
+
 def saved_record(sections: Iterable[Section]) -> dict[str, Any]:
     """The keyword arguments of :func:`helpers.ingest.processed.save_stage_outputs` for these
     sections: their tables, figures, sentences (the findings, in report order), headlines,
@@ -760,7 +764,9 @@ def saved_record(sections: Iterable[Section]) -> dict[str, Any]:
     return {
         "tables": merged_tables(sections),
         "figures": merged_figures(sections),
-        "sentences": [x for s in sections for x in s.sentences],
+        # the localities' words are saved in their key-figures table (the pack's Localities
+        # section prints them there), not among the findings the pack picks from
+        "sentences": [x for s in sections if not _is_locality(s) for x in s.sentences],
         "headlines": _headlines(sections),
         "glance": glance,
         "measures": [m for s in sections for m in s.measures],
