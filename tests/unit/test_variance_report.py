@@ -101,7 +101,10 @@ def test_saved_record_orders_the_front_page_and_merges_the_rest():
             "outcomes", sentences=["o1"], headlines=["o1"], glance={"B": "2"}, source_notes=["n1"]
         ),
         Section("msg", sentences=["m1", "m2"], headlines=["m1"], source_notes=["n2"]),
-        Section("localities", sentences=["l1"], headlines=["l1"], tables={"wards": 1}),
+        Section("later", sentences=["l1"], headlines=["l1"], tables={"wards": 1}),
+        # the localities' words are saved in their key-figures table, not among the findings
+        Section("localities", sentences=["Not a finding either."]),
+        Section("locality:Town", sentences=["Nor this."]),
     ]
     rec = R.saved_record(sections)
     assert rec["headlines"] == ["h1", "h2", "m1", "o1", "l1"]
