@@ -644,7 +644,7 @@ def ward_change(
     out["pct_change"] = np.where(ok, out["change"] / out["previous"].where(ok) * 100, np.nan)
     out["direction"] = np.select([out["change"] > 0, out["change"] < 0], ["up", "down"], "same")
     out["p"] = [  # equal exposure: both periods cover the same months
-        compare_counts(c, p, alpha=alpha, method="exact").p_value
+        compare_counts(c, p, alpha=alpha, method="exact", interval=False).p_value
         for c, p in zip(out["current"], out["previous"], strict=True)
     ]
     reject, q = fdr_bh(out["p"].to_numpy(), alpha)

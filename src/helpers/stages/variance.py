@@ -28,6 +28,7 @@ Public functions
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from importlib import resources
@@ -206,6 +207,14 @@ def recording_changes() -> pd.DataFrame:
     Columns: ``effective_month`` (first month recorded under the new rule), ``affects`` (list of
     row labels), ``description``, ``source``.
     """
+    df = _recording_changes().copy()
+    df["affects"] = df["affects"].map(list)
+    return df
+
+
+@functools.lru_cache(maxsize=1)
+def _recording_changes() -> pd.DataFrame:
+    """The table as read once per process (it ships with the package); callers get copies."""
     with (
         resources.files("helpers")
         .joinpath("data/recording_changes.csv")
@@ -304,10 +313,35 @@ def _counts(records: CrimeRecords, months: list[str]) -> dict[tuple[str, str], i
 
 
 def _monthly_counts(records: CrimeRecords, months: list[str]) -> dict[tuple[str, str], list[int]]:
-    """Like :func:`_counts`, one count per month of ``months`` (in order) for every row key."""
-    per = [_counts(records, [m]) for m in months]
-    keys = set().union(*per) if per else set()
-    return {k: [c.get(k, 0) for c in per] for k in keys}
+    """Like :func:`_counts`, one count per month of ``months`` (in order) for every row key.
+
+    One grouped pass over the months' rows (not one :func:`_counts` per month): the keys are
+    those :func:`_counts` gives for any one of the months, each with a count for every month.
+    """
+    if not months:
+        return {}
+    d = records.data[records.data["month"].isin(months)]
+    month = d["month"].astype(str)
+    col = {m: i for i, m in enumerate(months)}
+    n = len(months)
+
+    def spread(counts: pd.Series) -> list[int]:
+        row = [0] * n
+        for m, c in counts.items():
+            row[col[m]] += int(c)
+        return row
+
+    out: dict[tuple[str, str], list[int]] = {("total", ALL_CRIME): spread(month.value_counts())}
+    if isinstance(d["group"].dtype, pd.CategoricalDtype):  # value_counts lists every category
+        for g in d["group"].cat.categories:
+            out[("group", g)] = [0] * n
+    for (m, g), c in d.groupby([month, d["group"]]).size().items():
+        out.setdefault(("group", g), [0] * n)[col[m]] += int(c)
+    for (m, g, s), c in d.groupby([month, d["group"], d["subgroup"]]).size().items():
+        out.setdefault(("subgroup", f"{g}\x1f{s}"), [0] * n)[col[m]] += int(c)
+    for label, flag in COMPOSITE_FLAGS.items():
+        out[("composite", label)] = spread(d.groupby(month)[flag].sum())
+    return out
 
 
 def _row_order(records: CrimeRecords) -> list[tuple[str, str, str]]:
