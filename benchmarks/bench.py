@@ -508,6 +508,8 @@ def _backtest_configs():
     from helpers.core import paths
 
     src = paths.project_root() / "tests" / "backtests" / "test_real_areas.py"
+    if str(src.parent) not in sys.path:  # its area table: tests/backtests/northumbria_areas.py
+        sys.path.insert(0, str(src.parent))
     spec = importlib.util.spec_from_file_location("_real_areas", src)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

@@ -19,22 +19,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from northumbria_areas import ASB, CSPS, PERIOD
 
 pytestmark = [pytest.mark.backtest, pytest.mark.slow]
 
-PERIOD = "2023-02"
 # like-for-like: the previous year lacks January 2022, so both years drop January
 CURRENT = [f"2022-{m:02d}" for m in range(3, 13)] + ["2023-02"]
 PREVIOUS = [f"2021-{m:02d}" for m in range(3, 13)] + ["2022-02"]
-CSPS = {
-    "newcastle": ("Newcastle upon Tyne", "E08000021"),
-    "gateshead": ("Gateshead", "E08000037"),
-    "north_tyneside": ("North Tyneside", "E08000022"),
-    "south_tyneside": ("South Tyneside", "E08000023"),
-    "sunderland": ("Sunderland", "E08000024"),
-    "northumberland": ("Northumberland", "E06000057"),
-}
-ASB = "Anti-social behaviour"
 
 
 def _config(shared: Path, area: str) -> str:
