@@ -104,6 +104,7 @@ PROBE = (
 
 
 def test_warm_notebook_gives_the_same_outputs_as_an_ordinary_kernel(tmp_path):
+    wk.prestart()  # as run_area does: started in the background, waited for on first use
     src = notebook(tmp_path / "probe.ipynb", *PROBE)
     warm = texts(run(src, tmp_path / "warm.ipynb"))
     cold = texts(run(src, tmp_path / "cold.ipynb", warm=False))

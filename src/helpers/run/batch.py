@@ -432,8 +432,10 @@ def run_area(
     """
     from helpers.core.config import RUN_CONFIG_ENV
     from helpers.run.executors import default_workers
+    from helpers.run.warmkernel import prestart
 
     period = str(parse_month(period, "period"))
+    prestart(kernel, warm_kernels)  # its imports overlap the resume keys' hashing below
     previous = os.environ.get(RUN_CONFIG_ENV)
     if cfg.path is not None:
         os.environ[RUN_CONFIG_ENV] = str(cfg.path)  # inherited by the papermill kernels

@@ -409,6 +409,7 @@ class Zygote:
         self._dir: tempfile.TemporaryDirectory | None = None
         self._path: str | None = None
         self._lock = threading.Lock()
+        self._started = 0.0
         self.failed: str | None = None
 
     @property
@@ -418,7 +419,10 @@ class Zygote:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def _start(self) -> None:
+    def _spawn(self) -> None:
+        """Start the zygote's interpreter (it then imports and listens; see :meth:`_start`)."""
+        if self._dir is not None:  # a zygote that died: its socket folder goes with it
+            self._dir.cleanup()
         self._dir = tempfile.TemporaryDirectory(prefix="scrutiny-zygote-")
         self._path = os.path.join(self._dir.name, "fork.sock")
         code = (
@@ -430,7 +434,23 @@ class Zygote:
             start_new_session=True,  # a Ctrl-C at the terminal reaches the runner, not the zygote
             close_fds=True,
         )
-        deadline = time.monotonic() + self.start_timeout
+        self._started = time.monotonic()
+
+    def prestart(self) -> None:
+        """Start the zygote now without waiting for it (its imports overlap the runner's own
+        work before the first stage); the first :meth:`fork` waits for it to listen."""
+        with self._lock:
+            if self.failed or self._proc is not None:
+                return
+            try:
+                self._spawn()
+            except OSError as exc:
+                self.failed = str(exc)
+
+    def _start(self) -> None:
+        if self._proc is None or self._proc.poll() is not None:
+            self._spawn()
+        deadline = self._started + self.start_timeout
         while not os.path.exists(self._path):
             if self._proc.poll() is not None:
                 raise ZygoteUnavailable(f"it exited with code {self._proc.returncode}")
@@ -443,10 +463,10 @@ class Zygote:
         with self._lock:
             if self.failed:
                 raise ZygoteUnavailable(self.failed)
-            if self.alive():
+            if self.alive() and self._path and os.path.exists(self._path):
                 return
-            if self._proc is not None:  # it died: one fresh start, then give up
-                self._proc = None
+            if self._proc is not None and self._proc.poll() is not None:
+                self._proc = None  # it died: one fresh start, then give up
             try:
                 self._start()
             except (OSError, ZygoteUnavailable) as exc:
@@ -512,6 +532,12 @@ def shutdown() -> None:
 
 
 atexit.register(shutdown)
+
+
+def prestart(kernel: str = DEFAULT_KERNEL, warm: bool = True) -> None:
+    """Start this process's zygote in the background if warm kernels will be asked for."""
+    if warm and kernel == DEFAULT_KERNEL and available():
+        zygote().prestart()
 
 
 def available() -> bool:
