@@ -457,7 +457,7 @@ def stage_report(rows: list[dict]) -> str:
 # --------------------------------------------------------------------------- the sample's pack
 
 
-def bench_pack(period: str = "2022-03") -> dict:
+def bench_pack(period: str = "2022-03", cold_kernels: bool = False) -> dict:
     """``scrutiny run --area wexley --period P --force`` in a child process: the sample's whole
     pack (every stage, every PDF, the panel pack, ward briefings, reconciliation), as
     ``make report`` runs it after set-up. Wall seconds, and CPU seconds of the child and its
@@ -473,7 +473,7 @@ def bench_pack(period: str = "2022-03") -> dict:
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "helpers.run.cli", "run", "--area", "wexley", "--period", period,
-         "--force", "--quiet"],
+         "--force", "--quiet", *(["--cold-kernels"] if cold_kernels else [])],
         cwd=paths.project_root(), capture_output=True, text=True,
     )  # fmt: skip
     wall = time.perf_counter() - t0
@@ -484,9 +484,54 @@ def bench_pack(period: str = "2022-03") -> dict:
             "error": proc.stderr.strip().splitlines()[-1:] if proc.returncode else []}  # fmt: skip
 
 
-def run_pack_phase(period: str = "2022-03") -> None:
+KERNEL_START = """
+import json, sys, time, nbformat, papermill as pm
+from helpers.run import warmkernel as wk
+nb = nbformat.v4.new_notebook()
+nb.cells = [nbformat.v4.new_code_cell("import time; T0 = time.time()"),
+            nbformat.v4.new_code_cell("from helpers.present import charts; T1 = time.time()"),
+            nbformat.v4.new_code_cell("print(T0, T1)")]
+nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+src, out, warm = sys.argv[1], sys.argv[2], sys.argv[3] == "warm"
+nbformat.write(nb, src)
+rows = []
+for _ in range(3):
+    t = time.time()
+    pm.execute_notebook(src, out, kernel_name="python3", progress_bar=False,
+                        **wk.papermill_kwargs("python3", warm))
+    t0, t1 = map(float, nbformat.read(out, as_version=4).cells[2].outputs[0]["text"].split())
+    rows.append([t0 - t, t1 - t])
+print(json.dumps(rows))
+"""
+
+
+def bench_kernel_start() -> dict:
+    """Seconds from asking papermill for a kernel to the first cell running, and to
+    ``helpers.present.charts`` imported in it, for an ordinary kernel and a warm one (three
+    kernels each in a fresh runner process: the warm runner's first includes its zygote)."""
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="csp-kernel-start-") as tmp:
+        for mode in ("cold", "warm"):
+            proc = subprocess.run(
+                [sys.executable, "-c", KERNEL_START, f"{tmp}/k.ipynb", f"{tmp}/o.ipynb", mode],
+                capture_output=True, text=True, cwd=tmp,
+            )  # fmt: skip
+            out[mode] = (
+                json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else None
+            )
+    return out
+
+
+def run_pack_phase(period: str = "2022-03", cold_kernels: bool = False) -> None:
     print("(g) the sample's pack: scrutiny run --area wexley --force (every stage and PDF)")
-    r = bench_pack(period)
+    ks = bench_kernel_start()
+    for mode, rows in ks.items():
+        if rows:
+            shown = ", ".join(f"{a:.2f} / {b:.2f} s" for a, b in rows)
+            print(f"    kernel start ({mode}): request -> first cell / -> charts imported: {shown}")
+    if cold_kernels:
+        print("    (stage kernels started the ordinary way: --cold-kernels)")
+    r = bench_pack(period, cold_kernels)
     for ln in r["steps"]:
         print(f"    {ln}")
     print(
@@ -670,6 +715,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--pack-only", action="store_true", help="run only the sample's pack phase")
     ap.add_argument("--skip-pack", action="store_true", help="leave the sample's pack phase out")
+    ap.add_argument(
+        "--cold-kernels",
+        action="store_true",
+        help="pack phase: start stage kernels the ordinary way (for a before/after comparison)",
+    )
     ap.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -684,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
         run_stage_phase(a.stage_sizes)
         return 0
     if a.pack_only:
-        run_pack_phase()
+        run_pack_phase(cold_kernels=a.cold_kernels)
         return 0
     if a.region_only:
         run_region_phase(a.region_executors, a.region_timeout)

@@ -98,6 +98,7 @@ class BatchOptions:
     kernel: str = "python3"
     timeout: int = 1800  # seconds per cell
     force: bool = False
+    warm: bool = True  # stage kernels forked from a warm zygote (helpers.run.warmkernel)
     extra: dict = field(default_factory=dict)
 
 
@@ -350,6 +351,8 @@ def _execute_stage(
     """Execute one stage notebook with papermill and export its PDF; never raises."""
     import papermill as pm
 
+    from helpers.run.warmkernel import papermill_kwargs
+
     stage = nb.stem
     target = out / nb.name
     pdf_target = target.with_suffix(".pdf")
@@ -364,6 +367,7 @@ def _execute_stage(
             cwd=str(nb.parent),
             progress_bar=False,
             execution_timeout=opts.timeout,
+            **papermill_kwargs(opts.kernel, opts.warm),
         )
         pdf_path = None
         if opts.pdf:
@@ -414,6 +418,7 @@ def run_area(
     notebooks: list[Path] | None = None,
     code_version: str | None = None,
     stage_workers: int | None = None,
+    warm_kernels: bool = True,
 ) -> list[StageResult]:
     """Run every stage notebook for one area and period; returns one row per stage.
 
@@ -421,19 +426,23 @@ def run_area(
     notebook); if it is the cleaning stage, later stages are ``skipped``. Unchanged stages
     (see module docstring) are ``unchanged`` unless ``force``. After the cleaning stage, the
     other stages run ``stage_workers`` at a time (default: the cores this process may use);
-    rows come back in notebook order either way.
+    rows come back in notebook order either way. ``warm_kernels``: start the default kernel by
+    forking a process that has already imported the heavy modules
+    (:mod:`helpers.run.warmkernel`); ``False`` starts each kernel the ordinary way.
     """
     from helpers.core.config import RUN_CONFIG_ENV
     from helpers.run.executors import default_workers
+    from helpers.run.warmkernel import prestart
 
     period = str(parse_month(period, "period"))
+    prestart(kernel, warm_kernels)  # its imports overlap the resume keys' hashing below
     previous = os.environ.get(RUN_CONFIG_ENV)
     if cfg.path is not None:
         os.environ[RUN_CONFIG_ENV] = str(cfg.path)  # inherited by the papermill kernels
     try:
         return _run_area(
             cfg, period, pdf, kernel, stages, timeout, force, notebooks, code_version,
-            stage_workers or default_workers(),
+            stage_workers or default_workers(), warm_kernels,
         )  # fmt: skip
     finally:
         if previous is None:
@@ -453,10 +462,13 @@ def _run_area(
     notebooks: list[Path] | None,
     code_version: str | None,
     stage_workers: int = 1,
+    warm_kernels: bool = True,
 ) -> list[StageResult]:
     from helpers.core.io import ensure_writable_dir
 
-    opts = BatchOptions(pdf=pdf, stages=stages, kernel=kernel, timeout=timeout, force=force)
+    opts = BatchOptions(
+        pdf=pdf, stages=stages, kernel=kernel, timeout=timeout, force=force, warm=warm_kernels
+    )
     out = paths.report_dir(cfg.area, period)
     ensure_writable_dir(out)
     state = {} if force else read_state(out)
@@ -548,7 +560,7 @@ def _run_area(
     elif pdf and results:
         # With a core to spare, the ward briefings are built in a second process while this
         # one builds the pack (both are mostly weasyprint, which holds the GIL).
-        side = _side_process() if workers > 1 and _may_start_processes() else None
+        side = _side_process(opts.warm) if workers > 1 else None
         try:
             pending = _ward_briefings(cfg, period, results, force or ran_any, side)
             pack = _panel_pack(cfg, period, out, done, force or ran_any, failed_stages)
@@ -571,10 +583,23 @@ def _may_start_processes() -> bool:
     return not mp.current_process().daemon
 
 
-def _side_process():
+def _side_process(warm: bool = True):
+    """A one-slot pool for the ward briefings: a child forked from the warm zygote (no second
+    round of imports; allowed in a Dask worker too), else a spawned process where this process
+    may have children, else ``None`` (the briefings are built here)."""
     import concurrent.futures as cf
     import multiprocessing as mp
 
+    from helpers.run import warmkernel
+
+    if warm and warmkernel.available():
+        try:
+            warmkernel.zygote().ensure()
+            return warmkernel.ForkedSide()
+        except warmkernel.ZygoteUnavailable:
+            pass  # said once in the log by the stage kernels' fallback
+    if not _may_start_processes():
+        return None
     return cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
 
 
@@ -720,6 +745,7 @@ def run_item(
     force: bool = False,
     code_version: str | None = None,
     stage_workers: int | None = None,
+    warm_kernels: bool = True,
 ) -> list[StageResult]:
     """Run one work item (on a worker). Never raises: problems become ``failed`` rows.
 
@@ -740,6 +766,7 @@ def run_item(
             force=force,
             code_version=code_version,
             stage_workers=stage_workers or 1,  # on a worker: one stage at a time unless told
+            warm_kernels=warm_kernels,
         )
     except Exception as exc:  # noqa: BLE001 - a bad config fails this item only
         return [
@@ -817,6 +844,7 @@ def run_batch(
     progress: bool = True,
     code_version: str | None = None,
     stage_workers: int | None = None,
+    warm_kernels: bool = True,
 ) -> list[StageResult]:
     """Run ``items`` on ``executor`` (default: in this process) with a progress bar.
 
@@ -852,6 +880,7 @@ def run_batch(
         "code_version": code_version or helpers_fingerprint(),
         "stage_workers": stage_workers
         or max(1, default_workers() // max(1, getattr(executor, "workers", 1))),
+        "warm_kernels": warm_kernels,
     }
     for item, res, err in executor.map_unordered(run_item, items, **kwargs):
         if err is not None:

@@ -94,6 +94,7 @@ def cmd_run(args) -> int:
             timeout=args.timeout,
             force=args.force,
             progress=not args.quiet,
+            warm_kernels=not args.cold_kernels,
         )
     finally:
         executor.close()
@@ -248,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--stages", nargs="*", help="only stages whose names start with these (e.g. 01 02)"
     )
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument(
+        "--cold-kernels",
+        action="store_true",
+        help="start each stage's kernel the ordinary way (slower), not forked from a process "
+        "that has already imported the analysis libraries",
+    )
     r.set_defaults(func=cmd_run)
     n = sub.add_parser(
         "clean-national",
