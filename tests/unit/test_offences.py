@@ -91,3 +91,8 @@ def test_normalise_codes_is_normalise_code_on_every_row(values, dtype):
     got = offences.normalise_codes(codes)
     assert got.tolist() == expected
     assert got.dtype == codes.dtype and got.index.equals(codes.index) and got.name == "ho_code"
+
+
+def test_a_code_without_a_whole_part_is_normalised_not_a_crash():
+    assert offences.normalise_code(".50") == "0.5"
+    assert offences.normalise_code("04.10") == "4.1"

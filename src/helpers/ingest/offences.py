@@ -72,7 +72,8 @@ def normalise_code(code) -> str:
         return ""
     if text.replace(".", "", 1).isdigit() and "." in text:
         whole, frac = text.split(".")
-        return f"{int(whole)}.{frac.rstrip('0') or '0'}"
+        # ".5" (no whole part) is "0.5": it used to raise ValueError and stop the cleaning
+        return f"{int(whole or '0')}.{frac.rstrip('0') or '0'}"
     head = text.lstrip("0")
     return head or "0"
 
