@@ -1,4 +1,6 @@
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers.ingest import offences
 
@@ -68,3 +70,29 @@ def test_all_unknown_crime_types_classify_without_error():
     assert (
         not cls["known_type"].any() and not cls["is_asb"].any() and cls["crime_group"].isna().all()
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["08N", "8N", " 105a ", "4.10", "4.1", "", "nan", "000", "28E", "x"]),
+            st.text(alphabet="0123456789.aNE ", max_size=6),
+        ),
+        max_size=40,
+    ),
+    dtype=st.sampled_from(["string", "str"]),
+)
+def test_normalise_codes_is_normalise_code_on_every_row(values, dtype):
+    """Normalising each distinct code once gives what mapping normalise_code row by row gives."""
+    codes = pd.Series(values, dtype=dtype, name="ho_code", index=range(100, 100 + len(values)))
+    expected = [offences.normalise_code(v) for v in codes.tolist()]
+    got = offences.normalise_codes(codes)
+    assert got.tolist() == expected
+    assert got.dtype == codes.dtype and got.index.equals(codes.index) and got.name == "ho_code"
+
+
+def test_a_code_without_a_whole_part_is_normalised_not_a_crash():
+    assert offences.normalise_code(".50") == "0.5"
+    assert offences.normalise_code("04.10") == "4.1"

@@ -27,6 +27,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 VAP = "Violence against the person"
@@ -72,7 +73,8 @@ def normalise_code(code) -> str:
         return ""
     if text.replace(".", "", 1).isdigit() and "." in text:
         whole, frac = text.split(".")
-        return f"{int(whole)}.{frac.rstrip('0') or '0'}"
+        # ".5" (no whole part) is "0.5": it used to raise ValueError and stop the cleaning
+        return f"{int(whole or '0')}.{frac.rstrip('0') or '0'}"
     head = text.lstrip("0")
     return head or "0"
 
@@ -102,6 +104,20 @@ def classify_police_uk(crime_type: pd.Series) -> pd.DataFrame:
     return out
 
 
+def normalise_codes(codes: pd.Series) -> pd.Series:
+    """:func:`normalise_code` of every value, as ``codes.map(normalise_code)`` gives it.
+
+    A text column is normalised once per distinct value (a force extract repeats a few hundred
+    codes over 100,000 rows: the per-row calls were a fifth of the extract's cleaning time). Other
+    dtypes are mapped row by row, since 8 and 8.0 are one value to pandas but two codes here.
+    """
+    if isinstance(codes.dtype, pd.StringDtype):
+        index, distinct = pd.factorize(codes, use_na_sentinel=False)
+        table = np.array([normalise_code(v) for v in distinct], dtype=object)
+        return pd.Series(table[index], index=codes.index, dtype=codes.dtype, name=codes.name)
+    return codes.map(normalise_code)
+
+
 def classify_codes(codes: pd.Series) -> pd.DataFrame:
     """Classify Home Office offence codes.
 
@@ -112,7 +128,7 @@ def classify_codes(codes: pd.Series) -> pd.DataFrame:
     ref = offence_codes().copy()
     ref["key"] = ref["offence_code"].map(normalise_code)
     ref = ref.set_index("key")
-    key = codes.map(normalise_code)
+    key = normalise_codes(codes)
     out = pd.DataFrame(index=codes.index)
     out["ho_code"] = key.astype("string")
     out["ref_description"] = key.map(ref["offence_description"]).astype("string")
