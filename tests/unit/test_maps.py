@@ -205,3 +205,43 @@ def test_wards_are_not_labelled_on_force_sized_maps():
     maps.label_wards(ax, many.iloc[:3])
     assert len(ax.texts) == 3
     plt.close(fig)
+
+
+def test_a_layer_is_added_without_rendering_the_figure(wards):
+    """geopandas renders the whole figure after every layer; draw_layer adds the same
+    collection without that render, and leaves the canvas as it was."""
+    fig, ax = plt.subplots()
+    renders = []
+    fig.canvas.mpl_connect("draw_event", lambda event: renders.append(event))
+    colours = ["#FFFFD4"] * 6 + ["#993404"] * 6
+    maps.draw_layer(wards, ax, color=colours, linewidth=0)
+    maps.draw_layer(wards.boundary, ax, color="#404040", linewidth=0.4)
+    assert renders == []
+    assert "draw_idle" not in vars(fig.canvas)
+    fig2, ax2 = plt.subplots()
+    wards.plot(ax=ax2, color=colours, linewidth=0)  # geopandas itself: one render per layer
+    wards.boundary.plot(ax=ax2, color="#404040", linewidth=0.4)
+    assert [type(c).__name__ for c in ax.collections] == [type(c).__name__ for c in ax2.collections]
+    np.testing.assert_array_equal(
+        ax.collections[0].get_facecolors(), ax2.collections[0].get_facecolors()
+    )
+    assert ax.get_xlim() == ax2.get_xlim() and ax.get_ylim() == ax2.get_ylim()
+    plt.close("all")
+
+
+def test_maps_are_laid_out_once(wards, monkeypatch):
+    from helpers.present import charts
+
+    calls = []
+    original = plt.Figure.tight_layout
+    monkeypatch.setattr(
+        plt.Figure, "tight_layout", lambda self, *a, **k: calls.append(1) or original(self, *a, **k)
+    )
+    fig = maps.choropleth(wards, np.arange(12.0), title="Counts")
+    charts.finish(fig, alt="A map")
+    assert len(calls) == 1
+    fig2, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    charts.finish(fig2)  # a chart nobody laid out is still laid out by finish
+    assert len(calls) == 2
+    plt.close("all")

@@ -440,3 +440,25 @@ def test_ward_change_uses_the_exact_test_and_bh_of_this_module():
     assert S.compare_counts(10, 0).p_value == pytest.approx(2 / 1024)
     assert S.compare_counts(3, 1).p_value == pytest.approx(10 / 16)
     assert S.compare_counts(0, 0).p_value == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 400),
+    st.integers(0, 400),
+    st.sampled_from([1.0, 11 / 12, 12 / 11, 0.5]),
+)
+def test_exact_p_value_is_the_exact_tests_p_value(c, p, r):
+    # the independent value: scipy's exact binomial test of c out of c + p at r / (1 + r)
+    from scipy.stats import binomtest
+
+    expected = 1.0 if c + p == 0 else min(binomtest(c, c + p, r / (1 + r)).pvalue, 1.0)
+    assert S.exact_p_value(c, p, r) == expected
+    assert S.exact_p_value(c, p, r) == S.compare_counts(c, p, exposure_ratio=r).p_value
+
+
+def test_exact_p_value_rejects_bad_input():
+    with pytest.raises(ParameterError):
+        S.exact_p_value(-1, 3)
+    with pytest.raises(ParameterError):
+        S.exact_p_value(3, 3, exposure_ratio=0)

@@ -112,6 +112,39 @@ def label_wards(ax, wards, names=None, fontsize: float | None = None) -> None:
         )
 
 
+def _lay_out(fig):
+    """The figure laid out once (:func:`helpers.present.charts.lay_out`; imported here, not at
+    the top, so that importing the maps does not import seaborn)."""
+    from helpers.present.charts import lay_out
+
+    return lay_out(fig)
+
+
+def _no_redraw(*args, **kwargs) -> None:
+    return None
+
+
+def draw_layer(geoms, ax, **style):
+    """``geoms.plot(ax=ax, **style)`` (a GeoSeries or GeoDataFrame), without the full redraw.
+
+    geopandas ends every ``plot`` with ``canvas.draw_idle()``, which on the non-interactive
+    canvases the reports use (Agg, the notebook's inline backend) renders the whole figure then
+    and there: a map of four layers was rendered four times before it was ever saved (most of a
+    map's drawing time). The layer added is the same; only those throw-away renders are skipped.
+    """
+    canvas = ax.figure.canvas
+    own = "draw_idle" in vars(canvas)
+    saved = vars(canvas).get("draw_idle")
+    canvas.draw_idle = _no_redraw
+    try:
+        return geoms.plot(ax=ax, **style)
+    finally:
+        if own:
+            canvas.draw_idle = saved
+        else:
+            del canvas.draw_idle
+
+
 def add_north_arrow(ax, x: float = 0.95, y: float = 0.95) -> None:
     ax.annotate(
         "N",
@@ -190,7 +223,7 @@ def _base_axes(wards, ax=None, figsize=MAP_SIZE):
 
 
 def _finish_map(fig, ax, wards, title, handles, legend_title, labels, ncol=3):
-    wards.boundary.plot(ax=ax, color="#444444", linewidth=0.5)
+    draw_layer(wards.boundary, ax, color="#444444", linewidth=0.5)
     if labels:
         label_wards(ax, wards)
     add_north_arrow(ax)
@@ -207,7 +240,7 @@ def _finish_map(fig, ax, wards, title, handles, legend_title, labels, ncol=3):
         fontsize=8,
         title_fontsize=8.5,
     )
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 
 
@@ -244,7 +277,7 @@ def choropleth(
     if usable.any():
         bins, yb, k_used = classify(vals[usable], scheme, k)
         colours = plt.get_cmap(cmap)(np.linspace(0.15, 0.9, k_used))
-        wards.loc[usable].plot(ax=ax, color=[colours[i] for i in yb], linewidth=0)
+        draw_layer(wards.loc[usable], ax, color=[colours[i] for i in yb], linewidth=0)
         lower = np.nanmin(vals[usable])
         integral = decimals == 0 and np.allclose(vals[usable], np.round(vals[usable]))
         for i in range(k_used):
@@ -259,10 +292,10 @@ def choropleth(
             handles.append(Patch(facecolor=colours[i], edgecolor="#444444", linewidth=0.5,
                                  label=f"{text} ({n} ward{'s' if n != 1 else ''})"))  # fmt: skip
     if missing.any():
-        wards.loc[missing].plot(ax=ax, color=MISSING_COLOUR, linewidth=0)
+        draw_layer(wards.loc[missing], ax, color=MISSING_COLOUR, linewidth=0)
         handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="#444444", label=missing_label))
     if sup.any():
-        wards.loc[sup].plot(ax=ax, facecolor="white", edgecolor="#777777", hatch=SUPPRESSED_HATCH,
+        draw_layer(wards.loc[sup], ax, facecolor="white", edgecolor="#777777", hatch=SUPPRESSED_HATCH,
                             linewidth=0.3)  # fmt: skip
         limit = f" (fewer than {threshold})" if threshold is not None else ""
         handles.append(Patch(facecolor="white", edgecolor="#777777", hatch=SUPPRESSED_HATCH,
@@ -288,7 +321,7 @@ def hotspot_map(
     spots = np.asarray(spots, dtype=object)
     fig, ax = _base_axes(wards, ax)
     colour = {HOT: HOT_COLOUR, COLD: COLD_COLOUR, NOT_SIG: NOT_SIG_COLOUR}
-    wards.plot(ax=ax, color=[colour.get(s, NOT_SIG_COLOUR) for s in spots], linewidth=0)
+    draw_layer(wards, ax, color=[colour.get(s, NOT_SIG_COLOUR) for s in spots], linewidth=0)
     handles = []
     for s in (HOT, COLD, NOT_SIG):
         n = int((spots == s).sum())
@@ -306,7 +339,7 @@ def density_map(grid, extent, wards, title: str | None = None, bandwidth_text: s
     """Kernel density surface (points per km²) under the ward outlines."""
     fig, ax = _base_axes(wards, ax)
     im = ax.imshow(grid, extent=extent, origin="lower", cmap="magma_r", interpolation="bilinear")
-    wards.boundary.plot(ax=ax, color="#444444", linewidth=0.5)
+    draw_layer(wards.boundary, ax, color="#444444", linewidth=0.5)
     label_wards(ax, wards, fontsize=5.5)
     add_north_arrow(ax)
     add_scale_bar(ax, wards.crs)
@@ -314,7 +347,7 @@ def density_map(grid, extent, wards, title: str | None = None, bandwidth_text: s
     cb.set_label(f"Estimated points per km² (Gaussian kernel{bandwidth_text})", fontsize=8)
     if title:
         ax.set_title(title, loc="left")
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 
 
@@ -336,7 +369,7 @@ def lorenz_chart(curves: dict[str, pd.DataFrame], ginis: dict[str, float] | None
     ax.set_ylabel("Cumulative share of the area's total (%)")
     ax.set_title("How concentrated is crime in a few wards?", loc="left")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 
 
@@ -449,17 +482,17 @@ def change_map(
     for i, text in enumerate(class_labels):
         sel = (idx == i) & ~sup
         if sel.any():
-            wards.loc[sel].plot(ax=ax, color=colours[i], linewidth=0)
+            draw_layer(wards.loc[sel], ax, color=colours[i], linewidth=0)
         k = int(sel.sum())
         handles.append(Patch(facecolor=colours[i], edgecolor="#444444", linewidth=0.5,
                              label=f"{text} ({k} ward{'s' if k != 1 else ''})"))  # fmt: skip
     missing = (idx == -1) & ~sup
     if missing.any():
-        wards.loc[missing].plot(ax=ax, color=MISSING_COLOUR, linewidth=0)
+        draw_layer(wards.loc[missing], ax, color=MISSING_COLOUR, linewidth=0)
         handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="#444444",
                              label=missing_label))  # fmt: skip
     if sup.any():
-        wards.loc[sup].plot(ax=ax, facecolor="white", edgecolor="#777777", hatch=SUPPRESSED_HATCH,
+        draw_layer(wards.loc[sup], ax, facecolor="white", edgecolor="#777777", hatch=SUPPRESSED_HATCH,
                             linewidth=0.3)  # fmt: skip
         limit = f" (fewer than {threshold} in either period)" if threshold is not None else ""
         handles.append(Patch(facecolor="white", edgecolor="#777777", hatch=SUPPRESSED_HATCH,
@@ -471,8 +504,8 @@ def change_map(
     for sel, style, width in ((fall, (0, (3, 1.5)), FALL_WIDTH), (rise, "solid", RISE_WIDTH)):
         if sel.any():  # a white line under the black one keeps it visible on dark shading
             line = _inset_outline(wards.geometry[sel].values, inset)
-            line.plot(ax=ax, color="white", linewidth=width + 1.2, zorder=2.4)
-            line.plot(ax=ax, color="black", linewidth=width, linestyle=style, zorder=2.5)
+            draw_layer(line, ax, color="white", linewidth=width + 1.2, zorder=2.4)
+            draw_layer(line, ax, color="black", linewidth=width, linestyle=style, zorder=2.5)
 
     def _n(k: int) -> str:
         return f"{k} ward{'s' if k != 1 else ''}"
@@ -484,7 +517,7 @@ def change_map(
     names = wards["ward_name"].astype(str).to_numpy().copy()
     names = np.where(rise, [f"{s} {RISE_MARK}" for s in names],
                      np.where(fall, [f"{s} {FALL_MARK}" for s in names], names))  # fmt: skip
-    wards.boundary.plot(ax=ax, color="#444444", linewidth=0.5)
+    draw_layer(wards.boundary, ax, color="#444444", linewidth=0.5)
     if labels:
         label_wards(ax, wards, names=names)
     add_north_arrow(ax)
@@ -498,5 +531,5 @@ def change_map(
     ax.legend(handles=handles, title=f"{legend_title}\n{method}", loc="upper center",
               bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False, fontsize=8,
               title_fontsize=8.5)  # fmt: skip
-    fig.tight_layout()
+    _lay_out(fig)
     return fig

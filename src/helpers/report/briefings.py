@@ -42,7 +42,7 @@ from helpers.core.config import load_area_config
 from helpers.core.errors import OutputError
 from helpers.core.narrative import fmt_int, fmt_pct, join_names
 from helpers.core.periods import ReportingPeriod, month_range
-from helpers.core.statistics import compare_counts, fdr_bh
+from helpers.core.statistics import exact_p_value, fdr_bh
 from helpers.ingest.activity import PartnershipActivity, load_area_activity
 from helpers.report.activity import no_return_sentence, when_text
 
@@ -228,12 +228,14 @@ def briefing_data(area: str, period: str, folder: Path | None = None) -> Briefin
     pop = pop.where(pop > 0)
     rate = cur.div(pop, axis=0) * 1000.0
     rank = rate.rank(ascending=False, method="min")
-    p = pd.DataFrame(1.0, index=codes, columns=rows)
-    for t in rows:
-        p[t] = [
-            compare_counts(int(c), int(b), exposure_ratio=exposure).p_value if (c + b) > 0 else 1.0
-            for c, b in zip(cur[t], prev[t], strict=True)
-        ]
+    # One exact test per distinct (this year, last year) pair of the whole table, in one pass:
+    # many cells share a pair (small counts repeat), and only the p-value is printed.
+    pairs = np.stack([cur[rows].to_numpy().ravel(), prev[rows].to_numpy().ravel()], axis=1)
+    distinct, where = np.unique(pairs.astype(np.int64), axis=0, return_inverse=True)
+    tested = np.array([exact_p_value(int(c), int(b), exposure) for c, b in distinct])
+    p = pd.DataFrame(
+        tested[np.asarray(where).ravel()].reshape(len(codes), len(rows)), index=codes, columns=rows
+    )
     q = p.copy()
     for t in rows:
         q[t] = _bh(p[t].to_numpy())
@@ -465,8 +467,27 @@ def chart_series(d: BriefingData, ward: str) -> dict[str, pd.Series]:
     return out
 
 
-def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None:
-    """(data-URI SVG, alt text) of the ward's monthly trend, or None if nothing can be shown."""
+#: Chart text in points at the figure's size; the chart is printed at the text width (182 mm,
+#: 0.995 of the figure's 7.2 in), so 9 pt prints at just under 9 pt, the print minimum.
+TREND_FONT = 9.05
+#: The trend charts' drawing settings, whatever the process set before: text stays text in
+#: the SVG (so the PDF has real, searchable, measurable text, not glyph outlines that the PDF
+#: writer draws point by point), in the house font.
+TREND_RC = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "svg.hashsalt": "briefings"}
+
+
+def trend_chart(
+    d: BriefingData, ward: str, name: str, layouts: dict | None = None
+) -> tuple[str, str] | None:
+    """(data-URI SVG, alt text) of the ward's monthly trend, or None if nothing can be shown.
+
+    ``layouts`` (shared by every page of one document) keeps the margins that
+    ``tight_layout`` found for a chart of the same shape (the same series, so the same labels
+    at the right, and y tick labels of the same number of digits, no text near the top): a
+    later ward of that shape reuses them instead of measuring its text again, and gets the
+    same layout (a test holds it within half a point of measuring afresh).
+    """
+    import matplotlib as mpl
     from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
     from helpers.present.charts import CURRENT, PREVIOUS
@@ -475,34 +496,51 @@ def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None
     if not series or len(d.trend_months) < 12:
         return None
     months = d.trend_months
-    fig = Figure(figsize=(7.2, 1.45), dpi=100)
-    ax = fig.subplots()
-    x = np.arange(len(months))
-    colours = {ALL_CRIME: CURRENT, ASB: PREVIOUS}
-    styles = {ALL_CRIME: "-", ASB: "--"}
-    for label, values in series.items():
-        ax.plot(x, values.to_numpy(), styles[label], color=colours[label], lw=1.8)
-        ax.annotate(
-            "Anti-social behaviour" if label == ASB else "All crime",
-            (x[-1], float(values.iloc[-1])),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=9,
-            color=colours[label],
+    with mpl.rc_context(TREND_RC):
+        fig = Figure(figsize=(7.2, 1.45), dpi=100)
+        ax = fig.subplots()
+        x = np.arange(len(months))
+        colours = {ALL_CRIME: CURRENT, ASB: PREVIOUS}
+        styles = {ALL_CRIME: "-", ASB: "--"}
+        for label, values in series.items():
+            ax.plot(x, values.to_numpy(), styles[label], color=colours[label], lw=1.8)
+            ax.annotate(
+                "Anti-social behaviour" if label == ASB else "All crime",
+                (x[-1], float(values.iloc[-1])),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=TREND_FONT,
+                color=colours[label],
+            )
+        ticks = [i for i, m in enumerate(months) if m.endswith("-04") or i == 0]
+        ax.set_xticks(ticks, [_month_label(months[i]) for i in ticks], fontsize=TREND_FONT)
+        ax.set_ylim(bottom=0)
+        ax.tick_params(axis="y", labelsize=TREND_FONT)
+        ax.set_ylabel("Per month", fontsize=TREND_FONT)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.grid(axis="y", color="#DDDDDD", lw=0.6)
+        ax.set_xlim(-0.5, len(months) + 7)
+        lo, hi = ax.get_ylim()
+        yticks = [t for t in ax.get_yticks() if lo <= t <= hi]
+        digits = max(len(f"{t:g}") for t in yticks) if yticks else 0
+        # Text within 12% of the top (a label at the last month, or the top tick's label) may
+        # stick out above the plot by an amount of its own: such a chart is measured alone.
+        edge = hi - 0.12 * (hi - lo)
+        alone = any(float(v.iloc[-1]) >= edge for v in series.values()) or any(
+            t >= edge for t in yticks
         )
-    ticks = [i for i, m in enumerate(months) if m.endswith("-04") or i == 0]
-    ax.set_xticks(ticks, [_month_label(months[i]) for i in ticks], fontsize=8.5)
-    ax.set_ylim(bottom=0)
-    ax.tick_params(axis="y", labelsize=8.5)
-    ax.set_ylabel("Per month", fontsize=9)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.grid(axis="y", color="#DDDDDD", lw=0.6)
-    ax.set_xlim(-0.5, len(months) + 7)
-    fig.tight_layout(pad=0.4)
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+        shape = None if alone else (tuple(series), digits)
+        if layouts is not None and shape in layouts:
+            fig.subplots_adjust(**layouts[shape])
+        else:
+            fig.tight_layout(pad=0.4)
+            if layouts is not None and shape is not None:
+                sp = fig.subplotpars
+                layouts[shape] = {k: getattr(sp, k) for k in ("left", "right", "bottom", "top")}
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue().encode("utf-8")
     shown = join_names(["all crime" if s == ALL_CRIME else "anti-social behaviour" for s in series])
     alt = (
@@ -560,7 +598,7 @@ def initiative_items(d: BriefingData, ward: str) -> list[str] | None:
 # --------------------------------------------------------------------------------------------
 
 
-def ward_page_html(d: BriefingData, ward: str) -> str:
+def ward_page_html(d: BriefingData, ward: str, layouts: dict | None = None) -> str:
     name = str(d.wards.set_index("ward_code").at[ward, "ward_name"])
     n_wards = len(d.wards)
     out = [f'<section class="ward-briefing" id="ward-{escape(ward)}">']
@@ -599,7 +637,7 @@ def ward_page_html(d: BriefingData, ward: str) -> str:
         + "".join(rows)
         + "</tbody></table>"
     )
-    chart = trend_chart(d, ward, name)
+    chart = trend_chart(d, ward, name, layouts)
     out.append('<figure class="trend">')
     out.append(f"<figcaption><b>{escape(trend_title(d, ward, name))}</b></figcaption>")
     if chart:
@@ -654,7 +692,8 @@ def briefings_html(d: BriefingData) -> str:
     css = CSS_PATH.read_text(encoding="utf-8") + "\n" + CSS_FILE.read_text(encoding="utf-8")
     rp = ReportingPeriod(d.period)
     banner = f'<div class="banner-string">{escape(BANNER_TEXT)}</div>' if d.synthetic else ""
-    pages = "".join(ward_page_html(d, w) for w in d.wards["ward_code"])
+    layouts: dict = {}  # one measured layout per chart shape, shared by the pages
+    pages = "".join(ward_page_html(d, w, layouts) for w in d.wards["ward_code"])
     title = f"Ward briefings — {d.area_name}, {rp.name}"
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'

@@ -20,7 +20,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from helpers.core import narrative  # noqa: E402
 from helpers.present import charts  # noqa: E402
-from helpers.present.maps import SUPPRESSED_HATCH, classify  # noqa: E402
+from helpers.present.maps import SUPPRESSED_HATCH, classify, draw_layer  # noqa: E402
 from helpers.report.paper import WARD_MEASURES, num, top_rate_wards  # noqa: E402
 
 # ColorBrewer YlOrBr, five classes: sequential, colour-blind safe, no blue (blue is not used for
@@ -70,12 +70,17 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
         bins, yb, k = classify(y[ok], scheme="Quantiles", k=5)
         colours = RATE_COLOURS if k == 5 else [RATE_COLOURS[i] for i in range(k)]
         idx = np.flatnonzero(ok)
-        wards.iloc[idx].plot(ax=ax, color=[colours[i] for i in yb], linewidth=0)
+        draw_layer(wards.iloc[idx], ax, color=[colours[i] for i in yb], linewidth=0)
         if (~ok).any():
-            wards.iloc[np.flatnonzero(~ok)].plot(
-                ax=ax, facecolor="white", edgecolor="#595959", hatch=SUPPRESSED_HATCH, linewidth=0
+            draw_layer(
+                wards.iloc[np.flatnonzero(~ok)],
+                ax,
+                facecolor="white",
+                edgecolor="#595959",
+                hatch=SUPPRESSED_HATCH,
+                linewidth=0,
             )
-        wards.boundary.plot(ax=ax, color="#404040", linewidth=0.4)
+        draw_layer(wards.boundary, ax, color="#404040", linewidth=0.4)
         top = top_rate_wards(rates, key)
         names = {w for w, _ in top}
         for _, row in wards.iterrows():
