@@ -324,6 +324,41 @@ def test_key_dedupe_matches_the_plain_rule(files, per_batch):
     assert got == expected
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 7), st.integers(0, 2), st.integers(0, 1)),
+            min_size=0,
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(1, 4),
+)
+def test_key_dedupe_with_its_bit_filter_matches_the_plain_rule(files, per_batch):
+    """First words spread over the top bits (so the bit filter answers "not seen" for most
+    keys) with low bits that differ (different first words behind one filter bit) and the same
+    first word with different other words; a filter of the smallest size."""
+    top = lambda a, b: np.uint64((a << 61) | b)  # noqa: E731
+    words = lambda a, b, c: np.array([top(a, b), c, 5, c * 3], dtype=np.uint64)  # noqa: E731
+    ids_by_file = [[f"{a}-{b}-{c}" for a, b, c in rows] for rows in files]
+    expected = first_file_rule(ids_by_file)
+    d = fastclean._Dedupe(expected_ids=1)
+    got = []
+    for start in range(0, len(files), per_batch):
+        chunk = files[start : start + per_batch]
+        keys = [words(a, b, c) for rows in chunk for a, b, c in rows]
+        f = np.array([start + i for i, rows in enumerate(chunk) for _ in rows], dtype=np.int64)
+        flags = d.key_flags(np.array(keys, dtype=np.uint64).reshape(-1, 4), f)
+        pos = 0
+        for rows in chunk:
+            got.append(flags[pos : pos + len(rows)].tolist())
+            pos += len(rows)
+    assert got == expected
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.text(alphabet=" \t\u00a0\u2003ab\u00e9", max_size=5), min_size=1, max_size=8))
 def test_clean_text_fast_path_equals_arrow_trim(values):

@@ -667,9 +667,9 @@ def _group_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, start
 
 
-def _in_run(h: np.ndarray, pos: np.ndarray, keys: np.ndarray, u: np.ndarray) -> np.ndarray:
+def _in_run(h: np.ndarray, s: int, keys: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Which keys ``u`` (sorted by first word) are in one sorted run: ``h`` its first words
-    (sorted), ``pos`` where each key is in ``keys`` (all keys seen, in arrival order)."""
+    (sorted), the run's whole keys at ``keys[s : s + len(h)]`` in the same order."""
     n = len(h)
     found = np.zeros(len(u), dtype=bool)
     if n == 0 or len(u) == 0:
@@ -679,13 +679,13 @@ def _in_run(h: np.ndarray, pos: np.ndarray, keys: np.ndarray, u: np.ndarray) -> 
     cand = np.flatnonzero(h[p] == u[:, 0])
     if len(cand):
         pc_ = p[cand]
-        found[cand] = (keys[pos[pc_], 1:] == u[cand, 1:]).all(axis=1)
+        found[cand] = (keys[s + pc_, 1:] == u[cand, 1:]).all(axis=1)
         nxt = np.minimum(pc_ + 1, n - 1)
         more = cand[(pc_ + 1 < n) & (h[nxt] == u[cand, 0]) & ~found[cand]]
         for q in more:  # a run of keys sharing the first word: compare each (rare)
             j = int(at[q])
             while j < n and h[j] == u[q, 0]:
-                if (keys[pos[j], 1:] == u[q, 1:]).all():
+                if (keys[s + j, 1:] == u[q, 1:]).all():
                     found[q] = True
                     break
                 j += 1
@@ -696,38 +696,71 @@ class _Dedupe:
     """Which rows repeat a Crime ID first published in another file.
 
     Every ID of exactly 64 lowercase hex characters (police.uk's form) is decoded to a 256-bit key
-    (4 × uint64; one-to-one, so equal keys are equal IDs). Keys already seen are kept in arrival
-    order, and indexed by a few sorted runs of their first words (a new run per batch, merged with
-    the previous one once it is at least half its size, so each entry moves only a few times). A
-    lookup is a binary search in each run plus a comparison of the whole key, so there are no
-    false matches, and a run of equal first words (different IDs sharing 64 bits) is searched in
-    full. About 44 bytes per distinct ID. Any other ID (other length, upper case, not hex) is
-    compared as text in a Python set; the two kinds can never be equal, so they are kept apart.
+    (4 × uint64; one-to-one, so equal keys are equal IDs). Keys already seen are kept batch by
+    batch, each batch's new keys sorted by their first word (a sorted run). In front of the runs
+    sits a bit filter indexed by the top bits of the first word: a key whose bit is clear has
+    certainly not been seen (every stored key set its bit), so only the few keys whose bit is set
+    (true repeats, and about 1% by chance at 10 M IDs) are looked up in the runs, by binary search
+    plus a comparison of the whole key: no false matches, and a run of equal first words
+    (different IDs sharing 64 bits) is searched in full. Runs are never merged, so each key is
+    written once. About 40 bytes per distinct ID plus the filter (at most 128 MB, sized from the
+    input's bytes). Any other ID (other length, upper case, not hex) is compared as text in a
+    Python set; the two kinds can never be equal, so they are kept apart.
     """
 
-    def __init__(self, first_file: dict[str, int] | None = None):
-        self.keys = np.zeros((1 << 16, 4), np.uint64)  # every distinct key, in arrival order
+    def __init__(self, first_file: dict[str, int] | None = None, expected_ids: int = 1 << 20):
+        # every distinct key, run after run (np.zeros: untouched pages take no memory)
+        self.keys = np.zeros((max(1 << 16, expected_ids), 4), np.uint64)
         self.n = 0
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted first words, positions)
+        self.runs: list[tuple[np.ndarray, int]] = []  # (sorted first words, start in keys)
+        bits = 1 << 16  # about 64 filter bits per expected ID, at most 2**30 (128 MB)
+        while bits < 64 * expected_ids and bits < (1 << 30):
+            bits <<= 1
+        self.shift = np.uint64(65 - bits.bit_length())  # first word >> shift: a bit number
+        self.filter = np.zeros(bits >> 3, np.uint8)
         self.seen: set[str] = set()
         self.first_file = first_file  # exact mode: Crime ID -> index of its first file
         self.out_of_order = False
 
-    def _add(self, u: np.ndarray) -> None:
-        """Add distinct new keys (sorted by first word) as a run; merge similar-sized runs."""
-        k = len(u)
-        if self.n + k > len(self.keys):  # grow geometrically
+    def _bits(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        b = h >> self.shift
+        return b >> np.uint64(3), np.left_shift(1, (b & np.uint64(7)).astype(np.uint8))
+
+    def _seen(self, u: np.ndarray) -> np.ndarray:
+        """Which distinct keys ``u`` (sorted by first word) were stored by an earlier batch."""
+        before = np.zeros(len(u), dtype=bool)
+        if not self.runs or not len(u):
+            return before
+        byte, mask = self._bits(u[:, 0])
+        cand = np.flatnonzero(self.filter[byte] & mask)
+        if len(cand):
+            uc = u[cand]
+            found = np.zeros(len(cand), dtype=bool)
+            for h, s in self.runs:
+                found |= _in_run(h, s, self.keys, uc)
+            before[cand] = found
+        return before
+
+    def _reserve(self, k: int) -> np.ndarray:
+        """Room for ``k`` more keys after the stored ones (grown geometrically); returns it."""
+        if self.n + k > len(self.keys):
             grown = np.zeros((max(2 * len(self.keys), self.n + k), 4), np.uint64)
             grown[: self.n] = self.keys[: self.n]
             self.keys = grown
-        self.keys[self.n : self.n + k] = u
-        self.runs.append((u[:, 0].copy(), np.arange(self.n, self.n + k, dtype=np.int64)))
+        return self.keys[self.n : self.n + k]
+
+    def _commit(self, k: int) -> None:
+        """Store the ``k`` distinct new keys (sorted by first word) just written after the stored
+        ones as a run, and set their filter bits."""
+        if k == 0:
+            return
+        h = np.ascontiguousarray(self.keys[self.n : self.n + k, 0])
+        self.runs.append((h, self.n))
         self.n += k
-        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
-            (h1, p1), (h2, p2) = self.runs[-2], self.runs[-1]
-            h = np.concatenate([h1, h2])
-            o = np.argsort(h, kind="stable")  # two sorted runs: a linear merge
-            self.runs[-2:] = [(h[o], np.concatenate([p1, p2])[o])]
+        # h is sorted, so equal filter bytes are neighbours: OR their masks, then one store each
+        byte, mask = self._bits(h)
+        first = np.flatnonzero(np.concatenate([[True], byte[1:] != byte[:-1]]))
+        self.filter[byte[first]] |= np.bitwise_or.reduceat(mask, first)
 
     def key_flags(self, keys: np.ndarray, f: np.ndarray) -> np.ndarray:
         """Duplicate flags for rows with decoded keys (in file order; ``f`` their file index)."""
@@ -736,25 +769,27 @@ class _Dedupe:
         if m == 0:
             return dup
         order, start = _group_keys(keys)
-        if start.all():  # no ID repeats inside this batch (the usual case): fewer gathers
-            u = keys[order]
-            before = np.zeros(m, dtype=bool)
-            for h, pos in self.runs:
-                before |= _in_run(h, pos, self.keys, u)
+        if start.all():  # no ID repeats inside this batch (the usual case)
+            u = self._reserve(m)
+            np.take(keys, order, axis=0, out=u)  # sorted, straight into the store
+            before = self._seen(u)
             dup[order] = before
-            if not before.all():
-                self._add(u[~before] if before.any() else u)
+            if before.any():
+                new = u[~before]  # (a copy)
+                u[: len(new)] = new
+                self._commit(len(new))
+            else:
+                self._commit(m)
             return dup
         gid = np.cumsum(start) - 1
         first_rows = order[start]  # the earliest row of each distinct key in this batch
         within = f[order] != f[first_rows][gid]
         u = keys[first_rows]  # distinct keys, sorted by first word
-        before = np.zeros(len(u), dtype=bool)
-        for h, pos in self.runs:
-            before |= _in_run(h, pos, self.keys, u)
+        before = self._seen(u)
         dup[order] = before[gid] | within
-        if not before.all():
-            self._add(u[~before])
+        new = u[~before]
+        self._reserve(len(new))[:] = new
+        self._commit(len(new))
         return dup
 
     def text_flags(self, vals: list[str], f: np.ndarray) -> np.ndarray:
@@ -1190,7 +1225,9 @@ def clean_files(
     labels = [f.label for f in files]
     file_months = np.array([f.month for f in files])
     args = (files, labels, file_months, period_end, out, area, project, threads, batch_rows)
-    result = _run(*args, _Dedupe(), area_columns)
+    # police.uk street rows are about 200 bytes: size the duplicate filter from the input
+    expected_ids = sum(_size(f) for f in files) // 200 + 1
+    result = _run(*args, _Dedupe(expected_ids=expected_ids), area_columns)
     if result[2].out_of_order:
         result = _run(*args, _Dedupe(_exact_first_files(files, threads)), area_columns)
     led, table, dedupe, rows_read, rows_kept, notes = result
