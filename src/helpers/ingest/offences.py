@@ -65,7 +65,7 @@ def police_uk_crime_type_names() -> list[str]:
     return police_uk_types()["crime_type"].tolist()
 
 
-@lru_cache(maxsize=65536)  # an extract repeats a few hundred codes many times
+@lru_cache(maxsize=65536, typed=True)  # typed: 8 and 8.0 are different codes
 def normalise_code(code) -> str:
     """'08N' -> '8N', ' 105a ' -> '105A', 4.10 -> '4.1'. Codes are matched on this form."""
     text = str(code).strip().upper()
