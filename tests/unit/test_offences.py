@@ -68,3 +68,11 @@ def test_all_unknown_crime_types_classify_without_error():
     assert (
         not cls["known_type"].any() and not cls["is_asb"].any() and cls["crime_group"].isna().all()
     )
+
+
+def test_normalise_code_cache_keeps_int_and_float_apart():
+    # 8 == 8.0 to Python, but they are different codes; the cache must not hand one the other's
+    from helpers.ingest.offences import normalise_code
+
+    assert (normalise_code(8), normalise_code(8.0)) == ("8", "8.0")
+    assert (normalise_code(8.0), normalise_code(8)) == ("8.0", "8")
