@@ -96,6 +96,8 @@ def test_normalise_codes_is_normalise_code_on_every_row(values, dtype):
 def test_a_code_without_a_whole_part_is_normalised_not_a_crash():
     assert offences.normalise_code(".50") == "0.5"
     assert offences.normalise_code("04.10") == "4.1"
+
+
 def test_normalise_code_cache_keeps_int_and_float_apart():
     # 8 == 8.0 to Python, but they are different codes; the cache must not hand one the other's
     from helpers.ingest.offences import normalise_code
