@@ -99,6 +99,10 @@ PROBE = (
     ax.plot([1, 2, 3])
     print(matplotlib.get_backend())
     """,
+    """
+    keys = ["figure.dpi", "figure.figsize", "font.family", "savefig.dpi", "figure.facecolor"]
+    print({k: plt.rcParams[k] for k in keys})
+    """,
     "from helpers.present import charts; print(type(charts).__name__, sys.argv[0].endswith('ipykernel_launcher.py'))",
 )
 

@@ -281,10 +281,16 @@ def _child(request: dict, conn: socket.socket, keep: list, parent: int) -> None:
         traceback.print_exc()
         code = 1
     finally:
+        # What an interpreter does at exit (the kernel's and the user's atexit handlers, then
+        # the streams), but never a return into the zygote's loop, whose clean-up is not ours.
+        try:
+            atexit._run_exitfuncs()
+        except BaseException:  # noqa: BLE001
+            pass
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-        except Exception:  # noqa: BLE001
+        except BaseException:  # noqa: BLE001
             pass
         os._exit(code)
 
