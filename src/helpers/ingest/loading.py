@@ -22,6 +22,7 @@ import os
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -614,7 +615,7 @@ def _engine_available(engine: str) -> bool:
 
 
 def read_sheets(
-    path: Path, wanted, engine: str | None = None
+    path: Path, wanted: Callable[[str], bool], engine: str | None = None
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The sheets of a workbook whose names pass ``wanted(name)``, as cells without a header.
 
