@@ -51,6 +51,8 @@ PACKAGES = (
     "libpysal",
     "mapclassify",
     "statsmodels",
+    "python-calamine",  # reads the Home Office workbook (openpyxl when it cannot)
+    "openpyxl",
     "csp-scrutiny",
 )
 
