@@ -227,21 +227,3 @@ def test_a_layer_is_added_without_rendering_the_figure(wards):
     )
     assert ax.get_xlim() == ax2.get_xlim() and ax.get_ylim() == ax2.get_ylim()
     plt.close("all")
-
-
-def test_maps_are_laid_out_once(wards, monkeypatch):
-    from helpers.present import charts
-
-    calls = []
-    original = plt.Figure.tight_layout
-    monkeypatch.setattr(
-        plt.Figure, "tight_layout", lambda self, *a, **k: calls.append(1) or original(self, *a, **k)
-    )
-    fig = maps.choropleth(wards, np.arange(12.0), title="Counts")
-    charts.finish(fig, alt="A map")
-    assert len(calls) == 1
-    fig2, ax = plt.subplots()
-    ax.plot([0, 1], [0, 1])
-    charts.finish(fig2)  # a chart nobody laid out is still laid out by finish
-    assert len(calls) == 2
-    plt.close("all")

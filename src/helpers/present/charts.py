@@ -81,23 +81,10 @@ def setup_notebook() -> None:
         pass
 
 
-def lay_out(fig: plt.Figure, **kwargs) -> plt.Figure:
-    """``fig.tight_layout(**kwargs)``, marked done so that :func:`finish` does not repeat it.
-
-    A layout measures every piece of text on the figure (on a ward map, every ward's name),
-    so doing it twice doubled the cost of each map for the same result.
-    """
-    fig.tight_layout(**kwargs)
-    fig._panel_laid_out = True
-    return fig
-
-
 def finish(fig: plt.Figure, alt: str | None = None) -> plt.Figure:
-    """Tidy a figure's layout (unless :func:`lay_out` already did) and attach alt text: one
-    plain sentence saying what the chart shows. The PDF uses it as the image's alt text and as
-    the numbered figure caption."""
-    if not getattr(fig, "_panel_laid_out", False):
-        fig.tight_layout()
+    """Tidy a figure's layout and attach alt text: one plain sentence saying what the chart
+    shows. The PDF uses it as the image's alt text and as the numbered figure caption."""
+    fig.tight_layout()
     if alt:
         fig.set_label(alt)
         fig._panel_alt = alt  # survives later set_label calls by plotting libraries

@@ -112,14 +112,6 @@ def label_wards(ax, wards, names=None, fontsize: float | None = None) -> None:
         )
 
 
-def _lay_out(fig):
-    """The figure laid out once (:func:`helpers.present.charts.lay_out`; imported here, not at
-    the top, so that importing the maps does not import seaborn)."""
-    from helpers.present.charts import lay_out
-
-    return lay_out(fig)
-
-
 def _no_redraw(*args, **kwargs) -> None:
     return None
 
@@ -240,7 +232,7 @@ def _finish_map(fig, ax, wards, title, handles, legend_title, labels, ncol=3):
         fontsize=8,
         title_fontsize=8.5,
     )
-    _lay_out(fig)
+    fig.tight_layout()
     return fig
 
 
@@ -347,7 +339,7 @@ def density_map(grid, extent, wards, title: str | None = None, bandwidth_text: s
     cb.set_label(f"Estimated points per km² (Gaussian kernel{bandwidth_text})", fontsize=8)
     if title:
         ax.set_title(title, loc="left")
-    _lay_out(fig)
+    fig.tight_layout()
     return fig
 
 
@@ -369,7 +361,7 @@ def lorenz_chart(curves: dict[str, pd.DataFrame], ginis: dict[str, float] | None
     ax.set_ylabel("Cumulative share of the area's total (%)")
     ax.set_title("How concentrated is crime in a few wards?", loc="left")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
-    _lay_out(fig)
+    fig.tight_layout()
     return fig
 
 
@@ -531,5 +523,5 @@ def change_map(
     ax.legend(handles=handles, title=f"{legend_title}\n{method}", loc="upper center",
               bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False, fontsize=8,
               title_fontsize=8.5)  # fmt: skip
-    _lay_out(fig)
+    fig.tight_layout()
     return fig

@@ -505,9 +505,15 @@ def panel_pack_html(
     folder: Path | None = None,
     edition: str = "print",
     large_print: bool = False,
+    shared: dict | None = None,
 ) -> str:
     """The pack as finished HTML: ``edition="print"`` feeds weasyprint, ``"web"`` is the
-    accessible web edition (same content, screen styling, skip link, no page furniture)."""
+    accessible web edition (same content, screen styling, skip link, no page furniture).
+
+    ``shared`` (an empty dict the caller keeps) carries the content worked out for the first
+    edition to the second, so that :func:`build_panel_pack` reads the stages' notebooks and
+    outputs, picks the sentences and draws the charts once for both: the editions differ only
+    in their styling, never in what they say."""
     folder = Path(folder) if folder else paths.report_dir(area, period)
     processed = paths.processed_dir(area, period)
     manifest_path = processed / "manifest.json"
@@ -552,9 +558,14 @@ def panel_pack_html(
         edition=edition,
         large_print=large_print,
     )
-    done, missing = _missing_stages(area, period, folder)
-    content = sections(area, ctx, outputs, processed)
-    content.update(partner_sections(area, period))
+    if shared is not None and "content" in shared:
+        done, missing, content = shared["done"], shared["missing"], shared["content"]
+    else:
+        done, missing = _missing_stages(area, period, folder)
+        content = sections(area, ctx, outputs, processed)
+        content.update(partner_sections(area, period))
+        if shared is not None:
+            shared.update(done=done, missing=missing, content=content)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / TEMPLATE_NAME)),
         autoescape=True,
@@ -630,14 +641,16 @@ def build_panel_pack(
     """
     folder = Path(folder) if folder else paths.report_dir(area, period)
     out = Path(out) if out else folder / PACK_NAME
+    shared: dict = {}  # the print edition's content, reused by the web edition
     html = panel_pack_html(
-        area, period, synthetic=synthetic, folder=folder, large_print=large_print
+        area, period, synthetic=synthetic, folder=folder, large_print=large_print, shared=shared
     )
     pdf = html_to_pdf(html, out, base_url=str(out.parent))
     if web:
         web_html = panel_pack_html(
-            area, period, synthetic=synthetic, folder=folder, edition="web", large_print=large_print
-        )
+            area, period, synthetic=synthetic, folder=folder, edition="web",
+            large_print=large_print, shared=shared,
+        )  # fmt: skip
         with atomic_path(out.with_name(out.stem + ".html")) as tmp:
             Path(tmp).write_text(web_html, encoding="utf-8")
     write_manifest(area, period, out.with_name(out.stem + "_manifest.json"))
