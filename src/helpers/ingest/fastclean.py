@@ -786,7 +786,7 @@ class _Dedupe:
         order, start = _group_keys(keys)
         if start.all():  # no ID repeats inside this batch (the usual case)
             u = self._reserve(m)
-            np.take(keys, order, axis=0, out=u)  # sorted, straight into the store
+            np.take(keys, order, axis=0, out=u, mode="clip")  # sorted, into the store (unbuffered)
             before = self._seen(u)
             dup[order] = before
             if before.any():
