@@ -555,14 +555,29 @@ def _prepare(p: _Parsed) -> _Parsed:
     p.lat, bad_lat = _coordinate(tab["Latitude"], 90.0)
     p.bad_xy = bad_lon | bad_lat
     p.ids = _prepare_ids(tab["Crime ID"])
-    month = tab["Month"]
-    p.month_is_file = tab.num_rows == 0 or pc.all(pc.equal(month, p.file.month)).as_py() is True
+    p.month_is_file = tab.num_rows == 0 or _all_equal(tab["Month"], p.file.month)
     if tab.num_rows:
         for c in SAME_IN_FILE:
             first = tab[c][0].as_py()
-            if pc.all(pc.equal(tab[c], first)).as_py():
+            if first is not None and _all_equal(tab[c], first):
                 p.same[c] = first
     return p
+
+
+def _all_equal(col: pa.ChunkedArray, value: str) -> bool:
+    """Whether every value of a text column is exactly ``value`` (none missing). Read in place:
+    every length must be the value's, and then the data bytes must be the value repeated, which
+    one byte comparison answers."""
+    want = value.encode("utf-8")
+    for arr in col.chunks:
+        if arr.null_count:
+            return False
+        off, data = _offsets(arr)
+        if len(off) > 1 and not (np.diff(off) == len(want)).all():
+            return False
+        if data[off[0] : off[-1]].tobytes() != want * (len(off) - 1):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- per batch
@@ -771,7 +786,7 @@ class _Dedupe:
         order, start = _group_keys(keys)
         if start.all():  # no ID repeats inside this batch (the usual case)
             u = self._reserve(m)
-            np.take(keys, order, axis=0, out=u)  # sorted, straight into the store
+            np.take(keys, order, axis=0, out=u, mode="clip")  # sorted, into the store (unbuffered)
             before = self._seen(u)
             dup[order] = before
             if before.any():
