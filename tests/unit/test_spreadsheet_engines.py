@@ -206,3 +206,40 @@ def test_openpyxl_is_the_fallback_when_calamine_is_absent(tmp_path, monkeypatch)
     monkeypatch.setattr(loading.pd, "ExcelFile", spy)
     sheets, _ = loading.read_sheets(path, lambda n: True)
     assert used == ["openpyxl"] and sheets["2021_22"].iat[0, 0] == 5
+
+
+# --------------------------------------------------------------------------- row numbers
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_source_rows_are_the_sheets_own_rows_after_a_blank_row(tmp_path, kind):
+    """A title above the header and a blank row inside the table: each row's ``source_row`` is
+    the row a user finds it on in the spreadsheet (or the line in the CSV), counted here from the
+    rows as written, not from the reader."""
+    rows = [
+        ["Police recorded crime by CSP"],
+        [],
+        ["Financial Year", "Financial Quarter", "CSP Name", "Offence Code", "Number of Offences"],
+        ["2021/22", 1, "Wexley", "8N", 5],
+        [],
+        ["2021/22", 1, "Wexley", "105A", 7],
+        ["2021/22", 2, "Wexley", "8N", 9],
+    ]
+    # 1-based row of each data row as written, keyed by (code, count)
+    written = {(r[3], r[4]): i + 1 for i, r in enumerate(rows) if len(r) == 5 and i > 2}
+    if kind == "xlsx":
+        path = tmp_path / "prc.xlsx"
+        wb = openpyxl.Workbook()
+        wb.active.title = "2021_22"
+        for r in rows:
+            wb.active.append(r)
+        wb.save(path)
+    else:
+        path = tmp_path / "prc.csv"
+        path.write_text("\n".join(",".join(map(str, r)) for r in rows) + "\n", encoding="utf-8")
+    ((_, df),) = loading.read_home_office_csp(path)
+    got = {
+        (str(c), int(n)): int(s)
+        for c, n, s in zip(df["offence_code"], df["count"], df["source_row"], strict=True)
+    }
+    assert got == written == {("8N", 5): 4, ("105A", 7): 6, ("8N", 9): 7}

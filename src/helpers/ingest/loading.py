@@ -550,9 +550,10 @@ def _tidy_ho_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
         "Home Office 'police recorded crime by CSP' open-data table",
         "CSP Name",
     )
-    df = df.dropna(how="all")
-    df["source_row"] = [h + 2 + i for i in range(len(df))]  # 1-based spreadsheet row
-    return df
+    # 1-based spreadsheet row (or CSV line), worked out before blank rows are dropped: a blank
+    # row in the middle of a sheet must not shift the row numbers the ledger names after it
+    df["source_row"] = [int(i) + 1 for i in df.index]
+    return df.dropna(how="all", subset=[c for c in df.columns if c != "source_row"])
 
 
 # The engines that read each spreadsheet type, in the order tried. calamine (python-calamine, a
@@ -686,14 +687,19 @@ def read_home_office_csp(path: Path) -> list[tuple[str, pd.DataFrame]]:
             raise DataFileError(f"{path.name} is empty.", "Download the Home Office table again.")
         try:
             # Title lines above the header have fewer fields than the table: pad, never refuse.
-            recs = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+            reader = csv.reader(io.StringIO(text, newline=""))
+            recs, lines = [], []
+            for r in reader:
+                if r:
+                    recs.append(r)
+                    lines.append(reader.line_num - 1)  # 0-based line, as a sheet's row index
         except csv.Error as exc:
             raise DataFileError(
                 f"{path.name} cannot be read as CSV: {exc}.",
                 "Re-download the table, or save the sheet as CSV (UTF-8) again.",
             ) from exc
         width = max(len(r) for r in recs)
-        raw = pd.DataFrame([r + [""] * (width - len(r)) for r in recs], dtype=object)
+        raw = pd.DataFrame([r + [""] * (width - len(r)) for r in recs], dtype=object, index=lines)
         out.append((path.name, _tidy_ho_frame(raw.replace("", pd.NA), path.name)))
         return out
     for name, sheet in financial_year_sheets(path):
