@@ -120,6 +120,22 @@ def test_warm_notebook_gives_the_same_outputs_as_an_ordinary_kernel(tmp_path):
     assert warm[-1] == "module True"
 
 
+def test_a_kernel_forked_once_the_zygote_is_warm_starts_with_the_modules_imported(tmp_path):
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:  # the zygote imports the list while it waits
+        loaded = wk.call_result(wk.call_in_child("helpers.run.warmkernel:warm_modules_loaded"))
+        if len(loaded) == len(wk.WARM_MODULES):
+            break
+        time.sleep(0.5)
+    assert loaded == list(wk.WARM_MODULES)
+    src = notebook(
+        tmp_path / "mods.ipynb",
+        "import sys; print('scipy.stats' in sys.modules, 'helpers.present.charts' in sys.modules)",
+    )
+    assert texts(run(src, tmp_path / "mods_warm.ipynb")) == ["True True"]
+    assert texts(run(src, tmp_path / "mods_cold.ipynb", warm=False)) == ["False False"]
+
+
 def test_the_kernel_is_forked_from_the_zygote(tmp_path):
     src = notebook(tmp_path / "who.ipynb", "import os; print(os.getppid(), os.getpid())")
     parent, pid = map(int, texts(run(src, tmp_path / "who_out.ipynb"))[0].split())

@@ -62,7 +62,7 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 log = logging.getLogger(__name__)
 
-#: What the zygote imports before it forks (each tried; one that fails to import is skipped).
+#: What the zygote imports, in this order (each tried; one that fails to import is skipped).
 #: Imports only: nothing here configures matplotlib, opens a zmq context or starts a thread.
 WARM_MODULES = (
     "IPython",
@@ -98,6 +98,10 @@ WARM_MODULES = (
     "helpers.stages.violence_report",
     "helpers.stages.ward_stage",
 )
+
+#: The first of ``WARM_MODULES``, imported before the zygote listens; the others follow while
+#: it waits for requests, so the first stage's kernel never waits for the whole list.
+KERNEL_MODULES = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "jupyter_client.session")
 
 DEFAULT_KERNEL = "python3"
 START_TIMEOUT = 120.0  # seconds for the zygote to import everything and listen
@@ -153,14 +157,9 @@ def _zygote_main(sock_path: str) -> None:
     if sys.path and sys.path[0] == "":
         del sys.path[0]  # as ipykernel_launcher does: the working directory is not a package root
     parent = os.getppid()
-    for name in WARM_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a kernel that needs it imports it (and says why)
-            pass
-    mpl = sys.modules.get("matplotlib")
-    if mpl is not None:  # which matplotlibrc it read, so a child can tell whether its own differs
-        mpl._scrutiny_zygote_rc = mpl.matplotlib_fname()
+    pending = list(WARM_MODULES)
+    while pending and pending[0] in KERNEL_MODULES:  # what every kernel needs, before listening
+        _warm_import(pending.pop(0))
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     tmp = sock_path + ".tmp"
     listener.bind(tmp)
@@ -175,7 +174,12 @@ def _zygote_main(sock_path: str) -> None:
     stdin = sys.stdin.buffer
     try:
         while True:
-            ready, _, _ = select.select([listener, wake_r, stdin], [], [], 1.0)
+            # the rest of the imports while no request waits: a kernel asked for early (the
+            # first stage) starts at once and imports what the zygote has not yet
+            ready, _, _ = select.select([listener, wake_r, stdin], [], [], 0 if pending else 1.0)
+            if not ready and pending:
+                _warm_import(pending.pop(0))
+                continue
             if stdin in ready and not os.read(stdin.fileno(), 4096):
                 return  # the runner closed the pipe (it exited, or died)
             if os.getppid() != parent:
@@ -208,6 +212,23 @@ def _zygote_main(sock_path: str) -> None:
                     pass
     finally:
         _end_children(children)
+
+
+def _warm_import(name: str) -> None:
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - a kernel that needs it imports it (and says why)
+        return
+    mpl = sys.modules.get("matplotlib")
+    if mpl is not None and not hasattr(mpl, "_scrutiny_zygote_rc"):
+        # which matplotlibrc it read, so a child can tell whether its own would differ
+        mpl._scrutiny_zygote_rc = mpl.matplotlib_fname()
+
+
+def warm_modules_loaded() -> list[str]:
+    """Which of ``WARM_MODULES`` this process has imported (asked of a forked child, it says
+    how warm the zygote was when it forked)."""
+    return [m for m in WARM_MODULES if m in sys.modules]
 
 
 def _reap(children: dict[int, socket.socket]) -> None:
