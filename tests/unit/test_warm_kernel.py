@@ -376,3 +376,21 @@ def test_a_daemonic_worker_gets_the_forked_side_process(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [True, False, "ForkedSide", True]
+
+
+def test_an_edited_helpers_package_retires_the_zygote_without_ending_its_kernels(monkeypatch):
+    z = wk.Zygote()
+    try:
+        z.ensure()
+        old = z.pid
+        running = z.fork({"op": "call", "func": "time:sleep", "args": (3,), "kwargs": {},
+                          "cwd": os.getcwd(), "env": dict(os.environ)})  # fmt: skip
+        monkeypatch.setattr(wk, "_source_stamp", lambda: ("edited",))
+        fresh = z.fork({"op": "call", "func": "os:getppid", "args": (), "kwargs": {},
+                        "cwd": os.getcwd(), "env": dict(os.environ)})  # fmt: skip
+        assert z.pid != old
+        assert wk.call_result(fresh) == z.pid  # new work goes to the new zygote
+        assert wk.call_result(running) is None  # the old one's child finished its work
+        assert wait_gone([old]) == []  # and the old zygote then left
+    finally:
+        z.close()

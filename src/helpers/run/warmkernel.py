@@ -176,7 +176,8 @@ def _zygote_main(sock_path: str) -> None:
         while True:
             # the rest of the imports while no request waits: a kernel asked for early (the
             # first stage) starts at once and imports what the zygote has not yet
-            ready, _, _ = select.select([listener, wake_r, stdin], [], [], 0 if pending else 1.0)
+            watch = [wake_r, stdin] + ([listener] if listener is not None else [])
+            ready, _, _ = select.select(watch, [], [], 0 if pending else 1.0)
             if not ready and pending:
                 _warm_import(pending.pop(0))
                 continue
@@ -191,7 +192,9 @@ def _zygote_main(sock_path: str) -> None:
                 except BlockingIOError:
                     pass
             _reap(children)
-            if listener in ready:
+            if listener is None and not children:
+                return  # retired, and its last kernel has ended
+            if listener is not None and listener in ready:
                 conn, _ = listener.accept()
                 conn.settimeout(30)
                 try:
@@ -200,6 +203,12 @@ def _zygote_main(sock_path: str) -> None:
                     request = None
                 if not isinstance(request, dict):
                     conn.close()
+                    continue
+                if request.get("op") == "retire":  # the helpers source changed: a new zygote
+                    conn.close()  # serves new kernels; this one lets its own finish, then exits
+                    listener.close()
+                    listener = None
+                    pending.clear()
                     continue
                 keep = [listener, wake_r, wake_w, *children.values()]
                 pid = os.fork()
@@ -423,6 +432,21 @@ class WarmProcess:
         self.send_signal(signal.SIGKILL)
 
 
+def _source_stamp() -> tuple:
+    """Path, size and modification time of every module file of this package: a zygote that
+    imported an older ``helpers`` is retired (a long-lived runner, e.g. a JupyterLab session
+    calling ``run_area``, while someone edits the package)."""
+    root = Path(__file__).resolve().parents[1]
+    stamp = []
+    for path in sorted(root.rglob("*.py")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stamp.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
 class ZygoteUnavailable(RuntimeError):
     """The fork server could not be started or reached."""
 
@@ -437,6 +461,8 @@ class Zygote:
         self._path: str | None = None
         self._lock = threading.Lock()
         self._started = 0.0
+        self._stamp: tuple = ()
+        self._retired: list = []  # zygotes told to retire, closed with this one
         self.failed: str | None = None
 
     @property
@@ -462,6 +488,7 @@ class Zygote:
             close_fds=True,
         )
         self._started = time.monotonic()
+        self._stamp = _source_stamp()
 
     def prestart(self) -> None:
         """Start the zygote now without waiting for it (its imports overlap the runner's own
@@ -491,7 +518,9 @@ class Zygote:
             if self.failed:
                 raise ZygoteUnavailable(self.failed)
             if self.alive() and self._path and os.path.exists(self._path):
-                return
+                if _source_stamp() == self._stamp:
+                    return
+                self._retire()  # helpers edited since it imported them: new kernels need a new one
             if self._proc is not None and self._proc.poll() is not None:
                 self._proc = None  # it died: one fresh start, then give up
             try:
@@ -518,8 +547,27 @@ class Zygote:
         conn.settimeout(None)
         return WarmProcess(int(reply["pid"]), conn)
 
+    def _retire(self) -> None:
+        """Tell the zygote to take no more requests and to exit once its kernels have ended."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(30)
+                conn.connect(self._path)
+                _send(conn, {"op": "retire"})
+        except OSError:
+            pass
+        self._retired.append((self._proc, self._dir))
+        self._proc, self._dir = None, None
+
     def close(self, timeout: float = 10.0) -> None:
         """Stop the zygote (it ends its kernels first) and remove its socket folder."""
+        for proc, folder in self._retired:
+            self._proc, self._dir = proc, folder
+            self._close_one(timeout)
+        self._retired = []
+        self._close_one(timeout)
+
+    def _close_one(self, timeout: float) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
             try:
