@@ -32,6 +32,10 @@ Lifetime
     multiprocessing children). It stops when the runner closes its stdin (at exit, or when
     the runner dies: the pipe closes with it) or when its parent changes; it then ends its
     kernels. Each kernel also has ``PR_SET_PDEATHSIG`` (Linux) so it cannot outlive the zygote.
+    It listens as soon as the kernel's own modules are imported and imports the rest while it
+    waits, so the first stage's kernel never waits for the whole list. When a file of this
+    package changes, the next request goes to a fresh zygote; the old one exits when its
+    kernels end.
 
 Fallback
     With no ``fork`` (Windows), a kernel other than this interpreter's ``ipykernel_launcher``,
