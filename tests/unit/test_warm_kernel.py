@@ -120,6 +120,22 @@ def test_warm_notebook_gives_the_same_outputs_as_an_ordinary_kernel(tmp_path):
     assert warm[-1] == "module True"
 
 
+def test_a_kernel_forked_once_the_zygote_is_warm_starts_with_the_modules_imported(tmp_path):
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:  # the zygote imports the list while it waits
+        loaded = wk.call_result(wk.call_in_child("helpers.run.warmkernel:warm_modules_loaded"))
+        if len(loaded) == len(wk.WARM_MODULES):
+            break
+        time.sleep(0.5)
+    assert loaded == list(wk.WARM_MODULES)
+    src = notebook(
+        tmp_path / "mods.ipynb",
+        "import sys; print('scipy.stats' in sys.modules, 'helpers.present.charts' in sys.modules)",
+    )
+    assert texts(run(src, tmp_path / "mods_warm.ipynb")) == ["True True"]
+    assert texts(run(src, tmp_path / "mods_cold.ipynb", warm=False)) == ["False False"]
+
+
 def test_the_kernel_is_forked_from_the_zygote(tmp_path):
     src = notebook(tmp_path / "who.ipynb", "import os; print(os.getppid(), os.getpid())")
     parent, pid = map(int, texts(run(src, tmp_path / "who_out.ipynb"))[0].split())
@@ -360,3 +376,21 @@ def test_a_daemonic_worker_gets_the_forked_side_process(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [True, False, "ForkedSide", True]
+
+
+def test_an_edited_helpers_package_retires_the_zygote_without_ending_its_kernels(monkeypatch):
+    z = wk.Zygote()
+    try:
+        z.ensure()
+        old = z.pid
+        running = z.fork({"op": "call", "func": "time:sleep", "args": (3,), "kwargs": {},
+                          "cwd": os.getcwd(), "env": dict(os.environ)})  # fmt: skip
+        monkeypatch.setattr(wk, "_source_stamp", lambda: ("edited",))
+        fresh = z.fork({"op": "call", "func": "os:getppid", "args": (), "kwargs": {},
+                        "cwd": os.getcwd(), "env": dict(os.environ)})  # fmt: skip
+        assert z.pid != old
+        assert wk.call_result(fresh) == z.pid  # new work goes to the new zygote
+        assert wk.call_result(running) is None  # the old one's child finished its work
+        assert wait_gone([old]) == []  # and the old zygote then left
+    finally:
+        z.close()

@@ -70,6 +70,10 @@ def cmd_run(args) -> int:
     from helpers.run.executors import make_executor
 
     areas = resolve_areas(args.area, args.config) or resolve_areas(["wexley"])
+    if not args.scheduler and (args.workers == 1 or len(areas) * len(args.period) == 1):
+        from helpers.run.warmkernel import prestart
+
+        prestart(warm=not args.cold_kernels)  # items run here: its imports overlap the checks
     raw = paths.raw_dir().resolve()
     for _area, config in areas:  # the embedded sample is generated on first use
         cfg = load_area_config(config)

@@ -32,6 +32,10 @@ Lifetime
     multiprocessing children). It stops when the runner closes its stdin (at exit, or when
     the runner dies: the pipe closes with it) or when its parent changes; it then ends its
     kernels. Each kernel also has ``PR_SET_PDEATHSIG`` (Linux) so it cannot outlive the zygote.
+    It listens as soon as the kernel's own modules are imported and imports the rest while it
+    waits, so the first stage's kernel never waits for the whole list. When a file of this
+    package changes, the next request goes to a fresh zygote; the old one exits when its
+    kernels end.
 
 Fallback
     With no ``fork`` (Windows), a kernel other than this interpreter's ``ipykernel_launcher``,
@@ -62,7 +66,7 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 log = logging.getLogger(__name__)
 
-#: What the zygote imports before it forks (each tried; one that fails to import is skipped).
+#: What the zygote imports, in this order (each tried; one that fails to import is skipped).
 #: Imports only: nothing here configures matplotlib, opens a zmq context or starts a thread.
 WARM_MODULES = (
     "IPython",
@@ -98,6 +102,10 @@ WARM_MODULES = (
     "helpers.stages.violence_report",
     "helpers.stages.ward_stage",
 )
+
+#: The first of ``WARM_MODULES``, imported before the zygote listens; the others follow while
+#: it waits for requests, so the first stage's kernel never waits for the whole list.
+KERNEL_MODULES = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "jupyter_client.session")
 
 DEFAULT_KERNEL = "python3"
 START_TIMEOUT = 120.0  # seconds for the zygote to import everything and listen
@@ -153,14 +161,9 @@ def _zygote_main(sock_path: str) -> None:
     if sys.path and sys.path[0] == "":
         del sys.path[0]  # as ipykernel_launcher does: the working directory is not a package root
     parent = os.getppid()
-    for name in WARM_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a kernel that needs it imports it (and says why)
-            pass
-    mpl = sys.modules.get("matplotlib")
-    if mpl is not None:  # which matplotlibrc it read, so a child can tell whether its own differs
-        mpl._scrutiny_zygote_rc = mpl.matplotlib_fname()
+    pending = list(WARM_MODULES)
+    while pending and pending[0] in KERNEL_MODULES:  # what every kernel needs, before listening
+        _warm_import(pending.pop(0))
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     tmp = sock_path + ".tmp"
     listener.bind(tmp)
@@ -175,7 +178,13 @@ def _zygote_main(sock_path: str) -> None:
     stdin = sys.stdin.buffer
     try:
         while True:
-            ready, _, _ = select.select([listener, wake_r, stdin], [], [], 1.0)
+            # the rest of the imports while no request waits: a kernel asked for early (the
+            # first stage) starts at once and imports what the zygote has not yet
+            watch = [wake_r, stdin] + ([listener] if listener is not None else [])
+            ready, _, _ = select.select(watch, [], [], 0 if pending else 1.0)
+            if not ready and pending:
+                _warm_import(pending.pop(0))
+                continue
             if stdin in ready and not os.read(stdin.fileno(), 4096):
                 return  # the runner closed the pipe (it exited, or died)
             if os.getppid() != parent:
@@ -187,7 +196,9 @@ def _zygote_main(sock_path: str) -> None:
                 except BlockingIOError:
                     pass
             _reap(children)
-            if listener in ready:
+            if listener is None and not children:
+                return  # retired, and its last kernel has ended
+            if listener is not None and listener in ready:
                 conn, _ = listener.accept()
                 conn.settimeout(30)
                 try:
@@ -196,6 +207,12 @@ def _zygote_main(sock_path: str) -> None:
                     request = None
                 if not isinstance(request, dict):
                     conn.close()
+                    continue
+                if request.get("op") == "retire":  # the helpers source changed: a new zygote
+                    conn.close()  # serves new kernels; this one lets its own finish, then exits
+                    listener.close()
+                    listener = None
+                    pending.clear()
                     continue
                 keep = [listener, wake_r, wake_w, *children.values()]
                 pid = os.fork()
@@ -208,6 +225,23 @@ def _zygote_main(sock_path: str) -> None:
                     pass
     finally:
         _end_children(children)
+
+
+def _warm_import(name: str) -> None:
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - a kernel that needs it imports it (and says why)
+        return
+    mpl = sys.modules.get("matplotlib")
+    if mpl is not None and not hasattr(mpl, "_scrutiny_zygote_rc"):
+        # which matplotlibrc it read, so a child can tell whether its own would differ
+        mpl._scrutiny_zygote_rc = mpl.matplotlib_fname()
+
+
+def warm_modules_loaded() -> list[str]:
+    """Which of ``WARM_MODULES`` this process has imported (asked of a forked child, it says
+    how warm the zygote was when it forked)."""
+    return [m for m in WARM_MODULES if m in sys.modules]
 
 
 def _reap(children: dict[int, socket.socket]) -> None:
@@ -402,6 +436,21 @@ class WarmProcess:
         self.send_signal(signal.SIGKILL)
 
 
+def _source_stamp() -> tuple:
+    """Path, size and modification time of every module file of this package: a zygote that
+    imported an older ``helpers`` is retired (a long-lived runner, e.g. a JupyterLab session
+    calling ``run_area``, while someone edits the package)."""
+    root = Path(__file__).resolve().parents[1]
+    stamp = []
+    for path in sorted(root.rglob("*.py")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stamp.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
 class ZygoteUnavailable(RuntimeError):
     """The fork server could not be started or reached."""
 
@@ -416,6 +465,8 @@ class Zygote:
         self._path: str | None = None
         self._lock = threading.Lock()
         self._started = 0.0
+        self._stamp: tuple = ()
+        self._retired: list = []  # zygotes told to retire, closed with this one
         self.failed: str | None = None
 
     @property
@@ -441,6 +492,7 @@ class Zygote:
             close_fds=True,
         )
         self._started = time.monotonic()
+        self._stamp = _source_stamp()
 
     def prestart(self) -> None:
         """Start the zygote now without waiting for it (its imports overlap the runner's own
@@ -470,7 +522,9 @@ class Zygote:
             if self.failed:
                 raise ZygoteUnavailable(self.failed)
             if self.alive() and self._path and os.path.exists(self._path):
-                return
+                if _source_stamp() == self._stamp:
+                    return
+                self._retire()  # helpers edited since it imported them: new kernels need a new one
             if self._proc is not None and self._proc.poll() is not None:
                 self._proc = None  # it died: one fresh start, then give up
             try:
@@ -497,8 +551,27 @@ class Zygote:
         conn.settimeout(None)
         return WarmProcess(int(reply["pid"]), conn)
 
+    def _retire(self) -> None:
+        """Tell the zygote to take no more requests and to exit once its kernels have ended."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(30)
+                conn.connect(self._path)
+                _send(conn, {"op": "retire"})
+        except OSError:
+            pass
+        self._retired.append((self._proc, self._dir))
+        self._proc, self._dir = None, None
+
     def close(self, timeout: float = 10.0) -> None:
         """Stop the zygote (it ends its kernels first) and remove its socket folder."""
+        for proc, folder in self._retired:
+            self._proc, self._dir = proc, folder
+            self._close_one(timeout)
+        self._retired = []
+        self._close_one(timeout)
+
+    def _close_one(self, timeout: float) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
             try:
