@@ -727,7 +727,7 @@ class _Dedupe:
 
     def __init__(self, first_file: dict[str, int] | None = None, expected_ids: int = 1 << 20):
         # every distinct key, run after run (np.zeros: untouched pages take no memory)
-        self.keys = np.zeros((max(1 << 16, expected_ids), 4), np.uint64)
+        self.keys = np.zeros((min(max(1 << 16, expected_ids), 1 << 25), 4), np.uint64)
         self.n = 0
         self.runs: list[tuple[np.ndarray, int]] = []  # (sorted first words, start in keys)
         bits = 1 << 16  # about 64 filter bits per expected ID, at most 2**30 (128 MB)
