@@ -359,6 +359,25 @@ def test_key_dedupe_with_its_bit_filter_matches_the_plain_rule(files, per_batch)
     assert got == expected
 
 
+def test_key_dedupe_grows_past_its_first_store_and_matches_a_set():
+    """More keys than the store first holds (65,536), from random 256-bit IDs with repeats
+    planted across and within files; the expected flags come from a Python dict of ID strings."""
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 2**63, size=(150_000, 4), dtype=np.uint64)
+    repeat = rng.choice(np.arange(1_000, len(keys)), size=2_000, replace=False)
+    keys[repeat] = keys[rng.integers(0, 1_000, size=len(repeat))]
+    f = np.arange(len(keys), dtype=np.int64) // 700  # 700 rows a file
+    first: dict[tuple, int] = {}
+    want = []
+    for k, fi in zip(map(tuple, keys.tolist()), f.tolist(), strict=True):
+        want.append(first.setdefault(k, fi) != fi)
+    d = fastclean._Dedupe(expected_ids=1)
+    got = np.concatenate(
+        [d.key_flags(keys[s : s + 49_700], f[s : s + 49_700]) for s in range(0, len(keys), 49_700)]
+    )
+    assert got.tolist() == want and 0 < sum(want) < 2_000
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.text(alphabet=" \t\u00a0\u2003ab\u00e9", max_size=5), min_size=1, max_size=8))
 def test_clean_text_fast_path_equals_arrow_trim(values):

@@ -40,11 +40,13 @@ How it is fast (10.5 M rows on 2 cores: see docs/benchmarks.md):
 * **Crime-ID de-duplication without Python objects.** An ID of exactly 64 lowercase hex characters
   (police.uk's form) is decoded, in place from Arrow's buffers, to a 256-bit key (4 × uint64; the
   decoding is one-to-one, so equal keys are equal IDs). Within a batch the keys are sorted on the
-  first word and ties compared on all four; across batches the keys already seen sit in a few
-  sorted runs searched by binary search, each hit confirmed on the whole key. Different IDs that
-  share a prefix (even all of the first 32 or 48 characters) are therefore never confused. Any
-  other ID (other length, upper case, not hex, spaces to trim) is compared as trimmed text in a
-  Python set; a text ID can never equal a hex one, so the two are kept apart.
+  first word and ties compared on all four; across batches the keys already seen sit in one
+  sorted run per batch, behind a bit filter on the first word's top bits: only keys whose bit is
+  set (repeats, and ~1% by chance) are searched in the runs by binary search, each hit confirmed
+  on the whole key. Different IDs that share a prefix (even all of the first 32 or 48
+  characters) are therefore never confused. Any other ID (other length, upper case, not hex,
+  spaces to trim) is compared as trimmed text in a Python set; a text ID can never equal a hex
+  one, so the two are kept apart.
 * **Classification through a dictionary.** Crime type is dictionary-encoded, trimmed and
   classified on its ~15 distinct values, and spread back by index (each value classified once
   per process with :func:`helpers.ingest.offences.classify_police_uk` itself).
@@ -67,8 +69,8 @@ not all numbers is re-read with them as text and converted as the reference does
 identical either way.
 
 Memory: rows are processed in batches of about ``batch_rows`` and written as Parquet row groups;
-what grows with the data is the de-duplication index, about 44 bytes per distinct Crime ID
-(~0.4 GB for 8 million crimes).
+what grows with the data is the de-duplication index, about 40 bytes per distinct Crime ID
+(~0.4 GB for 10 million crimes) plus its bit filter (at most 128 MB, sized from the input).
 
 Duplicate Crime IDs are decided in one pass, in file order (month, then file name). That equals
 the reference rule whenever every row's Month matches its file's month, as in police.uk's own
@@ -725,7 +727,7 @@ class _Dedupe:
 
     def __init__(self, first_file: dict[str, int] | None = None, expected_ids: int = 1 << 20):
         # every distinct key, run after run (np.zeros: untouched pages take no memory)
-        self.keys = np.zeros((max(1 << 16, expected_ids), 4), np.uint64)
+        self.keys = np.zeros((min(max(1 << 16, expected_ids), 1 << 25), 4), np.uint64)
         self.n = 0
         self.runs: list[tuple[np.ndarray, int]] = []  # (sorted first words, start in keys)
         bits = 1 << 16  # about 64 filter bits per expected ID, at most 2**30 (128 MB)
