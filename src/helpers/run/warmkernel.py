@@ -58,6 +58,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,9 @@ WARM_MODULES = (
     "seaborn",
     "scipy.stats",
     "statsmodels.api",
+    "libpysal.weights",  # stage 04's Gi*: esda and libpysal take seconds to import
+    "esda.getisord",
+    "hypothesis",  # pandera's first validate() in stage 01 imports it (about a second)
     "helpers.core.paths",
     "helpers.core.config",
     "helpers.run.parameters",
@@ -229,7 +233,9 @@ def _zygote_main(sock_path: str) -> None:
 
 def _warm_import(name: str) -> None:
     try:
-        importlib.import_module(name)
+        with warnings.catch_warnings():  # e.g. esda's tqdm notice: not the zygote's to print
+            warnings.simplefilter("ignore")
+            importlib.import_module(name)
     except Exception:  # noqa: BLE001 - a kernel that needs it imports it (and says why)
         return
     mpl = sys.modules.get("matplotlib")
