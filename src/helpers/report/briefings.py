@@ -476,17 +476,11 @@ TREND_FONT = 9.05
 TREND_RC = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "svg.hashsalt": "briefings"}
 
 
-def trend_chart(
-    d: BriefingData, ward: str, name: str, layouts: dict | None = None
-) -> tuple[str, str] | None:
+def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None:
     """(data-URI SVG, alt text) of the ward's monthly trend, or None if nothing can be shown.
 
-    ``layouts`` (shared by every page of one document) keeps the margins that
-    ``tight_layout`` found for a chart of the same shape (the same series, so the same labels
-    at the right, and y tick labels of the same number of digits, no text near the top): a
-    later ward of that shape reuses them instead of measuring its text again, and gets the
-    same layout (a test holds it within half a point of measuring afresh).
-    """
+    Drawn with :data:`TREND_RC` whatever the process set before, so a briefing looks the same
+    whether it is built beside the pack or in a process of its own."""
     import matplotlib as mpl
     from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
@@ -522,23 +516,7 @@ def trend_chart(
             ax.spines[side].set_visible(False)
         ax.grid(axis="y", color="#DDDDDD", lw=0.6)
         ax.set_xlim(-0.5, len(months) + 7)
-        lo, hi = ax.get_ylim()
-        yticks = [t for t in ax.get_yticks() if lo <= t <= hi]
-        digits = max(len(f"{t:g}") for t in yticks) if yticks else 0
-        # Text within 12% of the top (a label at the last month, or the top tick's label) may
-        # stick out above the plot by an amount of its own: such a chart is measured alone.
-        edge = hi - 0.12 * (hi - lo)
-        alone = any(float(v.iloc[-1]) >= edge for v in series.values()) or any(
-            t >= edge for t in yticks
-        )
-        shape = None if alone else (tuple(series), digits)
-        if layouts is not None and shape in layouts:
-            fig.subplots_adjust(**layouts[shape])
-        else:
-            fig.tight_layout(pad=0.4)
-            if layouts is not None and shape is not None:
-                sp = fig.subplotpars
-                layouts[shape] = {k: getattr(sp, k) for k in ("left", "right", "bottom", "top")}
+        fig.tight_layout(pad=0.4)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue().encode("utf-8")
@@ -598,7 +576,7 @@ def initiative_items(d: BriefingData, ward: str) -> list[str] | None:
 # --------------------------------------------------------------------------------------------
 
 
-def ward_page_html(d: BriefingData, ward: str, layouts: dict | None = None) -> str:
+def ward_page_html(d: BriefingData, ward: str) -> str:
     name = str(d.wards.set_index("ward_code").at[ward, "ward_name"])
     n_wards = len(d.wards)
     out = [f'<section class="ward-briefing" id="ward-{escape(ward)}">']
@@ -637,7 +615,7 @@ def ward_page_html(d: BriefingData, ward: str, layouts: dict | None = None) -> s
         + "".join(rows)
         + "</tbody></table>"
     )
-    chart = trend_chart(d, ward, name, layouts)
+    chart = trend_chart(d, ward, name)
     out.append('<figure class="trend">')
     out.append(f"<figcaption><b>{escape(trend_title(d, ward, name))}</b></figcaption>")
     if chart:
@@ -692,8 +670,7 @@ def briefings_html(d: BriefingData) -> str:
     css = CSS_PATH.read_text(encoding="utf-8") + "\n" + CSS_FILE.read_text(encoding="utf-8")
     rp = ReportingPeriod(d.period)
     banner = f'<div class="banner-string">{escape(BANNER_TEXT)}</div>' if d.synthetic else ""
-    layouts: dict = {}  # one measured layout per chart shape, shared by the pages
-    pages = "".join(ward_page_html(d, w, layouts) for w in d.wards["ward_code"])
+    pages = "".join(ward_page_html(d, w) for w in d.wards["ward_code"])
     title = f"Ward briefings — {d.area_name}, {rp.name}"
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
