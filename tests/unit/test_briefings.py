@@ -101,14 +101,34 @@ def ward_names(repo, processed_sample):
 
 
 @pytest.fixture(scope="module")
-def pdf_pages(processed_sample, tmp_path_factory):
-    from pypdf import PdfReader
-
+def briefings_pdf(processed_sample, tmp_path_factory):
     folder = tmp_path_factory.mktemp("briefings")  # no stage 04 tables here
     pdf = br.build_ward_briefings(AREA, PERIOD, folder=folder)
     assert pdf == folder / "ward_briefings.pdf"
     assert (folder / "tables" / "ward_briefings.csv").is_file()
-    return [p.extract_text() for p in PdfReader(pdf).pages]
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(briefings_pdf):
+    from pypdf import PdfReader
+
+    return [p.extract_text() for p in PdfReader(briefings_pdf).pages]
+
+
+def test_every_word_on_a_briefing_is_at_least_9_pt(briefings_pdf):
+    """The print minimum the pack keeps (tests/test_pdf_reports.py), on every briefing page:
+    running heads, the kicker and the "How to read this page" notes included."""
+    import pdfplumber
+
+    with pdfplumber.open(briefings_pdf) as doc:
+        small = {
+            (i + 1, round(c["size"], 1))
+            for i, page in enumerate(doc.pages)
+            for c in page.chars
+            if c["text"].strip() and c.get("upright", True) and c["size"] < 8.95
+        }
+    assert not small, f"text under 9 pt (page, size): {sorted(small)[:8]}"
 
 
 def _row(page: str, label: str) -> list[str]:
