@@ -250,6 +250,7 @@ def test_home_office_table(sample_dir, extract):
     wb.close()
     table = pd.read_excel(
         sample_dir / "prc-csp-synthetic.xlsx",
+        engine="openpyxl",  # not the reader the cleaning uses (calamine): an independent read
         sheet_name="2021_22",
         header=4,
         dtype={"Offence Code": str},
