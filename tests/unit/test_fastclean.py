@@ -295,6 +295,22 @@ def test_non_hex_ids_keep_exact_text_semantics(tmp_path):
     }
 
 
+def _flags_by_file(dedupe, files, per_batch, words) -> list[list[bool]]:
+    """Feed ``files`` (lists of row tuples) to ``dedupe.key_flags`` ``per_batch`` files at a
+    time, each row's key ``words(*row)``; the flags back per file, in file order."""
+    got = []
+    for start in range(0, len(files), per_batch):
+        chunk = files[start : start + per_batch]
+        keys = [words(*row) for rows in chunk for row in rows]
+        f = np.array([start + i for i, rows in enumerate(chunk) for _ in rows], dtype=np.int64)
+        flags = dedupe.key_flags(np.array(keys, dtype=np.uint64).reshape(-1, 4), f)
+        pos = 0
+        for rows in chunk:
+            got.append(flags[pos : pos + len(rows)].tolist())
+            pos += len(rows)
+    return got
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
@@ -310,18 +326,7 @@ def test_key_dedupe_matches_the_plain_rule(files, per_batch):
     words = lambda a, b: np.array([a, b, b * 7, 1], dtype=np.uint64)  # noqa: E731
     ids_by_file = [[f"{a}-{b}" for a, b in rows] for rows in files]
     expected = first_file_rule(ids_by_file)
-    d = fastclean._Dedupe()
-    got = []
-    for start in range(0, len(files), per_batch):
-        chunk = files[start : start + per_batch]
-        keys = [words(a, b) for rows in chunk for a, b in rows]
-        f = np.array([start + i for i, rows in enumerate(chunk) for _ in rows], dtype=np.int64)
-        flags = d.key_flags(np.array(keys, dtype=np.uint64).reshape(-1, 4), f)
-        pos = 0
-        for rows in chunk:
-            got.append(flags[pos : pos + len(rows)].tolist())
-            pos += len(rows)
-    assert got == expected
+    assert _flags_by_file(fastclean._Dedupe(), files, per_batch, words) == expected
 
 
 @settings(max_examples=60, deadline=None)
@@ -345,18 +350,7 @@ def test_key_dedupe_with_its_bit_filter_matches_the_plain_rule(files, per_batch)
     words = lambda a, b, c: np.array([top(a, b), c, 5, c * 3], dtype=np.uint64)  # noqa: E731
     ids_by_file = [[f"{a}-{b}-{c}" for a, b, c in rows] for rows in files]
     expected = first_file_rule(ids_by_file)
-    d = fastclean._Dedupe(expected_ids=1)
-    got = []
-    for start in range(0, len(files), per_batch):
-        chunk = files[start : start + per_batch]
-        keys = [words(a, b, c) for rows in chunk for a, b, c in rows]
-        f = np.array([start + i for i, rows in enumerate(chunk) for _ in rows], dtype=np.int64)
-        flags = d.key_flags(np.array(keys, dtype=np.uint64).reshape(-1, 4), f)
-        pos = 0
-        for rows in chunk:
-            got.append(flags[pos : pos + len(rows)].tolist())
-            pos += len(rows)
-    assert got == expected
+    assert _flags_by_file(fastclean._Dedupe(expected_ids=1), files, per_batch, words) == expected
 
 
 def test_key_dedupe_grows_past_its_first_store_and_matches_a_set():
