@@ -134,6 +134,20 @@ def test_pack_cover_is_a_committee_paper(rendered):
     assert not re.search(r"\bgit\b|\bcommit\b", cover, flags=re.I)
 
 
+def test_pack_cover_details_sit_below_its_contents_list(rendered):
+    """The cover's details table follows the contents list on page 1, whole: pinned to the page
+    foot it once sat on top of a contents list that had grown, and clipped rows were lost."""
+    import pdfplumber
+
+    with pdfplumber.open(rendered["pack"]) as doc:
+        words = doc.pages[0].extract_words()
+    tops = {w["text"]: w["top"] for w in words}
+    assert {"Committee", "Meeting", "Contact", "Reporting", "produced"} <= set(tops)
+    last_entry = max(w["bottom"] for w in words if w["text"].startswith("Appendix"))
+    first_detail = min(tops[k] for k in ("Committee", "Meeting", "Contact", "Reporting"))
+    assert first_detail > last_entry + 2, (first_detail, last_entry)
+
+
 def test_plain_english_in_every_pdf(rendered):
     for pdf in all_pdfs(rendered):
         for n, text in enumerate(pdf_text(pdf), start=1):
