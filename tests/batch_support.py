@@ -2,8 +2,8 @@
 
 Each tiny stage appends its name to ``reports/<area>/<period>/runs.log`` (so a test can count
 real executions), then behaves as a marker file ``<root>/fail/<area>-<stage>`` says: ``raise``
-(an exception in a cell), ``kill`` (the kernel kills itself) or ``sleep`` (runs past the
-timeout). Otherwise it writes ``<stage>.json`` with a value computed from its parameters.
+(an exception in a cell), ``kill`` (the kernel kills itself), ``sleep`` (runs past the
+timeout) or ``nopdf`` (runs, but leaves a folder where its PDF would go, so the export fails). Otherwise it writes ``<stage>.json`` with a value computed from its parameters.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ if mode == "kill":
     os.kill(os.getpid(), 9)
 if mode == "sleep":
     time.sleep(120)
+if mode == "nopdf":
+    (out / f"{STAGE}.pdf").mkdir()
 value = sum(ord(c) for c in area + period) * NUMBER
 (out / f"{STAGE}.json").write_text(json.dumps({"area": area, "period": period, "value": value, "root": str(root)}))
 print(area, period, value)

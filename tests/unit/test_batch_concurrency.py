@@ -59,6 +59,47 @@ def test_a_failed_stage_among_parallel_ones_and_a_failed_cleaning_stage(root):
     assert runs(root, "c2", P) == ["01_first"]
 
 
+def test_a_stage_whose_pdf_fails_is_failed_and_re_run_next_time(root):
+    """PDFs are exported beside the next stages; a failed export still fails its stage."""
+    fail(root, "c1", "02_second", "nopdf")
+    out = root / "reports" / "c1" / P
+    res = {r.stage: r for r in batch.run_area(
+        load_area_config("c1"), P, pdf=True, code_version=CODE, stage_workers=2)}  # fmt: skip
+    assert res["02_second"].status == "failed" and res["02_second"].pdf is None
+    assert "02_second.pdf" in res["02_second"].error
+    assert "02_second.pdf" in (out / "02_second.ipynb").read_text()  # the error is in it
+    for s in ("01_first", "03_third", "04_fourth"):
+        assert res[s].status == "ok" and res[s].pdf == out / f"{s}.pdf"
+        assert (out / f"{s}.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(batch.read_state(out)["stages"]) == ["01_first", "03_third", "04_fourth"]
+    (root / "fail" / "c1-02_second").unlink()
+    (out / "02_second.pdf").rmdir()
+    again = {r.stage: r.status for r in batch.run_area(
+        load_area_config("c1"), P, pdf=True, code_version=CODE, stage_workers=2)}  # fmt: skip
+    assert again["02_second"] == "ok"
+    assert {again[s] for s in ("01_first", "03_third", "04_fourth")} == {"unchanged"}
+
+
+def test_stage_pdfs_are_exported_in_forked_children(root, tmp_path):
+    from helpers.run import warmkernel
+    from helpers.run.sidework import SideWork
+
+    batch.run_area(load_area_config("c2"), P, pdf=False, code_version=CODE, stage_workers=1)
+    nb = root / "reports" / "c2" / P / "01_first.ipynb"
+    side = SideWork(True)
+    try:
+        job = side.export(nb, tmp_path / "a.pdf", True)
+        assert side.forked and job._proc is not None  # a child of the warm zygote
+        path, secs = job.result()
+        assert path == str(tmp_path / "a.pdf") and secs > 0
+        assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
+        inline = SideWork(True, beside=False).export(nb, tmp_path / "b.pdf", True)
+        assert inline._proc is None and (tmp_path / "b.pdf").exists()  # done before it returned
+    finally:
+        side.close()
+        warmkernel.shutdown()
+
+
 def test_notebooks_still_validate_without_the_slow_iri_parser():
     code = (
         "import sys, helpers.run, nbformat\n"

@@ -349,12 +349,12 @@ def test_the_cli_offers_cold_kernels():
 DAEMON = """
 import json, multiprocessing as mp, os
 from helpers.run import warmkernel as wk
-from helpers.run.batch import _may_start_processes, _side_process
+from helpers.run.sidework import SideWork, may_start_processes
 
 def probe(q):
-    side = _side_process(True)
+    side = SideWork(True)
     got = side.submit(os.getppid).result()
-    q.put([mp.current_process().daemon, _may_start_processes(), type(side).__name__,
+    q.put([mp.current_process().daemon, may_start_processes(), side.forked,
            got == wk.zygote().pid])
     wk.shutdown()
 
@@ -375,7 +375,7 @@ def test_a_daemonic_worker_gets_the_forked_side_process(tmp_path):
         [sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [True, False, "ForkedSide", True]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [True, False, True, True]
 
 
 def test_an_edited_helpers_package_retires_the_zygote_without_ending_its_kernels(monkeypatch):

@@ -2,9 +2,10 @@
 
 One *work item* is one area and one reporting period. For each item, ``run_area`` executes every
 ``notebooks/NN_*.ipynb`` in order with papermill into ``reports/<area>/<period>/`` (never over the
-source), exports each to PDF, and then builds the panel pack with ``helpers.report.pack``'s
-``build_panel_pack``. Items run on an executor from :mod:`helpers.run.executors` (this process, a
-local process pool or Dask), so papermill kernels run on the workers.
+source), exports each to PDF (beside the next stages: :mod:`helpers.run.sidework`), and builds
+the panel pack with ``helpers.report.pack``'s ``build_panel_pack`` and the ward briefings.
+Items run on an executor from :mod:`helpers.run.executors` (this process, a local process pool
+or Dask), so papermill kernels run on the workers.
 
 Failure isolation
     A failing stage (an exception in a cell, a kernel that died, a cell that ran past the
@@ -50,7 +51,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -106,6 +106,7 @@ class BatchOptions:
 
 
 CLEANING_PREFIX = "01_"
+WARD_PREFIX = "04_"  # the ward stage: the ward briefings read its outputs
 
 
 def stage_notebooks() -> list[Path]:
@@ -340,22 +341,17 @@ def clear_stage_outputs(out: Path, stage: str) -> list[Path]:
     return removed
 
 
-#: weasyprint is not documented as thread-safe, and its work holds the GIL anyway: one export at
-#: a time in a process, while the other stages' kernels keep running.
-_EXPORT_LOCK = threading.Lock()
-
-
 def _execute_stage(
     cfg: AreaConfig, period: str, out: Path, nb: Path, opts: BatchOptions
 ) -> StageResult:
-    """Execute one stage notebook with papermill and export its PDF; never raises."""
+    """Execute one stage notebook with papermill; never raises. Its PDF is exported after,
+    beside the next stages (:mod:`helpers.run.sidework`), and joins the row then."""
     import papermill as pm
 
     from helpers.run.warmkernel import papermill_kwargs
 
     stage = nb.stem
     target = out / nb.name
-    pdf_target = target.with_suffix(".pdf")
     t0 = time.perf_counter()
     clear_stage_outputs(out, stage)
     try:
@@ -369,14 +365,7 @@ def _execute_stage(
             execution_timeout=opts.timeout,
             **papermill_kwargs(opts.kernel, opts.warm),
         )
-        pdf_path = None
-        if opts.pdf:
-            from helpers.report.export import export_pdf
-
-            with _EXPORT_LOCK:
-                pdf_path = export_pdf(target, pdf_target, synthetic=cfg.synthetic)
-        secs = time.perf_counter() - t0
-        return StageResult(cfg.area, period, stage, "ok", secs, target, pdf_path)
+        return StageResult(cfg.area, period, stage, "ok", time.perf_counter() - t0, target, None)
     except Exception as exc:  # a stage failure is reported, never hidden, never fatal
         err = _error_text(exc)
         if target.exists():
@@ -387,13 +376,27 @@ def _execute_stage(
         )  # fmt: skip
 
 
+def _settle_pdf(res: StageResult, job) -> bool:
+    """Wait for a stage's PDF; on success the row gains it (and its seconds), on failure the
+    stage is failed with the export's error written into its notebook. True if it worked."""
+    try:
+        path, secs = job.result()
+    except Exception as exc:  # noqa: BLE001 - reported as a failed stage, never hidden
+        res.status, res.error = "failed", _error_text(exc)
+        if res.notebook is not None and res.notebook.exists():
+            _mark_failed_notebook(res.notebook, res.stage, res.error)
+        return False
+    res.pdf, res.seconds = Path(path), res.seconds + secs
+    return True
+
+
 def _execute_stages(
     cfg: AreaConfig, period: str, out: Path, nbs: list[Path], opts: BatchOptions, workers: int
 ):
     """Yield ``(notebook, result)`` as each stage finishes, ``workers`` stages at a time.
 
     Threads are enough: each stage's work runs in its own kernel process; this process only
-    relays messages and exports PDFs (one at a time, see ``_EXPORT_LOCK``).
+    relays messages (the PDFs are exported beside, see :mod:`helpers.run.sidework`).
     """
     if workers <= 1 or len(nbs) <= 1:
         for nb in nbs:
@@ -465,12 +468,42 @@ def _run_area(
     warm_kernels: bool = True,
 ) -> list[StageResult]:
     from helpers.core.io import ensure_writable_dir
+    from helpers.run.sidework import SideWork
 
     opts = BatchOptions(
         pdf=pdf, stages=stages, kernel=kernel, timeout=timeout, force=force, warm=warm_kernels
     )
     out = paths.report_dir(cfg.area, period)
     ensure_writable_dir(out)
+    workers = max(1, int(stage_workers or 1))
+    side = SideWork(opts.warm, beside=workers > 1) if pdf else None
+    try:
+        return _run_area_stages(cfg, period, out, opts, notebooks, code_version, workers, side)
+    finally:
+        if side is not None:
+            side.close()
+
+
+def _run_area_stages(
+    cfg: AreaConfig,
+    period: str,
+    out: Path,
+    opts: BatchOptions,
+    notebooks: list[Path] | None,
+    code_version: str | None,
+    workers: int,
+    side,
+) -> list[StageResult]:
+    """The order of an item's work (see :func:`run_area`):
+
+    1. the cleaning stage's notebook; its PDF starts beside what follows;
+    2. stages 02-04, ``workers`` at a time, each PDF started as its notebook ends, and the
+       ward briefings as soon as the ward stage's notebook ends (they read its outputs only);
+    3. when every notebook has run: the reconciliation, then the panel pack (it reads the
+       stages' outputs, not their PDFs), while the PDFs and the briefings finish beside it;
+    4. each stage's row is complete once its PDF is written: a failed export fails the stage.
+    """
+    pdf, force = opts.pdf, opts.force
     state = {} if force else read_state(out)
     last_seconds = {
         k: (v or {}).get("seconds", 0.0) for k, v in read_state(out).get("stages", {}).items()
@@ -482,19 +515,26 @@ def _run_area(
     failed = False  # the cleaning stage failed: nothing later can run
     failed_stages: list[str] = []
     ran_any = False
+    exports: list[tuple[StageResult, object, dict]] = []  # (row, PDF job, its done entry)
+    briefings = None  # the ward briefings' pending row, once started
     chosen = [
         nb
         for nb in (notebooks if notebooks is not None else stage_notebooks())
-        if not stages or any(nb.stem.startswith(s) for s in stages)
+        if not opts.stages or any(nb.stem.startswith(s) for s in opts.stages)
     ]
     # The cleaning stage first (every later stage reads what it writes), then the others, which
-    # are independent of each other, ``stage_workers`` at a time: their kernels run in parallel
-    # while this process exports each finished stage's PDF.
+    # are independent of each other, ``workers`` at a time: their kernels run in parallel while
+    # the finished stages' PDFs are exported beside them.
     waves = [
         [nb for nb in chosen if nb.stem.startswith(CLEANING_PREFIX)],
         [nb for nb in chosen if not nb.stem.startswith(CLEANING_PREFIX)],
     ]
-    workers = max(1, int(stage_workers or 1))
+
+    def record(stage: str, entry: dict | None) -> None:
+        if entry is not None:
+            done[stage] = entry
+        _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+
     for wave in waves:
         to_run: list[Path] = []
         by_stage: dict[str, StageResult] = {}
@@ -526,6 +566,10 @@ def _run_area(
             ran_any = True
             done.pop(stage, None)
             to_run.append(nb)
+        if pdf and wave is waves[-1] and briefings is None:  # an unchanged ward stage: now
+            briefings = _ward_briefings(
+                cfg, period, list(by_stage.values()), force or ran_any, side
+            )
         # longest first (last run's seconds; else the later stages, which are the heavier)
         if workers > 1 and len(to_run) > 1:
             to_run.sort(key=lambda nb: (-float(last_seconds.get(nb.stem) or 0), -chosen.index(nb)))
@@ -533,82 +577,59 @@ def _run_area(
             by_stage[nb.stem] = res
             if res.status == "ok":
                 # the key after the run: a cleaning stage changes the manifest it is keyed on
-                done[nb.stem] = {
+                entry = {
                     "key": stage_key(cfg, period, nb, opts, raw_fp, code_version),
                     "status": "ok",
                     "seconds": round(res.seconds, 2),
                     "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 }
+                if pdf:  # recorded as done once its PDF is written
+                    job = side.export(res.notebook, res.notebook.with_suffix(".pdf"), cfg.synthetic)
+                    exports.append((res, job, entry))
+                    entry = None
+                if pdf and briefings is None and nb.stem.startswith(WARD_PREFIX):
+                    briefings = _ward_briefings(cfg, period, [res], True, side)
+                record(nb.stem, entry)
             else:
                 # Stages 02-04 each read only the cleaning stage's outputs: only a cleaning
                 # failure leaves the later stages with nothing to read.
                 failed = failed or nb.stem.startswith(CLEANING_PREFIX)
                 failed_stages.append(nb.stem)
-            _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+                record(nb.stem, None)
         results.extend(by_stage[nb.stem] for nb in wave)  # in notebook order, however run
-    failed_stages.sort()
     check = _reconcile(cfg, period, out, results)
     if check is not None:
         results.append(check)
         failed = failed or check.status == "failed"
+    pack = None
     if failed:  # no processed data, or figures that disagree: an old pack would mislead
         from helpers.report.pack import PACK_NAME
 
         (out / PACK_NAME).unlink(missing_ok=True)
         done.pop("panel-pack", None)
-        _write_state(out, {"area": cfg.area, "period": period, "stages": done})
+        record("panel-pack", None)
     elif pdf and results:
-        # With a core to spare, the ward briefings are built in a second process while this
-        # one builds the pack (both are mostly weasyprint, which holds the GIL).
-        side = _side_process(opts.warm) if workers > 1 else None
-        try:
-            pending = _ward_briefings(cfg, period, results, force or ran_any, side)
-            pack = _panel_pack(cfg, period, out, done, force or ran_any, failed_stages)
-            if pack is not None:
-                results.append(pack)
-                _write_state(out, {"area": cfg.area, "period": period, "stages": done})
-            briefings = pending() if pending is not None else None
-        finally:
-            if side is not None:
-                side.shutdown(wait=True)
-        if briefings is not None:
-            results.append(briefings)
+        pack = _panel_pack(cfg, period, out, done, force or ran_any, sorted(failed_stages))
+    for res, job, entry in exports:  # every PDF written (or failed) before the rows return
+        if _settle_pdf(res, job):
+            entry["seconds"] = round(res.seconds, 2)
+            record(res.stage, entry)
+        else:
+            failed_stages.append(res.stage)
+    if pack is not None:
+        results.append(pack)
+        record("panel-pack", None)
+    if briefings is not None:
+        row = briefings()
+        ward_ok = all(r.status in OK_STATUSES for r in results if r.stage.startswith(WARD_PREFIX))
+        if failed or not ward_ok:  # built from a run whose figures cannot be published
+            from helpers.report.briefings import PDF_NAME
+
+            (out / PDF_NAME).unlink(missing_ok=True)
+        else:
+            results.append(row)
     return results
 
-
-def _may_start_processes() -> bool:
-    """False inside a daemonic process (a Dask worker), which may not have children."""
-    import multiprocessing as mp
-
-    return not mp.current_process().daemon
-
-
-def _side_process(warm: bool = True):
-    """A one-slot pool for the ward briefings: a child forked from the warm zygote (no second
-    round of imports; allowed in a Dask worker too), else a spawned process where this process
-    may have children, else ``None`` (the briefings are built here)."""
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
-    from helpers.run import warmkernel
-
-    if warm and warmkernel.available():
-        try:
-            warmkernel.zygote().ensure()
-            return warmkernel.ForkedSide()
-        except warmkernel.ZygoteUnavailable:
-            pass  # said once in the log by the stage kernels' fallback
-    if not _may_start_processes():
-        return None
-    return cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-
-
-def _build_briefings_in_child(area: str, period: str, env: dict) -> str:
-    """Runs in the side process: the same project root and run config as the parent."""
-    os.environ.update(env)
-    from helpers.report.briefings import build_ward_briefings
-
-    return str(build_ward_briefings(area, period))
 
 
 def _ward_briefings(
@@ -617,15 +638,16 @@ def _ward_briefings(
     """One page per ward for councillors (:func:`helpers.report.briefings.build_ward_briefings`),
     built from the ward stage's outputs when that stage finished in this run (or is unchanged).
 
-    Returns ``None`` (nothing to build) or a function that returns the step's row. With a
-    ``side`` process pool the building starts at once there, and the function waits for it;
-    otherwise the function builds here.
+    Returns ``None`` (nothing to build) or a function that returns the step's row. With
+    ``side`` work beside this process (:class:`helpers.run.sidework.SideWork`) the building
+    starts at once there, and the function waits for it; otherwise the function builds here.
     """
-    ward_stage = [r for r in results if r.stage.startswith("04_")]
+    ward_stage = [r for r in results if r.stage.startswith(WARD_PREFIX)]
     if not ward_stage or ward_stage[-1].status not in OK_STATUSES:
         return None
     from helpers.core.config import RUN_CONFIG_ENV
     from helpers.report.briefings import PDF_NAME
+    from helpers.run.sidework import SideWork
 
     target = paths.report_dir(cfg.area, period) / PDF_NAME
     if not changed and target.exists():
@@ -633,14 +655,11 @@ def _ward_briefings(
         return lambda: row
     t0 = time.perf_counter()
     env = {k: os.environ[k] for k in ("CSP_SCRUTINY_ROOT", RUN_CONFIG_ENV) if k in os.environ}
-    future = side.submit(_build_briefings_in_child, cfg.area, period, env) if side else None
+    job = (side or SideWork(beside=False)).briefings(cfg.area, period, env)
 
     def finish() -> StageResult:
         try:
-            if future is not None:
-                pdf_path = Path(future.result())
-            else:
-                pdf_path = Path(_build_briefings_in_child(cfg.area, period, {}))
+            pdf_path = Path(job.result())
             return StageResult(
                 cfg.area, period, "ward-briefings", "ok", time.perf_counter() - t0, None, pdf_path
             )

@@ -105,6 +105,10 @@ WARM_MODULES = (
     "helpers.stages.msg_report",
     "helpers.stages.violence_report",
     "helpers.stages.ward_stage",
+    # last: the stage PDFs and ward briefings exported in forked children (helpers.run.sidework)
+    "weasyprint",
+    "helpers.report.export",
+    "helpers.report.briefings",
 )
 
 #: The first of ``WARM_MODULES``, imported before the zygote listens; the others follow while
