@@ -631,7 +631,6 @@ def _run_area_stages(
     return results
 
 
-
 def _ward_briefings(
     cfg: AreaConfig, period: str, results: list[StageResult], changed: bool, side=None
 ):
