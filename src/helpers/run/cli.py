@@ -57,6 +57,14 @@ def cmd_clean(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from helpers.run.warmkernel import prestart
+
+    # Items run here (one area and period, or one worker): the zygote starts first, so its
+    # imports overlap this process's own (pandas, the configs, the resume keys' hashing).
+    names = [*(args.area or []), *(args.config or [])]
+    one_item = len(args.period) == 1 and len(names) <= 1 and "all" not in names
+    if not args.scheduler and (args.workers == 1 or one_item):
+        prestart(warm=not args.cold_kernels)
     from helpers.core import paths
     from helpers.core.config import load_area_config
     from helpers.run.batch import (
@@ -70,10 +78,6 @@ def cmd_run(args) -> int:
     from helpers.run.executors import make_executor
 
     areas = resolve_areas(args.area, args.config) or resolve_areas(["wexley"])
-    if not args.scheduler and (args.workers == 1 or len(areas) * len(args.period) == 1):
-        from helpers.run.warmkernel import prestart
-
-        prestart(warm=not args.cold_kernels)  # items run here: its imports overlap the checks
     raw = paths.raw_dir().resolve()
     for _area, config in areas:  # the embedded sample is generated on first use
         cfg = load_area_config(config)

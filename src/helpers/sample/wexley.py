@@ -50,6 +50,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,9 @@ from helpers.core import paths
 from helpers.core.errors import OutputError
 from helpers.core.periods import MONTH_TEXT
 from helpers.ingest.loading import OUTCOME_COLUMNS, STREET_COLUMNS
-from helpers.sample.geo import Geography, build_geography, wards_geojson
+
+if TYPE_CHECKING:  # the geography (scipy, shapely, pyproj) is imported only to generate
+    from helpers.sample.geo import Geography
 
 DEFAULT_SEED = 20230331
 FIRST_MONTH, LAST_MONTH = "2018-04", "2023-03"
@@ -1113,6 +1116,8 @@ def _build(out: Path, seed: int, area: str, window: tuple[str, str]) -> dict:
     if not months or months[0] < FIRST_MONTH or months[-1] > LAST_MONTH:
         raise ValueError(f"months must lie within {FIRST_MONTH}..{LAST_MONTH}: {window}")
     files: dict[str, int] = {}
+    from helpers.sample.geo import build_geography, wards_geojson
+
     geo = build_geography(seed)
 
     # geography
