@@ -328,7 +328,9 @@ def test_fallback_to_the_ordinary_kernel_when_the_zygote_cannot_start(
 
 def test_other_kernels_and_opt_out_use_the_ordinary_start():
     assert wk.papermill_kwargs("python3") == {"kernel_manager_class": wk.WarmKernelManager}
-    assert wk.papermill_kwargs("python3", warm=False) == {}
+    assert wk.papermill_kwargs("python3", warm=False) == {
+        "kernel_manager_class": wk.IPCKernelManager
+    }
     assert wk.papermill_kwargs("ir") == {}
     assert wk._warm_argv(["/usr/bin/env", "-m", "ipykernel_launcher", "-f", "c.json"]) is None
     assert wk._warm_argv([sys.executable, "-m", "other_kernel", "-f", "c.json"]) is None
@@ -336,6 +338,36 @@ def test_other_kernels_and_opt_out_use_the_ordinary_start():
         "-f",
         "c.json",
     ]
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_kernels_listen_on_unix_sockets_not_tcp(tmp_path, warm):
+    """Warm or cold, the default kernel talks over unix sockets in Jupyter's runtime folder:
+    no port on localhost, no "running over TCP without encryption" warning."""
+    code = (
+        "import os, json, stat\n"
+        "from ipykernel.kernelapp import IPKernelApp\n"
+        "app = IPKernelApp.instance()\n"
+        "mode = stat.S_IMODE(os.stat(os.path.dirname(app.abs_connection_file)).st_mode)\n"
+        "print(json.dumps([app.transport, os.path.exists(f'{app.ip}-{app.shell_port}'), mode]))"
+    )
+    src = notebook(tmp_path / "ipc.ipynb", code)
+    runner = (
+        "import sys, papermill as pm\n"
+        "from helpers.run import warmkernel as wk\n"
+        "pm.execute_notebook(sys.argv[1], sys.argv[2], kernel_name='python3', progress_bar=False,"
+        " **wk.papermill_kwargs('python3', sys.argv[3] == 'warm'))\n"
+    )
+    out = tmp_path / "o.ipynb"
+    proc = subprocess.run(
+        [sys.executable, "-c", runner, str(src), str(out), "warm" if warm else "cold"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "without encryption" not in proc.stderr
+    printed = json.loads(texts(nbformat.read(out, as_version=4))[0])
+    assert printed[:2] == ["ipc", True] and printed[2] & 0o077 == 0  # private to this user
+    assert not list(tmp_path.glob("kernel-ipc*"))  # nothing left in the working folder
 
 
 def test_the_cli_offers_cold_kernels():

@@ -29,11 +29,21 @@ from helpers.run import warmkernel
 #: weasyprint is not documented as thread-safe: one in-process export at a time.
 _EXPORT_LOCK = threading.Lock()
 
+#: How much a forked export yields to the stage kernels (``nice`` increment): while stages run
+#: side by side on every core, the ward stage's kernel (the longest, which the briefings and the
+#: pack wait for) goes first and the PDFs fill the gaps; on an idle core an export runs at once.
+EXPORT_NICE = 5
 
-def export_stage_pdf(notebook: str, pdf: str, synthetic: bool | None) -> tuple[str, float]:
-    """Export one executed notebook to its PDF; ``(pdf path, seconds)``. Runs anywhere."""
+
+def export_stage_pdf(
+    notebook: str, pdf: str, synthetic: bool | None, nice: int = 0
+) -> tuple[str, float]:
+    """Export one executed notebook to its PDF; ``(pdf path, seconds)``. Runs anywhere;
+    ``nice`` only in a process of its own (it lowers the whole process's priority)."""
     from helpers.report.export import export_pdf
 
+    if nice:
+        os.nice(nice)
     t0 = time.perf_counter()
     with _EXPORT_LOCK:
         path = export_pdf(Path(notebook), Path(pdf), synthetic=synthetic)
@@ -119,7 +129,7 @@ class SideWork:
         args = (str(notebook), str(pdf), synthetic)
         if not self.beside:
             return Job.now(export_stage_pdf, *args)
-        proc = self._fork(export_stage_pdf, *args)
+        proc = self._fork(export_stage_pdf, *args, EXPORT_NICE)
         if proc is not None:
             return Job(proc=proc)
         if self._threads is None:

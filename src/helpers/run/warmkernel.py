@@ -746,8 +746,41 @@ class WarmProvisioner(LocalProvisioner):
         return self.connection_info
 
 
+#: A unix socket's path may not be longer than this (108 bytes on Linux, with the NUL).
+_IPC_PATH_MAX = 100
+
+
+def use_ipc(km) -> None:
+    """Connect ``km``'s kernel over unix sockets beside its connection file (in Jupyter's
+    runtime folder, private to this user) instead of TCP on localhost: no port another local
+    user can reach, and no "running over TCP without encryption" warning from every kernel.
+    Left on TCP where the socket paths would be too long for the platform."""
+    import uuid
+
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    km.kernel_id = km.kernel_id or str(uuid.uuid4())
+    connection = km.connection_file or os.path.join(
+        jupyter_runtime_dir(), f"kernel-{km.kernel_id}.json"
+    )
+    ip = os.path.splitext(connection)[0] + "-ipc"
+    if len(ip) + 8 > _IPC_PATH_MAX:  # "-<port>" follows
+        return
+    os.makedirs(os.path.dirname(connection), mode=0o700, exist_ok=True)
+    km.connection_file, km.transport, km.ip = connection, "ipc", ip
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """An ``AsyncKernelManager`` whose kernel listens on unix sockets (:func:`use_ipc`)."""
+
+    async def _async_pre_start_kernel(self, **kw: Any):
+        use_ipc(self)
+        return await super()._async_pre_start_kernel(**kw)
+
+
 class WarmKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` that starts its kernel through :class:`WarmProvisioner`."""
+    """An ``AsyncKernelManager`` that starts its kernel through :class:`WarmProvisioner`, on
+    unix sockets (:func:`use_ipc`)."""
 
     async def _async_pre_start_kernel(self, **kw: Any):
         if self.provisioner is None:
@@ -757,14 +790,18 @@ class WarmKernelManager(AsyncKernelManager):
             self.provisioner = WarmProvisioner(
                 kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
             )
+        use_ipc(self)
         return await super()._async_pre_start_kernel(**kw)
 
 
 def papermill_kwargs(kernel: str, warm: bool = True) -> dict:
-    """Extra ``papermill.execute_notebook`` arguments: the warm kernel manager when it applies
-    (the default kernel, ``warm`` asked for, a platform that forks), else nothing."""
-    if not warm or kernel != DEFAULT_KERNEL or not available():
-        return {}
+    """Extra ``papermill.execute_notebook`` arguments: for the default kernel, the warm kernel
+    manager (``warm`` asked for, a platform that forks) or one on unix sockets; for any other
+    kernel (or where there are no unix sockets), nothing: papermill's own manager."""
+    if kernel != DEFAULT_KERNEL or os.name != "posix":
+        return {}  # another language's kernel may not speak IPC
+    if not warm or not available():
+        return {"kernel_manager_class": IPCKernelManager}
     return {"kernel_manager_class": WarmKernelManager}
 
 
