@@ -112,6 +112,9 @@ def label_wards(ax, wards, names=None, fontsize: float | None = None) -> None:
             fontsize=size,
             color="#222222",
             linespacing=0.95,
+            # the point is inside its ward, so inside the map: no need for matplotlib to test,
+            # each time the label is measured or drawn, whether it falls outside the axes
+            annotation_clip=False,
             # a white box, not a stroked halo: a halo turns every name into vector outlines that
             # weasyprint then draws point by point (about 80% of a ward stage's PDF time)
             bbox=LABEL_BOX,

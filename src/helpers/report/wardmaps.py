@@ -94,6 +94,7 @@ def small_multiples(wards, rates: list[dict[str, str]], code_col: str = "ward_co
                     va="center",
                     fontsize=9,
                     color="#000000",
+                    annotation_clip=False,  # inside its ward: no in-axes test per draw
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
                 )
         ax.set_axis_off()
