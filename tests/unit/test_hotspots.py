@@ -629,3 +629,19 @@ def test_change_sentence_when_every_ward_rose():
     assert h.change_sentence(ch, "All crime") == (
         "All crime rose in all 3 wards, 1 of them significantly (W0)."
     )
+
+
+def test_month_text_and_months_present_match_astype_str():
+    """The string-dtype short cut gives what ``astype(str)`` gives, for every dtype a month
+    column may arrive in."""
+    from helpers.stages.hotspots import month_text, months_present
+
+    raw = ["2022-03", "2021-04", "2022-03", "2021-12"]
+    for col in (
+        pd.Series(raw, dtype="string"),
+        pd.Series(raw, dtype=object),
+        pd.Series(pd.PeriodIndex(raw, freq="M")),
+    ):
+        assert month_text(col).isin({"2022-03"}).tolist() == [True, False, True, False]
+        assert months_present(col) == ["2021-04", "2021-12", "2022-03"]
+        assert all(isinstance(m, str) for m in months_present(col))

@@ -56,7 +56,111 @@ def _svg_with_alt(fig: plt.Figure):
     from IPython.core.pylabtools import print_figure
 
     svg = print_figure(fig, fmt="svg", bbox_inches="tight")
-    return svg, {"alt": alt_text(fig)}
+    return lean_svg(svg), {"alt": alt_text(fig)}
+
+
+_SVG_NS = "http://www.w3.org/2000/svg"
+_SVG_NAMESPACES = {
+    "": _SVG_NS,
+    "xlink": "http://www.w3.org/1999/xlink",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "cc": "http://creativecommons.org/ns#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+}
+_G, _PATH, _TEXT = (f"{{{_SVG_NS}}}{t}" for t in ("g", "path", "text"))
+_KEEP_AS_IS = {f"{{{_SVG_NS}}}{t}" for t in ("defs", "metadata", "clipPath", "style")}
+
+
+def _is_zero_rotation(transform: str) -> bool:
+    """``rotate(-0 x y)`` (matplotlib writes one on every text element): the identity."""
+    parts = transform.replace("(", " ").replace(")", " ").split()
+    return len(parts) == 4 and parts[0] == "rotate" and float(parts[1]) == 0.0
+
+
+def _lean_children(parent) -> None:
+    import xml.etree.ElementTree as ET
+
+    kids = []
+    for child in list(parent):
+        if child.tag not in _KEEP_AS_IS:
+            _lean_children(child)
+        if child.tag == _G and set(child.attrib) <= {"id"} and not (child.text or "").strip():
+            kids.extend(child)  # a group that only names its artist: its children in its place
+        else:
+            kids.append(child)
+    for child in kids:
+        if child.tag == _TEXT and _is_zero_rotation(child.get("transform", "")):
+            del child.attrib["transform"]
+        style = child.get("style", "")
+        if (
+            child.tag == _PATH
+            and len(child) == 0
+            and style.count("opacity:") == 1
+            and "fill-opacity" not in style
+            and "stroke" not in style
+        ):
+            # a filled shape without an outline: its fill's opacity is the element's opacity,
+            # without the PDF transparency group (one per ward-name box) element opacity needs
+            child.set("style", style.replace("opacity:", "fill-opacity:"))
+    out, run = [], []
+
+    def flush():
+        if len(run) > 1:  # neighbours clipped alike: one clip for all (clipped once, not per path)
+            group = ET.Element(_G, {"clip-path": run[0].get("clip-path")})
+            for el in run:
+                del el.attrib["clip-path"]
+                group.append(el)
+            out.append(group)
+        else:
+            out.extend(run)
+        run.clear()
+
+    for child in kids:
+        clip = child.get("clip-path")
+        # an element's own transform would move its clip (user space): such elements stay alone
+        if clip and "transform" not in child.attrib:
+            if run and run[0].get("clip-path") != clip:
+                flush()
+            run.append(child)
+        else:
+            flush()
+            out.append(child)
+    flush()
+    for child in list(parent):
+        parent.remove(child)
+    parent.extend(out)
+
+
+def lean_svg(svg):
+    """Matplotlib's SVG with the same picture in fewer, simpler nodes for the PDF renderer.
+
+    weasyprint cascades styles and sets up drawing state for every SVG node and redraws an
+    element's clip path for every element that names it; a map had ~370 nodes, most of them
+    ``<g id=...>`` wrappers and paths each naming the same axes clip. Here (1) groups that only
+    carry an ``id`` are replaced by their children, (2) runs of neighbouring elements with the
+    same ``clip-path`` (and no transform of their own) share one clipped group, (3) a filled
+    path without an outline takes its ``opacity`` as ``fill-opacity`` (same pixels, no PDF
+    transparency group) and (4) ``rotate(-0 x y)`` transforms, the identity, are dropped.
+    Paint order, every path, style and text element are kept; rasterised pages are
+    pixel-identical. Input that is not matplotlib-like SVG text is returned unchanged.
+    """
+    import xml.etree.ElementTree as ET
+
+    if isinstance(svg, bytes):
+        return lean_svg(svg.decode("utf-8")).encode("utf-8")
+    head, tag, body = svg.partition("<svg")
+    if not tag:
+        return svg
+    for prefix, uri in _SVG_NAMESPACES.items():
+        ET.register_namespace(prefix, uri)
+    try:
+        root = ET.fromstring(tag + body)
+    except ET.ParseError:
+        return svg
+    if root.tag != f"{{{_SVG_NS}}}svg":
+        return svg
+    _lean_children(root)
+    return head + ET.tostring(root, encoding="unicode")
 
 
 def setup_notebook() -> None:

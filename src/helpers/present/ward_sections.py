@@ -93,7 +93,7 @@ class WardMaps:
         if not draw or st.counts.totals["all_crime"] < 3:
             return []
         street = st.data.street
-        pts = street[street["month"].astype(str).isin(st.cur_months)
+        pts = street[hotspots.month_text(street["month"]).isin(st.cur_months)
                      & hotspots.measure_mask(street, "all_crime")]  # fmt: skip
         try:
             surface = hotspots.kernel_density(pts["easting"], pts["northing"], st.wards, cell=100)

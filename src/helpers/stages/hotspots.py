@@ -335,6 +335,18 @@ class WardCounts:
         return pd.concat(rows, ignore_index=True)
 
 
+def month_text(col: pd.Series) -> pd.Series:
+    """A ``month`` column as text to compare with ``"YYYY-MM"`` strings: ``col.astype(str)``,
+    except that a column already of pandas' string dtype (the processed tables') is returned
+    as it is, rather than converted row by row in Python (0.1 s per call on 135,000 rows)."""
+    return col if isinstance(col.dtype, pd.StringDtype) else col.astype(str)
+
+
+def months_present(col: pd.Series) -> list[str]:
+    """The distinct months of a ``month`` column as sorted text (``sorted(set(col.astype(str)))``)."""
+    return sorted(set(month_text(col).unique()))
+
+
 def count_by_ward(
     records: pd.DataFrame,
     wards,
@@ -361,7 +373,7 @@ def count_by_ward(
                 "The crime table has no 'month' column, so it cannot be limited to the period.",
                 "Use the processed street table written by the cleaning stage.",
             )
-        recs = recs[recs["month"].astype(str).isin(set(map(str, months)))]
+        recs = recs[month_text(recs["month"]).isin(set(map(str, months)))]
     if "ward_code" not in recs.columns:
         recs = place_points(recs, w, x=x, y=y)
     known = recs["ward_code"].isin(set(w["ward_code"]))
@@ -373,7 +385,7 @@ def count_by_ward(
         table[key] = table["ward_code"].map(counts).fillna(0).astype(int)
         totals[key] = int(sel.sum())
         unassigned[key] = int((sel & ~known.to_numpy()).sum())
-    used = sorted(set(recs["month"].astype(str))) if "month" in recs.columns else []
+    used = months_present(recs["month"]) if "month" in recs.columns else []
     return WardCounts(table.reset_index(drop=True), unassigned, totals, list(months or used))
 
 
@@ -607,7 +619,7 @@ def like_for_like_counts(
     """
     from helpers.core.periods import like_for_like_months
 
-    available = sorted(set(records["month"].astype(str)))
+    available = months_present(records["month"])
     cur_m, prev_m = like_for_like_months(available, current, comparison)
     if not cur_m:
         return None

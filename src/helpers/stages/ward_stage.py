@@ -121,7 +121,7 @@ class WardStage:
         notes = [hotspots.unassigned_sentence(self.counts)]
         street = self.data.street
         method_counts = street.loc[
-            street["month"].astype(str).isin(self.cur_months), "ward_method"
+            hotspots.month_text(street["month"]).isin(self.cur_months), "ward_method"
         ].value_counts()
         if method_counts.get("lsoa-lookup", 0):
             notes.append(f"{narrative.fmt_int(method_counts['lsoa-lookup'])} records had no usable "
@@ -351,7 +351,7 @@ def build(
     data = load_processed(area, period)
     wards, ward_check = hotspots.check_wards(data.wards, crs=cfg.crs)
     street = data.street
-    available = sorted(set(street["month"].astype(str)))
+    available = hotspots.months_present(street["month"])
     coverage = compare_coverage(available, current, comparison)
     cur_months = [m for m in current.month_list if m in available]
     counts = hotspots.count_by_ward(street, wards, months=cur_months)
@@ -387,7 +387,7 @@ def _sac_note(st: WardStage) -> None:
     ex = st.data.extract
     if ex is None or not len(ex) or "sac" not in st.keys:
         return
-    in_cur = ex["month"].astype(str).isin(st.cur_months)
+    in_cur = hotspots.month_text(ex["month"]).isin(st.cur_months)
     n_sac = int((MS.extract_mask(ex, "sac") & in_cur).sum())
     n_pu = int(st.counts.totals["sac"])
     if not n_sac:
