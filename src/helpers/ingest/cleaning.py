@@ -622,6 +622,14 @@ def run_cleaning(
     area, geo_warnings, pop_info = _area_geo(cfg, ledger)
     warnings.extend(geo_warnings)
     street, outcomes, skipped, police_inputs = clean_police_uk(cfg, rp, area, ledger, warnings)
+    if write:
+        # the manifest's sha256 of every raw input, on a thread while the rest is cleaned
+        # (hashlib and file reads release the GIL); the raw files are only read
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cleaning-hash")
+        hashed = pool.submit(_hash_inputs, cfg, police_inputs)
+        pool.shutdown(wait=False)
     months = sorted(street["month"].dropna().unique().tolist())
     if not months:
         summ = ledger.summary()
@@ -720,22 +728,16 @@ def run_cleaning(
         cfg.area, period, folder, tables, ledger, manifest, warnings, skipped, months, missing, area
     )
     if write:
-        # Parquet encoding and sha256 run outside the GIL: the files are written and the raw
-        # inputs hashed on two threads (each file is the same as written one after another)
-        from concurrent.futures import ThreadPoolExecutor
-
-        def output(name: str, df: pd.DataFrame) -> dict:
+        manifest["inputs"] = hashed.result()  # (raises here, as before, if it failed)
+        outputs = []
+        for name, df in tables.items():
             p = write_parquet(df, folder / f"{name}.parquet")
-            return {"path": p.name, "rows": int(len(df)), "sha256": sha256_file(p)}
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            inputs = pool.submit(_hash_inputs, cfg, police_inputs)
-            outputs = [pool.submit(output, name, df) for name, df in tables.items()]
-            if area.wards is not None:
-                outputs.append(pool.submit(output, "wards", area.wards))
-            write_csv(ledger_df, folder / "ledger.csv")
-            manifest["inputs"] = inputs.result()
-            manifest["outputs"] = [f.result() for f in outputs]
+            outputs.append({"path": p.name, "rows": int(len(df)), "sha256": sha256_file(p)})
+        write_csv(ledger_df, folder / "ledger.csv")
+        if area.wards is not None:
+            p = write_parquet(area.wards, folder / "wards.parquet")
+            outputs.append({"path": p.name, "rows": int(len(area.wards)), "sha256": sha256_file(p)})
+        manifest["outputs"] = outputs
         write_json(manifest, folder / "manifest.json")
     return result
 
