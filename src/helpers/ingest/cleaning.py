@@ -76,9 +76,21 @@ class CleaningResult:
 
 
 def _float(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.astype("string").str.strip().replace("", pd.NA), errors="coerce").astype(
-        float
-    )
+    return _numeric(s.astype("string").str.strip().replace("", pd.NA)).astype(float)
+
+
+def _numeric(s: pd.Series) -> pd.Series:
+    """``pd.to_numeric(s, errors="coerce")`` of a text column, worked out once per distinct text
+    when values repeat (hours, snapped coordinates) and spread back: the same values and dtype
+    (the conversion is value by value, and the distinct values are the same set)."""
+    idx, distinct = pd.factorize(s, use_na_sentinel=False)
+    if 2 * len(distinct) > len(s):
+        return pd.to_numeric(s, errors="coerce")
+    num = pd.to_numeric(pd.Series(distinct, dtype=s.dtype), errors="coerce")
+    out = num.take(idx)
+    out.index = s.index
+    out.name = s.name
+    return out
 
 
 def _area_geo(cfg: AreaConfig, ledger: Ledger) -> tuple[area_rule.Area, list[str], dict]:
@@ -348,9 +360,12 @@ def clean_extract(
     d = pd.to_datetime(date_text, format="%Y-%m-%d", errors="coerce")
     d2 = pd.to_datetime(date_text, format="%d/%m/%Y", errors="coerce")
     df["date"] = d.fillna(d2)
-    df["month"] = df["date"].dt.strftime("%Y-%m").astype("string")
+    # each distinct date formatted once (a few thousand dates over 100,000 rows)
+    didx, dates = pd.factorize(df["date"], use_na_sentinel=False)
+    months = pd.Series(dates).dt.strftime("%Y-%m")
+    df["month"] = months.take(didx).set_axis(df.index).astype("string")
     if "hour" in raw:
-        h = pd.to_numeric(raw["hour"].str.strip().replace("", pd.NA), errors="coerce")
+        h = _numeric(raw["hour"].str.strip().replace("", pd.NA))
         df["hour"] = h.where((h >= 0) & (h <= 23)).astype("Int64")
     else:
         df["hour"] = pd.array([pd.NA] * len(raw), dtype="Int64")
