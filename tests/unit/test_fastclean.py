@@ -472,3 +472,25 @@ def test_quoted_breaks_by_hand():
     assert not fastclean._quoted_breaks(b'a,"b""c"\n1,2\n')
     assert fastclean._quoted_breaks(b'a,"b\nc"\n1,2\n')
     assert fastclean._quoted_breaks(b'a,"b\n1,2\n')  # unclosed: left to the exact reader
+
+
+def test_projection_of_repeated_points_equals_the_plain_pyproj_call():
+    """Snapped points are projected once per distinct point: the metres must be exactly those
+    of pyproj's own call on every row (repeats, a point on the meridian, -0.0 and a NaN too)."""
+    from pyproj import Transformer
+
+    from helpers.ingest import fastclean, geography
+
+    rng = np.random.default_rng(5)
+    pts = np.column_stack([rng.uniform(-2.0, 0.5, 300), rng.uniform(51.0, 53.0, 300)])
+    rows = pts[rng.integers(0, len(pts), 5000)]
+    plain = Transformer.from_crs("EPSG:4326", geography.BNG, always_xy=True)
+    for lon, lat in [
+        (rows[:, 0].copy(), rows[:, 1].copy()),
+        (np.r_[rows[:, 0], 0.0, -0.0], np.r_[rows[:, 1], 52.0, 52.0]),
+        (np.r_[rows[:, 0], np.nan], np.r_[rows[:, 1], 52.0]),
+    ]:
+        x, y = fastclean._lonlat_to_bng(lon, lat)
+        ex, ey = plain.transform(lon, lat)
+        np.testing.assert_array_equal(x, np.asarray(ex))
+        np.testing.assert_array_equal(y, np.asarray(ey))

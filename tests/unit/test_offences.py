@@ -104,3 +104,24 @@ def test_normalise_code_cache_keeps_int_and_float_apart():
 
     assert (normalise_code(8), normalise_code(8.0)) == ("8", "8.0")
     assert (normalise_code(8.0), normalise_code(8)) == ("8.0", "8")
+
+
+def test_long_text_column_classified_per_distinct_value_as_row_by_row():
+    """A long string column takes the once-per-distinct-value path; each row must equal the
+    classification of that code on the row-by-row path (a short series: the code and a known
+    one, since an all-unknown series cannot be classified there)."""
+    import numpy as np
+
+    base = ["8N", " 08n ", "105A", None, "ZZZ9", "28E", "", "34B"]
+    rng = np.random.default_rng(3)
+    vals = [base[i] for i in rng.integers(0, len(base), size=300)]
+    codes = pd.Series(vals, dtype="string", index=pd.RangeIndex(5, 305), name="ho_code")
+    got = offences.classify_codes(codes)
+    rows = pd.concat(
+        [offences.classify_codes(pd.Series([v, "8N"], dtype="string")).iloc[:1] for v in vals],
+        ignore_index=True,
+    )
+    rows.index = codes.index
+    pd.testing.assert_frame_equal(got, rows)
+    assert got["known_code"].dtype == bool and str(got["ref_group"].dtype) == "string"
+    assert got.loc[codes.fillna("").str.strip().str.upper().eq("8N"), "is_vap"].all()

@@ -100,3 +100,45 @@ def test_old_first_in_file_rule_would_have_differed(name):
     first_in_file = next(c for c, g in zip(WARDS["ward_code"], WARDS.geometry, strict=True)
                          if g.intersects(Point(x, y)))  # fmt: skip
     assert first_in_file != _shapely_ward(x, y)
+
+
+def test_points_to_wards_equals_brute_force_with_overlaps_and_repeats():
+    """Random points (many repeated, many on edges and vertices, some NaN) in wards of which two
+    overlap: the ward is the lowest code covering the point, worked out point by point with
+    shapely here; the overlap count is, per row, the wards whose interior holds it beyond one."""
+    from shapely.geometry import Polygon
+
+    wards = gpd.GeoDataFrame(
+        {
+            "ward_code": ["E05000009", "E05000004", "E05000007", "E05000001"],
+            "ward_name": ["Nine", "Four", "Seven", "One"],
+        },
+        geometry=[
+            box(0, 0, 100, 100),
+            box(100, 0, 200, 100),
+            box(50, 50, 150, 150),  # overlaps both
+            Polygon([(0, 100), (50, 150), (0, 200)]),  # a triangle on the first's top edge
+        ],
+        crs="EPSG:27700",
+    )
+    rng = np.random.default_rng(17)
+    grid = rng.integers(-2, 42, size=(600, 2)).astype(float) * 5.0  # on a 5 m grid: edges hit
+    xs, ys = grid[:, 0], grid[:, 1]
+    xs[::37] = np.nan
+    pts = [Point(x, y) for x, y in zip(xs, ys, strict=True)]
+    exp_code, exp_overlap = [], 0
+    for p, x in zip(pts, xs, strict=True):
+        if np.isnan(x):
+            exp_code.append(None)
+            continue
+        cov = [c for c, g in zip(wards["ward_code"], wards.geometry, strict=True) if g.covers(p)]
+        exp_code.append(min(cov) if cov else None)
+        if len(cov) > 1:
+            inside = sum(g.contains(p) for g in wards.geometry)
+            exp_overlap += max(inside - 1, 0)
+    names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
+    codes, wnames, overlap = points_to_wards(pd.Series(xs), pd.Series(ys), wards)
+    assert [None if pd.isna(c) else c for c in codes] == exp_code
+    assert [None if pd.isna(n) else n for n in wnames] == [names.get(c) for c in exp_code]
+    assert overlap == exp_overlap > 0
+    assert str(codes.dtype) == "string" and str(wnames.dtype) == "string"

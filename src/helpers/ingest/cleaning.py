@@ -76,9 +76,21 @@ class CleaningResult:
 
 
 def _float(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.astype("string").str.strip().replace("", pd.NA), errors="coerce").astype(
-        float
-    )
+    return _numeric(s.astype("string").str.strip().replace("", pd.NA)).astype(float)
+
+
+def _numeric(s: pd.Series) -> pd.Series:
+    """``pd.to_numeric(s, errors="coerce")`` of a text column, worked out once per distinct text
+    when values repeat (hours, snapped coordinates) and spread back: the same values and dtype
+    (the conversion is value by value, and the distinct values are the same set)."""
+    idx, distinct = pd.factorize(s, use_na_sentinel=False)
+    if 2 * len(distinct) > len(s):
+        return pd.to_numeric(s, errors="coerce")
+    num = pd.to_numeric(pd.Series(distinct, dtype=s.dtype), errors="coerce")
+    out = num.take(idx)
+    out.index = s.index
+    out.name = s.name
+    return out
 
 
 def _area_geo(cfg: AreaConfig, ledger: Ledger) -> tuple[area_rule.Area, list[str], dict]:
@@ -348,9 +360,12 @@ def clean_extract(
     d = pd.to_datetime(date_text, format="%Y-%m-%d", errors="coerce")
     d2 = pd.to_datetime(date_text, format="%d/%m/%Y", errors="coerce")
     df["date"] = d.fillna(d2)
-    df["month"] = df["date"].dt.strftime("%Y-%m").astype("string")
+    # each distinct date formatted once (a few thousand dates over 100,000 rows)
+    didx, dates = pd.factorize(df["date"], use_na_sentinel=False)
+    months = pd.Series(dates).dt.strftime("%Y-%m")
+    df["month"] = months.take(didx).set_axis(df.index).astype("string")
     if "hour" in raw:
-        h = pd.to_numeric(raw["hour"].str.strip().replace("", pd.NA), errors="coerce")
+        h = _numeric(raw["hour"].str.strip().replace("", pd.NA))
         df["hour"] = h.where((h >= 0) & (h <= 23)).astype("Int64")
     else:
         df["hour"] = pd.array([pd.NA] * len(raw), dtype="Int64")
@@ -622,6 +637,14 @@ def run_cleaning(
     area, geo_warnings, pop_info = _area_geo(cfg, ledger)
     warnings.extend(geo_warnings)
     street, outcomes, skipped, police_inputs = clean_police_uk(cfg, rp, area, ledger, warnings)
+    if write:
+        # the manifest's sha256 of every raw input, on a thread while the rest is cleaned
+        # (hashlib and file reads release the GIL); the raw files are only read
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cleaning-hash")
+        hashed = pool.submit(_hash_inputs, cfg, police_inputs)
+        pool.shutdown(wait=False)
     months = sorted(street["month"].dropna().unique().tolist())
     if not months:
         summ = ledger.summary()
@@ -720,7 +743,7 @@ def run_cleaning(
         cfg.area, period, folder, tables, ledger, manifest, warnings, skipped, months, missing, area
     )
     if write:
-        manifest["inputs"] = _hash_inputs(cfg, police_inputs)
+        manifest["inputs"] = hashed.result()  # (raises here, as before, if it failed)
         outputs = []
         for name, df in tables.items():
             p = write_parquet(df, folder / f"{name}.parquet")

@@ -844,6 +844,17 @@ def _lonlat_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.nda
         from pyproj import Transformer
 
         _TRANSFORMER = Transformer.from_crs("EPSG:4326", geography.BNG, always_xy=True)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if len(lon) > 1024 and np.isfinite(lon).all() and np.isfinite(lat).all() and (lon != 0).all():
+        # police.uk snaps points to a few thousand map points: project each distinct point once
+        # (the projection is point by point, so a point's metres are the same either way; exact
+        # zeros, which hashing would merge with -0.0, and non-finite values take the plain call)
+        key = np.empty(len(lon), dtype=np.complex128)
+        key.real, key.imag = lon, lat
+        idx, uniq = pd.factorize(key)
+        if len(uniq) <= len(lon) // 2 and (uniq.imag != 0).all():
+            ux, uy = _TRANSFORMER.transform(uniq.real.copy(), uniq.imag.copy())
+            return np.asarray(ux)[idx], np.asarray(uy)[idx]
     x, y = _TRANSFORMER.transform(lon, lat)
     return np.asarray(x), np.asarray(y)
 
@@ -1396,25 +1407,27 @@ def clean_outcomes(
         if p.repair:
             ledger.add_repair(label, "outcomes", p.repair, n)
         warnings.extend(rules.file_shape_warnings(label, n, p.malformed, p.extra, p.short))
-        for c in text_cols:
-            parts[c].append(p.table[c].to_numpy(zero_copy_only=False).astype(object))
+        for c in text_cols:  # text stays in Arrow (no Python string per value)
+            parts[c].extend(p.table[c].cast(pa.large_string()).chunks)
         parts["lon"].append(_to_float(p.table["Longitude"].combine_chunks()))
         parts["lat"].append(_to_float(p.table["Latitude"].combine_chunks()))
-        parts["source_file"].append(np.full(n, label, dtype=object))
-    col = {c: np.concatenate(v) for c, v in parts.items()}
+        parts["source_file"].append(np.full(n, p.index, dtype=np.int32))
+    labels = pa.array([f.label for f in files], pa.large_string())
+    file_idx = pa.array(np.concatenate(parts["source_file"]))
+    lon, lat = np.concatenate(parts["lon"]), np.concatenate(parts["lat"])
 
     def stripped(c: str) -> pd.Series:
-        return pd.Series(col[c], dtype="string").str.strip()
+        text = pa.chunked_array(parts[c], pa.large_string()).combine_chunks()
+        return pd.Series(pd.array(text, dtype="string")).str.strip()
 
     outc = pd.DataFrame(
         {
             "crime_id": stripped("Crime ID").replace("", pd.NA).astype("string"),
             "month": stripped("Month"),
             "outcome_type": stripped("Outcome type"),
-            "source_file": pd.Series(col["source_file"], dtype="string"),
+            "source_file": pd.Series(pd.array(pc.take(labels, file_idx), dtype="string")),
         }
     )
-    lon, lat = col["lon"], col["lat"]
     have = ~np.isnan(lon) & ~np.isnan(lat) & ~((lon == 0) & (lat == 0))
     easting = np.full(len(lon), np.nan)
     northing = np.full(len(lon), np.nan)

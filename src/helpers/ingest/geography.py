@@ -255,34 +255,48 @@ def points_to_wards(
     if ok.any():
         # police.uk snaps points to a few thousand map points: each distinct point is placed
         # once and its ward spread back (the same point always falls in the same wards)
-        xy = np.column_stack(
-            [easting.to_numpy(dtype=float)[ok], northing.to_numpy(dtype=float)[ok]]
-        )
-        uniq, back = np.unique(xy, axis=0, return_inverse=True)
-        back = back.reshape(-1)
-        pts = gpd.GeoDataFrame(
-            {"_i": np.arange(len(uniq))},
-            geometry=gpd.points_from_xy(uniq[:, 0], uniq[:, 1]),
-            crs=wards.crs,
-        )
-        polys = wards[["ward_code", "ward_name", "geometry"]].reset_index(drop=True)
-        joined = gpd.sjoin(pts, polys, predicate="intersects", how="inner")
-        joined = joined.sort_values(["_i", "ward_code"], kind="mergesort")
-        shared = joined[joined["_i"].duplicated(keep=False)]
-        if len(shared):  # in two wards: on a shared edge, or inside two overlapping wards
-            inside = shapely.within(
-                shared.geometry.to_numpy(),
-                polys.geometry.to_numpy()[shared["index_right"].to_numpy()],
-            )
-            interior = shared.loc[inside, "_i"].to_numpy()
-            extra = np.clip(np.bincount(interior, minlength=len(uniq)) - 1, 0, None)
-            in_overlap = int(extra[back].sum())  # counted per row, as before
-        joined = joined.drop_duplicates("_i", keep="first")
+        # (a point as one complex number, hashed: far cheaper than np.unique(axis=0), which
+        # sorts rows as bytes; which number a distinct point gets does not change its ward)
+        xy = np.empty(int(ok.sum()), dtype=np.complex128)
+        xy.real = easting.to_numpy(dtype=float)[ok]
+        xy.imag = northing.to_numpy(dtype=float)[ok]
+        back, uniq = pd.factorize(xy)
+        back = np.asarray(back, dtype=np.intp)
+        ux, uy = uniq.real, uniq.imag
         u_code = np.full(len(uniq), None, dtype=object)
         u_name = np.full(len(uniq), None, dtype=object)
-        pos = joined["_i"].to_numpy()
-        u_code[pos] = joined["ward_code"].astype(object).to_numpy()
-        u_name[pos] = joined["ward_name"].astype(object).to_numpy()
+        # each ward in code order tests the distinct points inside its bounding box against its
+        # closed polygon (shapely's intersects_xy: "covers", with no point geometries built);
+        # the first ward to cover a point is the lowest code that covers it
+        geoms = np.asarray(wards.geometry.to_numpy(), dtype=object)
+        order = wards["ward_code"].reset_index(drop=True).sort_values(kind="mergesort").index
+        codes_in = wards["ward_code"].astype(object).to_numpy()
+        names_in = wards["ward_name"].astype(object).to_numpy()
+        covers = np.zeros(len(uniq), dtype=np.int32)
+        hits: list[tuple[int, np.ndarray]] = []
+        for j in order:
+            g = geoms[j]
+            if g is None or shapely.is_empty(g):
+                continue
+            x0, y0, x1, y1 = shapely.bounds(g)
+            cand = np.flatnonzero((ux >= x0) & (ux <= x1) & (uy >= y0) & (uy <= y1))
+            if not len(cand):
+                continue
+            shapely.prepare(g)
+            cand = cand[shapely.intersects_xy(g, ux[cand], uy[cand])]
+            first = cand[covers[cand] == 0]
+            u_code[first] = codes_in[j]
+            u_name[first] = names_in[j]
+            covers[cand] += 1
+            hits.append((j, cand))
+        if (covers > 1).any():  # in two wards: on a shared edge, or inside two overlapping wards
+            interior = np.zeros(len(uniq), dtype=np.int64)
+            for j, cand in hits:
+                cand = cand[covers[cand] > 1]
+                if len(cand):
+                    interior[cand] += shapely.contains_xy(geoms[j], ux[cand], uy[cand])
+            extra = np.clip(interior - 1, 0, None)
+            in_overlap = int(extra[back].sum())  # counted per row, as before
         code_of[ok] = u_code[back]
         name_of[ok] = u_name[back]
     codes = pd.Series(pd.array(code_of, dtype="string"), index=easting.index)

@@ -124,7 +124,20 @@ def classify_codes(codes: pd.Series) -> pd.DataFrame:
     Returns columns ``ho_code`` (normalised), ``ref_description``, ``ref_group``,
     ``ref_subgroup``, ``police_uk_crime_type``, ``is_vap``, ``is_sac``, ``is_neighbourhood``,
     ``known_code``. Unknown codes are kept with ``known_code = False`` so they can be listed.
+
+    A text column is classified once per distinct value and spread back (an extract repeats a
+    few hundred codes over 100,000 rows); the frame is the one the row-by-row rule gives.
     """
+    if isinstance(codes.dtype, pd.StringDtype) and len(codes) > 256:
+        index, distinct = pd.factorize(codes, use_na_sentinel=False)
+        small = _classify_codes(pd.Series(distinct, dtype=codes.dtype, name=codes.name))
+        out = small.take(index)
+        out.index = codes.index
+        return out
+    return _classify_codes(codes)
+
+
+def _classify_codes(codes: pd.Series) -> pd.DataFrame:
     ref = offence_codes().copy()
     ref["key"] = ref["offence_code"].map(normalise_code)
     ref = ref.set_index("key")
