@@ -517,6 +517,9 @@ def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None
         ax.grid(axis="y", color="#DDDDDD", lw=0.6)
         ax.set_xlim(-0.5, len(months) + 7)
         fig.tight_layout(pad=0.4)
+        # tight_layout leaves a placeholder layout engine, for which savefig draws the whole
+        # figure once more before drawing it to SVG; the layout is done, so drop it
+        fig.set_layout_engine(None)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue().encode("utf-8")
