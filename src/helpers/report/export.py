@@ -48,6 +48,9 @@ from helpers.core.io import atomic_path
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "panelpdf"
 CSS_PATH = TEMPLATES_DIR / TEMPLATE_NAME / "report.css"
+#: The panel pack's own rules, used after CSS_PATH by the pack only (every selector needs the
+#: pack's root class, so the stage reports and briefings are spared matching them).
+PACK_CSS_PATH = TEMPLATES_DIR / TEMPLATE_NAME / "pack.css"
 BANNER_TEXT = "SYNTHETIC DATA — not real crime figures"
 LANG = "en-GB"
 #: nbconvert's words for an image without alt text (its HTML exporter adds them).

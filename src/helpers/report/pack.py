@@ -39,6 +39,7 @@ from helpers.report import commissioner, paper, wardmaps
 from helpers.report.export import (
     CSS_PATH,
     LANG,
+    PACK_CSS_PATH,
     TEMPLATE_NAME,
     TEMPLATES_DIR,
     area_context,
@@ -554,7 +555,7 @@ def panel_pack_html(
         version=__version__,
         commit=git_commit(),
         lang=LANG,
-        css=CSS_PATH.read_text(encoding="utf-8"),
+        css=CSS_PATH.read_text(encoding="utf-8") + "\n" + PACK_CSS_PATH.read_text(encoding="utf-8"),
         edition=edition,
         large_print=large_print,
     )
