@@ -288,16 +288,14 @@ def test_same_figures_as_stage_04_publishes(processed_sample, repo):
 
 def test_without_an_earlier_year_no_change_is_claimed(processed_sample, tmp_path, monkeypatch):
     """A first year of data: every change reads 'No earlier year to compare', never a test."""
-    from helpers.ingest import processed as processed_mod
-
-    real = processed_mod.load_processed
+    real = br._processed_for_briefings  # the briefings' read of the processed data
 
     def first_year_only(area, period):
         data = real(area, period)
         data.street = data.street[data.street["month"].astype(str) >= "2021-04"]
         return data
 
-    monkeypatch.setattr(processed_mod, "load_processed", first_year_only)
+    monkeypatch.setattr(br, "_processed_for_briefings", first_year_only)
     d = br.briefing_data(AREA, PERIOD, folder=tmp_path)
     assert not d.has_previous
     w = d.wards["ward_code"].iloc[0]
@@ -337,3 +335,19 @@ def test_trend_chart_text_is_real_text_at_the_print_minimum(processed_sample, tm
     # SVG px at 72 per inch = pt at the figure's 7.2 in; printed at 182 mm (7.165 in)
     assert sizes and min(sizes) * (182 / 25.4) / 7.2 >= 8.95
     assert chart[1].startswith("Line chart of ")
+
+
+def test_briefings_read_the_same_processed_data_as_load_processed(processed_sample):
+    """The briefings' narrow read gives the street and ward columns load_processed gives."""
+    from helpers.ingest.processed import load_processed
+
+    full = load_processed(AREA, PERIOD)
+    narrow = br._processed_for_briefings(AREA, PERIOD)
+    cols = ["month", "crime_type", "ward_code"]
+    pd.testing.assert_frame_equal(narrow.street[cols], full.street[cols])
+    cols = ["ward_code", "ward_name", "population"]
+    pd.testing.assert_frame_equal(
+        narrow.wards[cols].reset_index(drop=True),
+        pd.DataFrame(full.wards.drop(columns="geometry"))[cols].reset_index(drop=True),
+    )
+    assert narrow.synthetic == full.synthetic and narrow.manifest == full.manifest

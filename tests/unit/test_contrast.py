@@ -12,7 +12,8 @@ import pytest
 
 from helpers.present import charts
 from helpers.report import wardmaps
-from helpers.report.export import CSS_PATH
+from helpers.report.briefings import CSS_FILE as BRIEFINGS_CSS
+from helpers.report.export import CSS_PATH, PACK_CSS_PATH
 
 BODY_TEXT, PAGE = "#1a1a1a", "#ffffff"
 
@@ -60,7 +61,11 @@ def test_formula_agrees_with_the_helper():
 
 
 def test_every_css_text_colour_pair_is_at_least_4_5():
-    rules = css_rules(CSS_PATH.read_text(encoding="utf-8"))
+    rules = [
+        rule
+        for path in (CSS_PATH, PACK_CSS_PATH, BRIEFINGS_CSS)
+        for rule in css_rules(path.read_text(encoding="utf-8"))
+    ]
     # background of the element, else the nearest one we know: table heads, zebra rows, page
     backgrounds = {PAGE, "#e8eef4", "#f7f9fb"}
     checked = 0

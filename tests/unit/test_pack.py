@@ -154,6 +154,25 @@ def test_web_edition_has_skip_link_and_landmarks(scratch):
     assert all(th.get("scope") for th in soup.select("thead th"))
 
 
+@pytest.mark.parametrize("large_print", [False, True])
+def test_web_edition_from_print_edition_is_the_rendered_web_edition(scratch, large_print):
+    # the web edition rendered on its own, against the one build_panel_pack derives from the
+    # print edition (timestamps aside: each render reads the clock)
+    def same_clock(html):
+        return re.sub(r'content="\d{4}-\d\d-\d\dT[^"]*"', 'content="T"', html)
+
+    direct = pack.panel_pack_html(ps.AREA, ps.PERIOD, edition="web", large_print=large_print)
+    shared: dict = {}
+    printed = pack.panel_pack_html(ps.AREA, ps.PERIOD, large_print=large_print, shared=shared)
+    derived = pack.panel_pack_html(
+        ps.AREA, ps.PERIOD, edition="web", large_print=large_print, shared=shared
+    )
+    assert same_clock(derived) == same_clock(direct)
+    assert derived != printed and derived.count('class="skip-link"') == 1
+    with pytest.raises(ValueError):
+        pack.web_edition("<html><body></body></html>")
+
+
 def test_large_print_sets_12pt(scratch):
     html = pack.panel_pack_html(ps.AREA, ps.PERIOD, large_print=True)
     assert 'class="pack print large-print"' in html

@@ -208,3 +208,35 @@ def test_entry_point_registered():
     from nbconvert.exporters import get_exporter
 
     assert get_exporter("panelpdf") is report.PanelPDFExporter
+
+
+@pytest.mark.parametrize(
+    ("text", "is_repr"),
+    [
+        ("<pre>&lt;Figure size 800x450 with 1 Axes&gt;</pre>", True),
+        ("<pre>&#60;matplotlib.lines.Line2D at 0x7f3a2b&#62;</pre>", True),
+        ("<pre>&#x3C;Axes: &#x3E;</pre>", True),
+        ("<pre><_Thing at 0x1f></pre>", True),  # "<_" is text to an HTML parser
+        ("<pre>&lt;b&gt; is a tag &lt;/b&gt;</pre>", False),
+        ('<table class="report-table"><tr><td>Figure size 800x450</td></tr></table>', False),
+        ("<p>1 &lt; 2 and 3 &gt; 2</p>", False),
+    ],
+)
+def test_repr_html_recognised_with_or_without_a_reference(text, is_repr):
+    # the expected answer is what a parse of every output gives (the check before the quick
+    # test for a character reference)
+    plain = BeautifulSoup(text, "html.parser").get_text(" ", strip=True)
+    assert any(p.fullmatch(plain) for p in report.REPR_PATTERNS) == is_repr
+    assert report._is_repr_html(text) == is_repr
+
+
+def test_missing_alt_text_filled_as_nbconvert_does():
+    html = '<main><figure class="chart"><img src="x.svg"></figure><img alt="" src="y.png"></main>'
+    soup = BeautifulSoup(report.finish_html(html, missing_alt=report.NO_ALT), "html.parser")
+    alts = [img.get("alt") for img in soup.find_all("img")]
+    assert alts == ["No description has been provided for this image", ""]
+    cap = soup.select_one("figure.chart figcaption").get_text(" ", strip=True)
+    assert cap == "Figure 1. No description has been provided for this image"
+    # without missing_alt the figure keeps its own fallback
+    soup = BeautifulSoup(report.finish_html(html), "html.parser")
+    assert soup.find("img")["alt"] == "Figure 1 (chart)"

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -175,14 +176,46 @@ def _bh(p: np.ndarray) -> np.ndarray:
     return fdr_bh(p, FDR_ALPHA)[1]  # the one BH of the package (helpers.core.statistics)
 
 
+def _processed_for_briefings(area: str, period: str):
+    """The processed data as :func:`helpers.ingest.processed.load_processed` gives it, holding
+    only what the briefings read: the street table's month, crime type and ward, and the wards'
+    code, name and population (no geometry). The outcome and extract tables and the boundaries,
+    which load_processed reads as well, were most of the briefings' data time."""
+    import pyarrow.parquet as pq
+
+    from helpers.ingest.processed import ProcessedData, load_processed
+
+    folder = paths.processed_dir(area, period)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        return load_processed(area, period)  # raises its error: cleaning has not run
+    data = ProcessedData(
+        area=area,
+        period=period,
+        folder=folder,
+        manifest=json.loads(manifest_path.read_text(encoding="utf-8")),
+    )
+    for name, cols in (
+        ("street", ("month", "crime_type", "ward_code")),
+        ("wards", ("ward_code", "ward_name", "population")),
+    ):
+        p = folder / f"{name}.parquet"
+        if p.exists():  # all columns when some are missing, so the caller names what is
+            names = set(pq.read_schema(p).names)
+            setattr(
+                data, name, pd.read_parquet(p, columns=list(cols) if names >= set(cols) else None)
+            )
+    return data
+
+
 def briefing_data(area: str, period: str, folder: Path | None = None) -> BriefingData:
     """Compute every figure the ward briefings print, with disclosure control applied."""
-    from helpers.ingest.processed import load_processed, require_table
+    from helpers.ingest.processed import require_table
 
     cfg = load_area_config(area)
     threshold = cfg.disclosure_threshold
     folder = Path(folder) if folder else paths.report_dir(cfg.area, period)
-    data = load_processed(cfg.area, period)
+    data = _processed_for_briefings(cfg.area, period)
     street = require_table(data.street, ["month", "crime_type", "ward_code"], "street")
     if data.wards is None:
         raise OutputError(
@@ -517,6 +550,9 @@ def trend_chart(d: BriefingData, ward: str, name: str) -> tuple[str, str] | None
         ax.grid(axis="y", color="#DDDDDD", lw=0.6)
         ax.set_xlim(-0.5, len(months) + 7)
         fig.tight_layout(pad=0.4)
+        # tight_layout leaves a placeholder layout engine, for which savefig draws the whole
+        # figure once more before drawing it to SVG; the layout is done, so drop it
+        fig.set_layout_engine(None)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue().encode("utf-8")

@@ -34,7 +34,9 @@ from typing import Any
 
 import nbformat
 from bs4 import BeautifulSoup
-from nbconvert import HTMLExporter
+from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode, default
 
@@ -46,8 +48,13 @@ from helpers.core.io import atomic_path
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "panelpdf"
 CSS_PATH = TEMPLATES_DIR / TEMPLATE_NAME / "report.css"
+#: The panel pack's own rules, used after CSS_PATH by the pack only (every selector needs the
+#: pack's root class, so the stage reports and briefings are spared matching them).
+PACK_CSS_PATH = TEMPLATES_DIR / TEMPLATE_NAME / "pack.css"
 BANNER_TEXT = "SYNTHETIC DATA — not real crime figures"
 LANG = "en-GB"
+#: nbconvert's words for an image without alt text (its HTML exporter adds them).
+NO_ALT = "No description has been provided for this image"
 
 # Plain-text outputs that are Python object reprs, never reader content.
 REPR_PATTERNS = [
@@ -113,7 +120,15 @@ class PanelOutputsPreprocessor(Preprocessor):
 
 
 def _is_repr_html(text: str) -> bool:
-    """An HTML output that is only an escaped Python repr (e.g. ``<pre>&lt;Figure ...&gt;</pre>``)."""
+    """An HTML output that is only an escaped Python repr (e.g. ``<pre>&lt;Figure ...&gt;</pre>``).
+
+    Every repr pattern starts with ``<``, which the text of an HTML output can only hold as a
+    character reference (a literal ``<`` followed by a letter opens a tag; ``<_`` stays text),
+    so an output without one is never a repr and is not parsed (the tables are most of a
+    report's HTML)."""
+    lowered = text.lower()
+    if "&lt" not in lowered and "&#" not in lowered and "<_" not in text:
+        return False
     plain = BeautifulSoup(text, "html.parser").get_text(" ", strip=True)
     return bool(plain) and any(p.fullmatch(plain) for p in REPR_PATTERNS)
 
@@ -274,16 +289,25 @@ def _table_shape(table) -> tuple[int, int]:
     return ncols, sum(widths.values()) + 2 * ncols
 
 
-def finish_html(html: str, numbered_levels: tuple[int, ...] = (2, 3), toc_levels=(2, 3)) -> str:
+def finish_html(
+    html: str,
+    numbered_levels: tuple[int, ...] = (2, 3),
+    toc_levels=(2, 3),
+    missing_alt: str | None = None,
+) -> str:
     """Number headings, tables and figures, fill the contents list and fit wide tables.
 
     ``numbered_levels`` are the heading levels that get section numbers (a stage report numbers
     h2 and h3; the panel pack numbers h1 = stage, h2 and h3). Headings inside the cover, the
-    contents and elements with class ``nonumber`` are left alone.
+    contents and elements with class ``nonumber`` are left alone. ``missing_alt``, when given,
+    becomes the alt text of any image that has none (before figures are numbered).
     """
     soup = BeautifulSoup(html, "html.parser")
     for a in soup.select("a.anchor-link"):
         a.decompose()
+    if missing_alt is not None:
+        for img in soup.select("img:not([alt])"):
+            img["alt"] = missing_alt
     main = soup.find("main") or soup.body or soup
 
     counters = [0] * 7
@@ -417,8 +441,31 @@ class PanelHTMLExporter(HTMLExporter):
         resources["panel"] = panel_context(
             nb, source_name=name, title=self.report_title, synthetic=self.synthetic
         )
-        html, resources = super().from_notebook_node(nb, resources, **kw)
-        return (finish_html(html) if finish else html), resources
+        if not finish:  # the caller finishes the HTML: nbconvert's own last pass stays
+            return super().from_notebook_node(nb, resources, **kw)
+        html, resources = self._template_html(nb, resources, **kw)
+        return finish_html(html, missing_alt=NO_ALT), resources
+
+    def _template_html(self, nb, resources, **kw) -> tuple[str, dict]:
+        """``HTMLExporter.from_notebook_node`` without its closing BeautifulSoup pass.
+
+        That pass parses and re-serialises the whole document to add alt text to images that
+        have none and ``tabindex`` to the lab template's cells: this template writes neither
+        kind of element without what it needs, and :func:`finish_html`, which parses the
+        document anyway, gives any image without alt text the same words (``missing_alt``; a
+        stage report's HTML was parsed twice, mostly base64 charts, for nothing)."""
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+        )
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        )
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = self.render_html(nb, resources, **kw)

@@ -39,6 +39,7 @@ from helpers.report import commissioner, paper, wardmaps
 from helpers.report.export import (
     CSS_PATH,
     LANG,
+    PACK_CSS_PATH,
     TEMPLATE_NAME,
     TEMPLATES_DIR,
     area_context,
@@ -554,10 +555,12 @@ def panel_pack_html(
         version=__version__,
         commit=git_commit(),
         lang=LANG,
-        css=CSS_PATH.read_text(encoding="utf-8"),
+        css=CSS_PATH.read_text(encoding="utf-8") + "\n" + PACK_CSS_PATH.read_text(encoding="utf-8"),
         edition=edition,
         large_print=large_print,
     )
+    if shared is not None and edition == "web" and "print_html" in shared:
+        return web_edition(shared["print_html"])
     if shared is not None and "content" in shared:
         done, missing, content = shared["done"], shared["missing"], shared["content"]
     else:
@@ -566,40 +569,78 @@ def panel_pack_html(
         content.update(partner_sections(area, period))
         if shared is not None:
             shared.update(done=done, missing=missing, content=content)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / TEMPLATE_NAME)),
-        autoescape=True,
-        undefined=jinja2.ChainableUndefined,
+    html = (
+        _template_env()
+        .get_template("panel_pack.html.j2")
+        .render(
+            p=ctx,
+            s=content,
+            missing=missing,
+            stages_done=done,
+            recording_changes=recording_changes(period),
+            disclosure_threshold=_disclosure_threshold(area),
+            ledger_table=_table(
+                paper.ledger_rows(outputs),
+                "Records read and kept, by source",
+                {"Files": "int", "Records read": "int", "Kept": "int", "Set aside": "int"},
+            ),
+            rejection_table=_table(
+                paper.rejection_rows(outputs),
+                "Records set aside, and why",
+                {"Records": "int"},
+                note="Records for months after the reporting period are kept for later reports; "
+                "they are not faults.",
+            ),
+            months_missing=manifest.get("months_missing") or [],
+            sources=source_rows(manifest),
+            attributions=ATTRIBUTIONS,
+            glossary=sorted(GLOSSARY.items()),
+            n_inputs=len(manifest.get("inputs", [])),
+            manifest_created=manifest.get("created") or "",
+        )
     )
-    env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
-    env.filters["month_name"] = _month_name
-    html = env.get_template("panel_pack.html.j2").render(
-        p=ctx,
-        s=content,
-        missing=missing,
-        stages_done=done,
-        recording_changes=recording_changes(period),
-        disclosure_threshold=_disclosure_threshold(area),
-        ledger_table=_table(
-            paper.ledger_rows(outputs),
-            "Records read and kept, by source",
-            {"Files": "int", "Records read": "int", "Kept": "int", "Set aside": "int"},
-        ),
-        rejection_table=_table(
-            paper.rejection_rows(outputs),
-            "Records set aside, and why",
-            {"Records": "int"},
-            note="Records for months after the reporting period are kept for later reports; "
-            "they are not faults.",
-        ),
-        months_missing=manifest.get("months_missing") or [],
-        sources=source_rows(manifest),
-        attributions=ATTRIBUTIONS,
-        glossary=sorted(GLOSSARY.items()),
-        n_inputs=len(manifest.get("inputs", [])),
-        manifest_created=manifest.get("created") or "",
-    )
-    return finish_html(html, numbered_levels=(1, 2), toc_levels=(1,))
+    html = finish_html(html, numbered_levels=(1, 2), toc_levels=(1,))
+    if shared is not None and edition == "print":
+        shared["print_html"] = html
+    return html
+
+
+#: The only two places where the template writes the editions differently.
+_PRINT_ROOT = '<html class="pack print'
+_WEB_ROOT = '<html class="pack web'
+SKIP_LINK = '<a class="skip-link" href="#at-a-glance">Skip to the summary</a>'
+
+
+def web_edition(print_html: str) -> str:
+    """The web edition made from the finished print edition, without laying it out again.
+
+    The template writes the two editions alike except for the root element's class and the
+    skip link at the top of the body; numbering, contents and captions depend only on the
+    content. Raises ``ValueError`` if the print HTML is not shaped as the template writes it."""
+    head, sep, tail = print_html.partition("<body>")
+    if not sep or head.count(_PRINT_ROOT) != 1:
+        raise ValueError("not the panel pack's print edition")
+    return head.replace(_PRINT_ROOT, _WEB_ROOT, 1) + sep + "\n" + SKIP_LINK + tail
+
+
+_TEMPLATE_ENV: list[jinja2.Environment] = []
+
+
+def _template_env() -> jinja2.Environment:
+    """The pack's jinja2 environment, made once per process (its loader still notices an
+    edited template file, and compiled templates are cached)."""
+    if not _TEMPLATE_ENV:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / TEMPLATE_NAME)),
+            autoescape=True,
+            undefined=jinja2.ChainableUndefined,
+        )
+        env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode(
+            "ascii"
+        )
+        env.filters["month_name"] = _month_name
+        _TEMPLATE_ENV.append(env)
+    return _TEMPLATE_ENV[0]
 
 
 def _disclosure_threshold(area: str) -> int | str:
