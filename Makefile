@@ -30,6 +30,9 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	@# bytecode for the package too (pip compiles only site-packages): where PYTHONDONTWRITEBYTECODE
+	@# is set, as on CI, every runner, zygote and kernel would otherwise compile it from source
+	@$(BIN)/python -m compileall -q src >/dev/null
 	@touch $(STAMP)
 
 setup: sysdeps $(STAMP) ## Create .venv and install the package, its tools and system libraries
