@@ -426,3 +426,32 @@ def test_an_edited_helpers_package_retires_the_zygote_without_ending_its_kernels
         assert wait_gone([old]) == []  # and the old zygote then left
     finally:
         z.close()
+
+
+@pytest.mark.parametrize("manager", [wk.WarmKernelManager, wk.IPCKernelManager])
+def test_shutdown_sends_no_interrupt_but_an_interrupt_asked_for_is_sent(manager):
+    """No SIGINT at shutdown (it raced a kernel finishing its last reply), one when asked."""
+    import asyncio
+
+    async def scenario():
+        km = manager(kernel_name="python3")
+        await km.start_kernel()
+        sent = []
+        real = km._async_signal_kernel
+
+        async def record(signum):
+            sent.append(signum)
+            await real(signum)
+
+        km._async_signal_kernel = record
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=60)
+        await km.interrupt_kernel()  # as nbclient does for a cell past its timeout
+        asked = list(sent)
+        kc.stop_channels()
+        await km.shutdown_kernel()
+        return asked, sent, await km.is_alive()
+
+    asked, sent, alive = asyncio.run(scenario())
+    assert asked == [signal.SIGINT] and sent == [signal.SIGINT] and not alive
