@@ -298,16 +298,7 @@ def _read_arrow(f: loading.RawFile, index: int) -> _Parsed:
     # converted like the reference (text that is not a number -> missing).
     numeric = {f"c{header.index(c)}" for c in ("Longitude", "Latitude")}
     for types in ("numeric", "text"):
-        counts = {"long": 0, "short": 0}
-        long_lines: list[int | None] = []
-
-        def on_invalid(row, counts=counts, long_lines=long_lines) -> str:
-            long = row.actual_columns > row.expected_columns
-            counts["long" if long else "short"] += 1
-            if long:
-                long_lines.append(row.number)
-            return "skip"
-
+        on_invalid, counts, long_lines = loading.invalid_row_tally()
         try:
             tab = pacsv.read_csv(
                 pa.py_buffer(data),

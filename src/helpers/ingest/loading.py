@@ -420,6 +420,24 @@ def read_csv_text(
     return df, malformed
 
 
+def invalid_row_tally():
+    """An Arrow CSV ``invalid_row_handler`` that skips each row with the wrong number of fields
+    and tallies it: ``(handler, counts, long_lines)``, where ``counts`` has ``"long"`` and
+    ``"short"`` and ``long_lines`` the line number Arrow gave each long row (``None`` where it
+    could not tell)."""
+    counts = {"long": 0, "short": 0}
+    long_lines: list[int | None] = []
+
+    def on_invalid(row) -> str:
+        long = row.actual_columns > row.expected_columns
+        counts["long" if long else "short"] += 1
+        if long:
+            long_lines.append(row.number)
+        return "skip"
+
+    return on_invalid, counts, long_lines
+
+
 def read_csv_arrow(data: bytes, label: str) -> tuple[pd.DataFrame, int] | None:
     """:func:`read_csv_text` of ``decode_bytes(data)``, by Arrow's C++ CSV parser, for the files
     on which the two give the same frame (the same columns, rows, text, row numbers and malformed
@@ -457,16 +475,7 @@ def read_csv_arrow(data: bytes, label: str) -> tuple[pd.DataFrame, int] | None:
     if len(set(header)) < width:
         return None
     names = [f"c{i}" for i in range(width)]
-    counts = {"long": 0, "short": 0}
-    long_lines: list[int | None] = []
-
-    def on_invalid(row) -> str:
-        long = row.actual_columns > row.expected_columns
-        counts["long" if long else "short"] += 1
-        if long:
-            long_lines.append(row.number)
-        return "skip"
-
+    on_invalid, counts, long_lines = invalid_row_tally()
     try:
         tab = pacsv.read_csv(
             pa.py_buffer(body),
